@@ -1,0 +1,66 @@
+// swift-tools-version:6.0
+// p2ptui: why two machines cannot talk directly, and what to change.
+import PackageDescription
+
+let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "p2ptui",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "p2ptui", targets: ["p2ptui"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        // Layer 1: pure STUN codec (value types, no I/O).
+        .target(name: "STUNCodec",
+                dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+                swiftSettings: strict),
+        // C helpers for things Swift cannot import (CMSG macros, errqueue structs).
+        .target(name: "CP2PShim"),
+        // Layer 2: every POSIX socket call behind one wrapper.
+        .target(name: "P2PSocket", dependencies: ["STUNCodec", "CP2PShim"], swiftSettings: strict),
+        // Layer 3: the flat Codable report and the pure verdict over it.
+        .target(name: "P2PReport", swiftSettings: strict),
+        // Layer 4: probes (STUN transactions, NAT behaviour discovery, egress, ...).
+        .target(name: "P2PProbes",
+                dependencies: ["STUNCodec", "P2PSocket", "P2PReport",
+                               .product(name: "Logging", package: "swift-log")],
+                swiftSettings: strict),
+        // The RFC 5780 STUN server behind `p2ptui serve`.
+        .target(name: "P2PServer",
+                dependencies: ["STUNCodec", "P2PSocket",
+                               .product(name: "Logging", package: "swift-log")],
+                swiftSettings: strict),
+        // Exporters: plain functions over the report (summary text, JSON, redaction, compare).
+        .target(name: "P2PExport", dependencies: ["P2PReport"], swiftSettings: strict),
+        // ncurses, through a system library target.
+        .systemLibrary(name: "CNcurses", pkgConfig: "ncursesw",
+                       providers: [.apt(["libncurses-dev"])]),
+        // Pure wizard state machine: model -> update -> view into a text grid.
+        .target(name: "P2PWizard", dependencies: ["P2PReport", "P2PExport"], swiftSettings: strict),
+        // Thin ncurses adapter that draws the grid and reads keys (main thread only).
+        .target(name: "P2PTerminal", dependencies: ["CNcurses", "P2PWizard"], swiftSettings: strict),
+        .executableTarget(
+            name: "p2ptui",
+            dependencies: ["STUNCodec", "P2PSocket", "P2PReport", "P2PProbes", "P2PServer",
+                           "P2PExport", "P2PWizard", "P2PTerminal",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                           .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
+
+        .testTarget(name: "STUNCodecTests", dependencies: ["STUNCodec"],
+                    resources: [.copy("Corpus")], swiftSettings: strict),
+        .testTarget(name: "P2PSocketTests", dependencies: ["P2PSocket"], swiftSettings: strict),
+        .testTarget(name: "P2PReportTests", dependencies: ["P2PReport"], swiftSettings: strict),
+        .testTarget(name: "P2PProbesTests",
+                    dependencies: ["P2PProbes", "P2PServer", "STUNCodec", "P2PSocket"],
+                    swiftSettings: strict),
+        .testTarget(name: "P2PServerTests", dependencies: ["P2PServer", "STUNCodec", "P2PSocket"],
+                    swiftSettings: strict),
+    ]
+)

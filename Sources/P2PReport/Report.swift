@@ -1,0 +1,403 @@
+// The flat, Codable result of one p2ptui run.
+//
+// One commented field per fact. "Not checked" is always distinct from "no": every section carries a
+// `status` whose `not-checked` value means the probe did not run, and optional booleans are `nil`
+// (JSON `null`) when the evidence was not enough to say yes or no.
+//
+// The JSON form is a stable, documented interface (`schemaVersion` 1, see docs/report-schema.md);
+// add fields, never rename or remove them without bumping the version.
+
+/// The whole report. JSON keys are the property names.
+public struct Report: Codable, Sendable, Equatable {
+    /// Version of this JSON shape. Consumers must reject versions they do not know.
+    public var schemaVersion: Int
+    /// Who ran what, where and when.
+    public var run: RunInfo
+    /// NAT mapping and filtering behaviour (RFC 5780 section 4.3 and 4.4).
+    public var nat: NATSection
+    /// Outbound UDP reachability by destination port.
+    public var udp: UDPSection
+    /// Whether QUIC (UDP 443 long-header packets) is let through.
+    public var quic: QUICSection
+    /// Whether more than one NAT sits between this host and the internet.
+    public var doubleNat: DoubleNATSection
+    /// The default gateway and what it says about its external address (UPnP IGD, NAT-PMP, PCP).
+    public var gateway: GatewaySection
+    /// Whether the NAT loops a packet sent to its own public address back inside (RFC 4787 REQ-9).
+    public var hairpin: HairpinSection
+    /// Cloud provider and whether a cloud NAT gateway is likely in the path.
+    public var cloud: CloudSection
+    /// IPv6 reachability.
+    public var ipv6: IPv6Section
+    /// The overall answer, derived from every section by `Verdict.derive(from:)`.
+    public var verdict: Verdict
+
+    public static let currentSchemaVersion = 1
+
+    public init(schemaVersion: Int = Report.currentSchemaVersion, run: RunInfo = RunInfo(),
+                nat: NATSection = NATSection(), udp: UDPSection = UDPSection(),
+                quic: QUICSection = QUICSection(), doubleNat: DoubleNATSection = DoubleNATSection(),
+                gateway: GatewaySection = GatewaySection(), hairpin: HairpinSection = HairpinSection(),
+                cloud: CloudSection = CloudSection(), ipv6: IPv6Section = IPv6Section(),
+                verdict: Verdict = Verdict()) {
+        self.schemaVersion = schemaVersion
+        self.run = run
+        self.nat = nat
+        self.udp = udp
+        self.quic = quic
+        self.doubleNat = doubleNat
+        self.gateway = gateway
+        self.hairpin = hairpin
+        self.cloud = cloud
+        self.ipv6 = ipv6
+        self.verdict = verdict
+    }
+}
+
+/// Which machine of the pair this is. Both sides must be peer-to-peer friendly.
+public enum Role: String, Codable, Sendable, CaseIterable {
+    case client
+    case connector
+    case unknown
+}
+
+public struct RunInfo: Codable, Sendable, Equatable {
+    /// p2ptui version that wrote the report.
+    public var toolVersion: String
+    /// UTC start time, ISO 8601 (e.g. "2026-11-30T06:00:00Z").
+    public var startedAt: String
+    /// Wall time of the whole check in milliseconds.
+    public var durationMs: Int
+    /// Host name of the machine that ran the check.
+    public var hostname: String
+    /// Operating system and kernel, e.g. "Linux 6.1.0 x86_64".
+    public var os: String
+    /// Which side of the connection this machine is.
+    public var role: Role
+    /// STUN servers used, as given ("host:port").
+    public var stunServers: [String]
+
+    public init(toolVersion: String = "", startedAt: String = "", durationMs: Int = 0,
+                hostname: String = "", os: String = "", role: Role = .unknown,
+                stunServers: [String] = []) {
+        self.toolVersion = toolVersion
+        self.startedAt = startedAt
+        self.durationMs = durationMs
+        self.hostname = hostname
+        self.os = os
+        self.role = role
+        self.stunServers = stunServers
+    }
+}
+
+// MARK: - NAT
+
+/// How the NAT picks the public endpoint for a flow (RFC 4787 section 4.1, RFC 5780 section 4.3).
+public enum NATMapping: String, Codable, Sendable, CaseIterable {
+    /// The mapped address is one of this host's own addresses: no NAT at all.
+    case noNAT = "no-nat"
+    case endpointIndependent = "endpoint-independent"
+    case addressDependent = "address-dependent"
+    case addressAndPortDependent = "address-and-port-dependent"
+    /// Not checked, or the evidence was not enough (see `NATSection.status` and `evidence`).
+    case unknown
+}
+
+/// Which inbound packets the NAT or firewall lets through to a mapping (RFC 4787 section 5, RFC 5780 section 4.4).
+public enum NATFiltering: String, Codable, Sendable, CaseIterable {
+    case endpointIndependent = "endpoint-independent"
+    case addressDependent = "address-dependent"
+    case addressAndPortDependent = "address-and-port-dependent"
+    case unknown
+}
+
+/// The RFC 3489 names pystun3 prints.
+public enum ClassicNATType: String, Codable, Sendable, CaseIterable {
+    case openInternet = "Open Internet"
+    case fullCone = "Full Cone"
+    case restrictedCone = "Restricted Cone"
+    case portRestrictedCone = "Port Restricted Cone"
+    case symmetricNAT = "Symmetric NAT"
+    case symmetricUDPFirewall = "Symmetric UDP Firewall"
+    case blocked = "Blocked"
+    case unknown = "Unknown"
+}
+
+/// Outcome of a probe section as a whole.
+public enum ProbeStatus: String, Codable, Sendable, CaseIterable {
+    /// The probe ran and its fields hold its answer.
+    case checked
+    /// The probe ran but could not decide (lost packets, unsupported server); see evidence.
+    case inconclusive
+    /// The probe was not run (skipped by flag, or not applicable).
+    case notChecked = "not-checked"
+}
+
+/// What one STUN server did during the run.
+public struct ServerObservation: Codable, Sendable, Equatable {
+    /// As given by the user ("host[:port]").
+    public var server: String
+    /// Address it resolved to and was queried at ("ip:port"), or nil if it never resolved.
+    public var address: String?
+    /// "answered" | "timeout" | "dns-failure" | "no-route" | "unreachable" | "error".
+    public var outcome: String
+    /// Round-trip time of the first answered binding request in milliseconds.
+    public var rttMs: Double?
+    /// The public endpoint this server saw ("ip:port").
+    public var mappedEndpoint: String?
+    /// OTHER-ADDRESS (or CHANGED-ADDRESS) it advertised, if any.
+    public var otherAddress: String?
+    /// Whether it honoured CHANGE-REQUEST from the right source addresses (nil = not tried).
+    public var supportsBehaviorTests: Bool?
+    /// Free-form detail (error text, software name).
+    public var detail: String?
+
+    public init(server: String, address: String? = nil, outcome: String, rttMs: Double? = nil,
+                mappedEndpoint: String? = nil, otherAddress: String? = nil,
+                supportsBehaviorTests: Bool? = nil, detail: String? = nil) {
+        self.server = server
+        self.address = address
+        self.outcome = outcome
+        self.rttMs = rttMs
+        self.mappedEndpoint = mappedEndpoint
+        self.otherAddress = otherAddress
+        self.supportsBehaviorTests = supportsBehaviorTests
+        self.detail = detail
+    }
+}
+
+public struct NATSection: Codable, Sendable, Equatable {
+    /// Whether the NAT tests ran and decided.
+    public var status: ProbeStatus
+    /// Mapping behaviour.
+    public var mapping: NATMapping
+    /// Filtering behaviour.
+    public var filtering: NATFiltering
+    /// The classic RFC 3489 name, as pystun3 prints it.
+    public var classicType: ClassicNATType
+    /// Public endpoint seen by the primary server ("ip:port"), nil if none answered.
+    public var publicEndpoint: String?
+    /// Local endpoint the test socket used ("ip:port"; the route's source address, not 0.0.0.0).
+    public var localEndpoint: String?
+    /// Whether the NAT kept the local port number (nil when unknown).
+    public var portPreserved: Bool?
+    /// Whether different servers saw different public endpoints (nil with fewer than two answers).
+    public var mappingVariesByDestination: Bool?
+    /// Why the verdict is inconclusive, when it is.
+    public var inconclusiveReason: String?
+    /// Short facts: which test, which server, what came back.
+    public var evidence: [String]
+    /// One entry per STUN server queried.
+    public var servers: [ServerObservation]
+    /// Responses ignored: wrong transaction ID, wrong source, malformed (counted, not trusted).
+    public var ignoredResponses: Int
+
+    public init(status: ProbeStatus = .notChecked, mapping: NATMapping = .unknown,
+                filtering: NATFiltering = .unknown, classicType: ClassicNATType = .unknown,
+                publicEndpoint: String? = nil, localEndpoint: String? = nil, portPreserved: Bool? = nil,
+                mappingVariesByDestination: Bool? = nil, inconclusiveReason: String? = nil,
+                evidence: [String] = [], servers: [ServerObservation] = [], ignoredResponses: Int = 0) {
+        self.status = status
+        self.mapping = mapping
+        self.filtering = filtering
+        self.classicType = classicType
+        self.publicEndpoint = publicEndpoint
+        self.localEndpoint = localEndpoint
+        self.portPreserved = portPreserved
+        self.mappingVariesByDestination = mappingVariesByDestination
+        self.inconclusiveReason = inconclusiveReason
+        self.evidence = evidence
+        self.servers = servers
+        self.ignoredResponses = ignoredResponses
+    }
+}
+
+// MARK: - UDP and QUIC egress
+
+public enum UDPStatus: String, Codable, Sendable, CaseIterable {
+    /// Every probed port got through.
+    case open
+    /// Some ports got through, some did not (see `UDPSection.ports`).
+    case partial
+    /// No probed port got through.
+    case blocked
+    /// The probes could not decide (for example no server listened on the ports).
+    case unknown
+    case notChecked = "not-checked"
+}
+
+public enum PortReach: String, Codable, Sendable, CaseIterable {
+    case reached
+    case blocked
+    case unknown
+}
+
+public struct UDPSection: Codable, Sendable, Equatable {
+    public var status: UDPStatus
+    /// Destination port (as a decimal string, JSON object keys are strings) to what happened.
+    public var ports: [String: PortReach]
+    /// How each failed port failed: "no-route", "icmp-unreachable", "icmp-prohibited",
+    /// "dns-failure", "silent-drop", keyed like `ports`.
+    public var failures: [String: String]
+    /// Local firewall rules that drop outbound UDP, quoted from the ruleset (evidence, not a guess).
+    public var firewallRules: [String]
+    public var evidence: [String]
+
+    public init(status: UDPStatus = .notChecked, ports: [String: PortReach] = [:],
+                failures: [String: String] = [:], firewallRules: [String] = [], evidence: [String] = []) {
+        self.status = status
+        self.ports = ports
+        self.failures = failures
+        self.firewallRules = firewallRules
+        self.evidence = evidence
+    }
+}
+
+public enum QUICStatus: String, Codable, Sendable, CaseIterable {
+    /// A Version Negotiation reply echoing our connection IDs came back: QUIC is not filtered.
+    case open
+    /// No valid reply: QUIC may or may not be filtered (servers may rate-limit this).
+    case notProven = "not-proven"
+    case notChecked = "not-checked"
+}
+
+public struct QUICSection: Codable, Sendable, Equatable {
+    public var status: QUICStatus
+    /// The server probed ("host:port").
+    public var server: String?
+    public var evidence: [String]
+
+    public init(status: QUICStatus = .notChecked, server: String? = nil, evidence: [String] = []) {
+        self.status = status
+        self.server = server
+        self.evidence = evidence
+    }
+}
+
+// MARK: - Double NAT and gateway
+
+public struct DoubleNATSection: Codable, Sendable, Equatable {
+    public var status: ProbeStatus
+    /// true: another NAT found; false: checked and only one; nil: not enough evidence.
+    public var detected: Bool?
+    public var evidence: [String]
+    /// Hops on the path to the STUN server, in order ("1 10.0.0.1", "2 100.64.0.1", "3 *").
+    public var hops: [String]
+
+    public init(status: ProbeStatus = .notChecked, detected: Bool? = nil, evidence: [String] = [],
+                hops: [String] = []) {
+        self.status = status
+        self.detected = detected
+        self.evidence = evidence
+        self.hops = hops
+    }
+}
+
+public struct GatewaySection: Codable, Sendable, Equatable {
+    /// Default IPv4 gateway from the routing table.
+    public var address: String?
+    /// External address the gateway reports about itself, by any protocol.
+    public var externalAddress: String?
+    /// Which of "upnp", "nat-pmp", "pcp" answered.
+    public var protocols: [String]
+    public var evidence: [String]
+
+    public init(address: String? = nil, externalAddress: String? = nil, protocols: [String] = [],
+                evidence: [String] = []) {
+        self.address = address
+        self.externalAddress = externalAddress
+        self.protocols = protocols
+        self.evidence = evidence
+    }
+}
+
+// MARK: - Hairpin
+
+public struct HairpinSection: Codable, Sendable, Equatable {
+    public var status: ProbeStatus
+    /// true: the NAT looped our packet back; false: it did not; nil: not checked or not decidable.
+    public var supported: Bool?
+    /// Source the hairpinned packet arrived from ("ip:port"); RFC 4787 REQ-9 wants the public one.
+    public var observedSource: String?
+    public var evidence: [String]
+
+    public init(status: ProbeStatus = .notChecked, supported: Bool? = nil, observedSource: String? = nil,
+                evidence: [String] = []) {
+        self.status = status
+        self.supported = supported
+        self.observedSource = observedSource
+        self.evidence = evidence
+    }
+}
+
+// MARK: - Cloud
+
+public enum CloudProvider: String, Codable, Sendable, CaseIterable {
+    case aws, gcp, azure, none, unknown
+}
+
+public struct CloudSection: Codable, Sendable, Equatable {
+    public var status: ProbeStatus
+    public var provider: CloudProvider
+    /// Public address the metadata service reports for this VM, nil when none.
+    public var publicAddress: String?
+    /// true: no public address and endpoint-dependent mapping on the way out; nil: not decidable.
+    public var natGatewaySuspected: Bool?
+    public var evidence: [String]
+
+    public init(status: ProbeStatus = .notChecked, provider: CloudProvider = .unknown,
+                publicAddress: String? = nil, natGatewaySuspected: Bool? = nil, evidence: [String] = []) {
+        self.status = status
+        self.provider = provider
+        self.publicAddress = publicAddress
+        self.natGatewaySuspected = natGatewaySuspected
+        self.evidence = evidence
+    }
+}
+
+// MARK: - IPv6
+
+public enum IPv6Status: String, Codable, Sendable, CaseIterable {
+    /// A global IPv6 address exists and STUN over IPv6 answered.
+    case works
+    /// A global address exists but STUN over IPv6 got no answer.
+    case blocked
+    /// No global IPv6 address on any interface.
+    case noGlobalAddress = "no-global-address"
+    case notChecked = "not-checked"
+}
+
+public struct IPv6Section: Codable, Sendable, Equatable {
+    public var status: IPv6Status
+    public var globalAddress: String?
+    public var publicEndpoint: String?
+    public var evidence: [String]
+
+    public init(status: IPv6Status = .notChecked, globalAddress: String? = nil, publicEndpoint: String? = nil,
+                evidence: [String] = []) {
+        self.status = status
+        self.globalAddress = globalAddress
+        self.publicEndpoint = publicEndpoint
+        self.evidence = evidence
+    }
+}
+
+// MARK: - Verdict
+
+public enum DirectConnection: String, Codable, Sendable, CaseIterable {
+    case likely, possible, unlikely
+}
+
+public struct Verdict: Codable, Sendable, Equatable {
+    public var directConnection: DirectConnection
+    /// Plain sentences, most important first.
+    public var reasons: [String]
+    /// Whether some finding stands in the way of a direct connection (drives exit status 1).
+    public var blocking: Bool
+
+    public init(directConnection: DirectConnection = .possible, reasons: [String] = [], blocking: Bool = false) {
+        self.directConnection = directConnection
+        self.reasons = reasons
+        self.blocking = blocking
+    }
+}
