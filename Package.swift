@@ -39,8 +39,8 @@ let package = Package(
         // Exporters: plain functions over the report (summary text, JSON, redaction, compare).
         .target(name: "P2PExport", dependencies: ["P2PReport"], swiftSettings: strict),
         // ncurses, through a system library target.
-        .systemLibrary(name: "CNcurses", pkgConfig: "ncursesw",
-                       providers: [.apt(["libncurses-dev"])]),
+        // (No pkgConfig: ncursesw.pc adds feature macros SwiftPM rejects as warnings.)
+        .systemLibrary(name: "CNcurses", providers: [.apt(["libncurses-dev"])]),
         // Pure wizard state machine: model -> update -> view into a text grid.
         .target(name: "P2PWizard", dependencies: ["P2PReport", "P2PExport"], swiftSettings: strict),
         // Thin ncurses adapter that draws the grid and reads keys (main thread only).
@@ -62,5 +62,12 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "P2PServerTests", dependencies: ["P2PServer", "STUNCodec", "P2PSocket"],
                     swiftSettings: strict),
+        .testTarget(name: "P2PExportTests", dependencies: ["P2PExport", "P2PReport"],
+                    resources: [.copy("Golden")], swiftSettings: strict),
+        .testTarget(name: "P2PWizardTests", dependencies: ["P2PWizard", "P2PReport"],
+                    resources: [.copy("Golden")], swiftSettings: strict),
+        // End-to-end: the real binary in NAT lab namespaces (root) and in tmux.
+        .testTarget(name: "LabTests", dependencies: ["P2PReport"], swiftSettings: strict),
+        .testTarget(name: "TUITests", dependencies: ["P2PReport"], swiftSettings: strict),
     ]
 )
