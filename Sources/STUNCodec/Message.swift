@@ -1,0 +1,281 @@
+/// The 96-bit transaction ID of an RFC 5389+ message (RFC 8489 section 5).
+public struct TransactionID: Hashable, Sendable, CustomStringConvertible {
+    public let bytes: [UInt8]
+
+    /// nil unless exactly 12 bytes.
+    public init?(bytes: [UInt8]) {
+        guard bytes.count == 12 else { return nil }
+        self.bytes = bytes
+    }
+
+    /// A fresh ID from the system's cryptographic random source (RFC 8489 section 6: "uniformly and randomly").
+    public static func random() -> TransactionID {
+        var g = SystemRandomNumberGenerator()
+        return TransactionID(bytes: (0..<12).map { _ in UInt8.random(in: .min ... .max, using: &g) })!
+    }
+
+    public var description: String { bytes.map { hex2($0) }.joined() }
+}
+
+/// A STUN message: header fields plus attributes in wire order.
+public struct STUNMessage: Hashable, Sendable {
+    public var type: MessageType
+    /// Bytes 4..7. The magic cookie in RFC 5389+ messages; in an RFC 3489 message, the first 32 bits
+    /// of its 128-bit transaction ID (echo it unchanged to answer a legacy client).
+    public var cookie: UInt32
+    public var transactionID: TransactionID
+    public var attributes: [STUNAttribute]
+
+    public init(type: MessageType, transactionID: TransactionID = .random(), cookie: UInt32 = stunMagicCookie,
+                attributes: [STUNAttribute] = []) {
+        self.type = type
+        self.cookie = cookie
+        self.transactionID = transactionID
+        self.attributes = attributes
+    }
+
+    /// True for an RFC 3489 message (no magic cookie).
+    public var isLegacy: Bool { cookie != stunMagicCookie }
+
+    // MARK: Attribute accessors (first occurrence wins, RFC 8489 section 14)
+
+    public var xorMappedAddress: TransportAddress? {
+        for case .xorMappedAddress(let a) in attributes { return a }
+        return nil
+    }
+    public var mappedAddress: TransportAddress? {
+        for case .mappedAddress(let a) in attributes { return a }
+        return nil
+    }
+    /// XOR-MAPPED-ADDRESS, falling back to MAPPED-ADDRESS (RFC 3489 servers send only the latter).
+    public var reflexiveAddress: TransportAddress? { xorMappedAddress ?? mappedAddress }
+    /// OTHER-ADDRESS, falling back to the RFC 3489 CHANGED-ADDRESS.
+    public var otherAddress: TransportAddress? {
+        for case .otherAddress(let a) in attributes { return a }
+        for case .changedAddress(let a) in attributes { return a }
+        return nil
+    }
+    /// RESPONSE-ORIGIN, falling back to the RFC 3489 SOURCE-ADDRESS.
+    public var responseOrigin: TransportAddress? {
+        for case .responseOrigin(let a) in attributes { return a }
+        for case .sourceAddress(let a) in attributes { return a }
+        return nil
+    }
+    public var changeRequest: (changeIP: Bool, changePort: Bool)? {
+        for case let .changeRequest(ip, port) in attributes { return (ip, port) }
+        return nil
+    }
+    public var responsePort: UInt16? {
+        for case .responsePort(let p) in attributes { return p }
+        return nil
+    }
+    public var errorCode: (code: Int, reason: String)? {
+        for case let .errorCode(c, r) in attributes { return (c, r) }
+        return nil
+    }
+    public var software: String? {
+        for case .software(let s) in attributes { return s }
+        return nil
+    }
+}
+
+// MARK: - Encoding
+
+extension STUNMessage {
+    /// Serialises the message. With `integrityKey`, appends MESSAGE-INTEGRITY (RFC 8489 section 14.5);
+    /// with `fingerprint`, appends FINGERPRINT last (section 14.7). `paddingByte` fills attribute
+    /// padding (zero per RFC 8489; RFC 5769's vectors use 0x20, so tests can reproduce them exactly).
+    public func encode(integrityKey: [UInt8]? = nil, fingerprint: Bool = false, paddingByte: UInt8 = 0) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(20 + attributes.count * 12 + 32)
+        out.appendU16(type.rawValue)
+        out.appendU16(0)  // length, patched below
+        out.appendU32(cookie)
+        out += transactionID.bytes
+        for attribute in attributes {
+            let value = encodeValue(attribute)
+            out.appendU16(attribute.type)
+            out.appendU16(UInt16(truncatingIfNeeded: value.count))
+            out += value
+            let pad = (4 - value.count % 4) % 4
+            out += [UInt8](repeating: paddingByte, count: pad)
+        }
+        if let key = integrityKey {
+            out.setU16(UInt16(out.count - 20 + 24), at: 2)
+            let mac = STUNIntegrity.hmacSHA1(key: key, message: out)
+            out.appendU16(AttributeType.messageIntegrity)
+            out.appendU16(20)
+            out += mac
+        }
+        if fingerprint {
+            out.setU16(UInt16(out.count - 20 + 8), at: 2)
+            let crc = STUNIntegrity.fingerprint(of: out)
+            out.appendU16(AttributeType.fingerprint)
+            out.appendU16(4)
+            out.appendU32(crc)
+        }
+        out.setU16(UInt16(truncatingIfNeeded: out.count - 20), at: 2)
+        return out
+    }
+
+    private func encodeValue(_ attribute: STUNAttribute) -> [UInt8] {
+        switch attribute {
+        case .mappedAddress(let a), .changedAddress(let a), .sourceAddress(let a), .responseAddress(let a),
+             .responseOrigin(let a), .otherAddress(let a):
+            return Self.encodeAddress(a)
+        case .xorMappedAddress(let a):
+            return Self.encodeAddress(Self.xor(a, transactionID: transactionID))
+        case let .changeRequest(ip, port):
+            var v: [UInt8] = []
+            v.appendU32((ip ? ChangeFlag.changeIP : 0) | (port ? ChangeFlag.changePort : 0))
+            return v
+        case .responsePort(let p):
+            var v: [UInt8] = []
+            v.appendU16(p)
+            return v
+        case .padding(let n):
+            return [UInt8](repeating: 0, count: max(0, min(n, 65_535)))
+        case .software(let s), .username(let s):
+            return Array(s.utf8)
+        case let .errorCode(code, reason):
+            let c = max(300, min(699, code))
+            return [0, 0, UInt8(c / 100), UInt8(c % 100)] + Array(reason.utf8)
+        case .unknownAttributes(let types):
+            var v: [UInt8] = []
+            for t in types { v.appendU16(t) }
+            return v
+        case .messageIntegrity(let mac):
+            return mac
+        case .fingerprint(let crc):
+            var v: [UInt8] = []
+            v.appendU32(crc)
+            return v
+        case .raw(_, let value):
+            return value
+        }
+    }
+
+    static func encodeAddress(_ a: TransportAddress) -> [UInt8] {
+        var v: [UInt8] = [0, a.ip.isIPv4 ? 0x01 : 0x02]
+        v.appendU16(a.port)
+        return v + a.ip.bytes
+    }
+
+    /// XOR-MAPPED-ADDRESS transform (RFC 8489 section 14.2); it is its own inverse.
+    static func xor(_ a: TransportAddress, transactionID: TransactionID) -> TransportAddress {
+        var key: [UInt8] = []
+        key.appendU32(stunMagicCookie)
+        key += transactionID.bytes
+        let port = a.port ^ UInt16(stunMagicCookie >> 16)
+        let ipBytes = a.ip.bytes.enumerated().map { $0.element ^ key[$0.offset] }
+        return TransportAddress(IPAddress(bytes: ipBytes)!, port)
+    }
+}
+
+// MARK: - Decoding
+
+extension STUNMessage {
+    /// Decodes one datagram. Never traps: every length is checked before use, and the error says
+    /// where decoding stopped. Does not verify MESSAGE-INTEGRITY or FINGERPRINT (see `STUNIntegrity`).
+    public static func decode(_ bytes: [UInt8]) throws(STUNDecodeError) -> STUNMessage {
+        guard bytes.count >= 20 else { throw .tooShort(length: bytes.count) }
+        guard bytes[0] & 0xC0 == 0 else { throw .notSTUN(firstByte: bytes[0]) }
+        let length = Int(bytes.u16(at: 2))
+        guard length % 4 == 0 else { throw .lengthNotMultipleOf4(length) }
+        guard length == bytes.count - 20 else { throw .lengthMismatch(header: length, actual: bytes.count - 20) }
+        let type = MessageType(rawValue: bytes.u16(at: 0))
+        let cookie = bytes.u32(at: 4)
+        let tid = TransactionID(bytes: Array(bytes[8..<20]))!
+        var attributes: [STUNAttribute] = []
+        var offset = 20
+        while offset < bytes.count {
+            guard bytes.count - offset >= 4 else {
+                throw .truncatedAttribute(type: 0, offset: offset, declared: 4, available: bytes.count - offset)
+            }
+            let atype = bytes.u16(at: offset)
+            let alen = Int(bytes.u16(at: offset + 2))
+            let start = offset + 4
+            guard bytes.count - start >= alen else {
+                throw .truncatedAttribute(type: atype, offset: offset, declared: alen, available: bytes.count - start)
+            }
+            let value = Array(bytes[start..<(start + alen)])
+            attributes.append(try decodeValue(type: atype, value: value, offset: offset, transactionID: tid))
+            offset = start + alen + (4 - alen % 4) % 4
+        }
+        return STUNMessage(type: type, transactionID: tid, cookie: cookie, attributes: attributes)
+    }
+
+    private static func decodeValue(type: UInt16, value: [UInt8], offset: Int,
+                                    transactionID: TransactionID) throws(STUNDecodeError) -> STUNAttribute {
+        func address() throws(STUNDecodeError) -> TransportAddress {
+            guard value.count >= 4 else { throw .badAttribute(type: type, offset: offset, reason: "address shorter than 4 bytes") }
+            let family = value[1]
+            let port = value.u16(at: 2)
+            let want: Int
+            switch family {
+            case 0x01: want = 4
+            case 0x02: want = 16
+            default: throw .badAttribute(type: type, offset: offset, reason: "unknown address family \(family)")
+            }
+            guard value.count == 4 + want else {
+                throw .badAttribute(type: type, offset: offset, reason: "family \(family) needs \(4 + want) bytes, has \(value.count)")
+            }
+            return TransportAddress(IPAddress(bytes: Array(value[4...]))!, port)
+        }
+        switch type {
+        case AttributeType.mappedAddress: return .mappedAddress(try address())
+        case AttributeType.xorMappedAddress: return .xorMappedAddress(xor(try address(), transactionID: transactionID))
+        case AttributeType.changedAddress: return .changedAddress(try address())
+        case AttributeType.sourceAddress: return .sourceAddress(try address())
+        case AttributeType.responseAddress: return .responseAddress(try address())
+        case AttributeType.responseOrigin: return .responseOrigin(try address())
+        case AttributeType.otherAddress: return .otherAddress(try address())
+        case AttributeType.changeRequest:
+            guard value.count == 4 else { throw .badAttribute(type: type, offset: offset, reason: "CHANGE-REQUEST must be 4 bytes") }
+            let flags = value.u32(at: 0)
+            return .changeRequest(changeIP: flags & ChangeFlag.changeIP != 0, changePort: flags & ChangeFlag.changePort != 0)
+        case AttributeType.responsePort:
+            // RFC 5780 section 7.5: a 16-bit port; some implementations send 2 bytes, some 4 with padding.
+            guard value.count == 2 || value.count == 4 else {
+                throw .badAttribute(type: type, offset: offset, reason: "RESPONSE-PORT must be 2 or 4 bytes")
+            }
+            return .responsePort(value.u16(at: 0))
+        case AttributeType.padding:
+            return .padding(length: value.count)
+        case AttributeType.software:
+            return .software(String(decoding: value, as: UTF8.self))
+        case AttributeType.username:
+            return .username(String(decoding: value, as: UTF8.self))
+        case AttributeType.errorCode:
+            guard value.count >= 4 else { throw .badAttribute(type: type, offset: offset, reason: "ERROR-CODE shorter than 4 bytes") }
+            let code = Int(value[2] & 0x07) * 100 + Int(value[3])
+            return .errorCode(code: code, reason: String(decoding: value[4...], as: UTF8.self))
+        case AttributeType.unknownAttributes:
+            guard value.count % 2 == 0 else { throw .badAttribute(type: type, offset: offset, reason: "UNKNOWN-ATTRIBUTES has odd length") }
+            return .unknownAttributes(stride(from: 0, to: value.count, by: 2).map { value.u16(at: $0) })
+        case AttributeType.messageIntegrity:
+            guard value.count == 20 else { throw .badAttribute(type: type, offset: offset, reason: "MESSAGE-INTEGRITY must be 20 bytes") }
+            return .messageIntegrity(value)
+        case AttributeType.fingerprint:
+            guard value.count == 4 else { throw .badAttribute(type: type, offset: offset, reason: "FINGERPRINT must be 4 bytes") }
+            return .fingerprint(value.u32(at: 0))
+        default:
+            return .raw(type: type, value: value)
+        }
+    }
+}
+
+// MARK: - Byte helpers
+
+func hex2(_ b: UInt8) -> String {
+    let digits: [Character] = Array("0123456789abcdef")
+    return String([digits[Int(b >> 4)], digits[Int(b & 0xF)]])
+}
+
+extension Array where Element == UInt8 {
+    mutating func appendU16(_ v: UInt16) { append(UInt8(v >> 8)); append(UInt8(v & 0xFF)) }
+    mutating func appendU32(_ v: UInt32) { appendU16(UInt16(v >> 16)); appendU16(UInt16(v & 0xFFFF)) }
+    mutating func setU16(_ v: UInt16, at i: Int) { self[i] = UInt8(v >> 8); self[i + 1] = UInt8(v & 0xFF) }
+    func u16(at i: Int) -> UInt16 { UInt16(self[i]) << 8 | UInt16(self[i + 1]) }
+    func u32(at i: Int) -> UInt32 { UInt32(u16(at: i)) << 16 | UInt32(u16(at: i + 2)) }
+}
