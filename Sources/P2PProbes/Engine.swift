@@ -1,9 +1,13 @@
+import Foundation
 import P2PReport
+import P2PSocket
+import STUNCodec
 
 /// What a check runs against. Every outside endpoint is a parameter so tests and the lab can point
 /// the probes at servers they control.
 public struct CheckOptions: Sendable {
-    /// STUN servers, "host[:port]" (default port 3478). Order matters: the first answering one is primary.
+    /// STUN servers, "host[:port]" (default port 3478). Order matters: the first answering one with an
+    /// alternate address runs the behaviour tests.
     public var stunServers: [String]
     /// Overall deadline for the whole check, in seconds.
     public var timeout: Double
@@ -11,8 +15,12 @@ public struct CheckOptions: Sendable {
     public var hairpin: Bool
     /// Which side of the connection this machine is.
     public var role: Role
+    /// Written into the report.
+    public var toolVersion: String
 
-    /// Public STUN servers used when none are given (`--stun` or the config file replace them).
+    /// Public STUN servers used when neither `--stun` nor the config file name any. The first two
+    /// are run by companies that operate RFC 5780-capable servers; the others give the
+    /// across-servers mapping comparison.
     public static let defaultServers = [
         "stun.l.google.com:19302",
         "stun.cloudflare.com:3478",
@@ -20,30 +28,91 @@ public struct CheckOptions: Sendable {
     ]
 
     public init(stunServers: [String] = CheckOptions.defaultServers, timeout: Double = 3.0,
-                hairpin: Bool = true, role: Role = .unknown) {
+                hairpin: Bool = true, role: Role = .unknown, toolVersion: String = "dev") {
         self.stunServers = stunServers
         self.timeout = timeout
         self.hairpin = hairpin
         self.role = role
+        self.toolVersion = toolVersion
     }
 }
 
 /// Runs probes concurrently and folds their results into a report.
 public struct Engine: Sendable {
     public let options: CheckOptions
+    public let clock: any MonotonicClock
 
-    public init(options: CheckOptions) {
+    public init(options: CheckOptions, clock: any MonotonicClock = SystemClock()) {
         self.options = options
+        self.clock = clock
     }
 
     /// Runs `probes` concurrently under the options' deadline, reporting progress through `events`
     /// (called from probe tasks, so it must be thread-safe), and returns the finished report.
+    /// Probes not in `probes` stay "not-checked".
     public func run(_ probes: [ProbeID] = ProbeID.allCases,
                     events: @escaping @Sendable (ProbeEvent) -> Void = { _ in }) async -> Report {
+        let start = clock.nowNanos()
         var report = Report()
-        report.run.role = options.role
-        report.run.stunServers = options.stunServers
+        report.run = RunInfo(toolVersion: options.toolVersion, startedAt: Self.isoNow(), durationMs: 0,
+                             hostname: Self.hostname(), os: Self.osDescription(), role: options.role,
+                             stunServers: options.stunServers)
+        let deadline = Deadline.after(seconds: options.timeout, clock: clock)
+        let wanted = probes.filter { $0 != .hairpin || options.hairpin }
+        let clock = self.clock
+        let elapsed: @Sendable () -> Int = { Int((clock.nowNanos() &- start) / 1_000_000) }
+        await withTaskGroup(of: ProbeResult.self) { group in
+            for probe in wanted {
+                group.addTask {
+                    events(.started(probe, elapsedMs: elapsed()))
+                    let result = await self.runProbe(probe, deadline: deadline) { events(.progress(probe, $0)) }
+                    events(.finished(result, elapsedMs: elapsed()))
+                    return result
+                }
+            }
+            for await result in group { result.apply(to: &report) }
+        }
+        report.run.durationMs = elapsed()
         report.verdict = Verdict.derive(from: report)
         return report
+    }
+
+    /// One probe, by identity. Each returns the section(s) it owns.
+    func runProbe(_ probe: ProbeID, deadline: Deadline, progress: @escaping @Sendable (String) -> Void) async -> ProbeResult {
+        switch probe {
+        case .nat:
+            return .nat(await NATProbe(servers: options.stunServers, deadline: deadline, clock: clock).run(progress: progress))
+        case .udp:
+            return .udp(UDPSection())
+        case .quic:
+            return .quic(QUICSection())
+        case .doubleNat:
+            return .doubleNat(DoubleNATSection(), GatewaySection())
+        case .hairpin:
+            return .hairpin(HairpinSection())
+        case .cloud:
+            return .cloud(CloudSection())
+        case .ipv6:
+            return .ipv6(IPv6Section())
+        }
+    }
+
+    static func isoNow() -> String {
+        let f = ISO8601DateFormatter()
+        f.timeZone = TimeZone(identifier: "UTC")
+        return f.string(from: Date())
+    }
+
+    static func hostname() -> String {
+        ProcessInfo.processInfo.hostName
+    }
+
+    static func osDescription() -> String {
+        var u = utsname()
+        uname(&u)
+        func field<T>(_ v: T) -> String {
+            withUnsafeBytes(of: v) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        }
+        return "\(field(u.sysname)) \(field(u.release)) \(field(u.machine))"
     }
 }

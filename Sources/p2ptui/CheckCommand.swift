@@ -1,9 +1,106 @@
 import ArgumentParser
+import Foundation
+import P2PExport
+import P2PProbes
+import P2PReport
 
+/// `p2ptui check`: the engine, headless.
 struct CheckCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "check", abstract: "TODO")
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Run every probe without the wizard and print the findings (text or JSON).",
+        discussion: """
+            Exit status: 0 nothing stands in the way of a direct connection; 1 a finding does; \
+            2 usage error; 3 the checks could not run or could not decide.
+            """)
+
+    @OptionGroup var engine: EngineOptions
+
+    @Flag(help: "Write the report as JSON (schema: docs/report-schema.md).")
+    var json = false
+
+    @Flag(name: .shortAndLong, help: "Show every piece of evidence and probe progress (to stderr).")
+    var verbose = false
 
     func run() async throws {
-        throw ExitCode(3)
+        let options: CheckOptions
+        do { options = try engine.checkOptions() } catch { fail(error) }
+        let verbose = self.verbose
+        let report = await Engine(options: options).run { event in
+            guard verbose else { return }
+            let line: String
+            switch event {
+            case let .started(p, ms): line = "[\(ms) ms] \(p.label): started"
+            case let .progress(p, text): line = "        \(p.label): \(text)"
+            case let .finished(r, ms): line = "[\(ms) ms] \(r.probe.label): done"
+            }
+            FileHandle.standardError.write(Data((line + "\n").utf8))
+        }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            let data = try encoder.encode(report)
+            FileHandle.standardOutput.write(data + Data("\n".utf8))
+        } else {
+            print(CheckText.render(report, verbose: verbose), terminator: "")
+        }
+        throw ExitCode(Self.exitStatus(report))
+    }
+
+    /// 1 when a finding blocks; 3 when the NAT test could not decide; else 0.
+    static func exitStatus(_ report: Report) -> Int32 {
+        if report.verdict.blocking { return ExitStatus.finding }
+        if report.nat.status != .checked { return ExitStatus.couldNotRun }
+        return ExitStatus.ok
+    }
+}
+
+/// The terminal output of `check`: one line per finding, its evidence, and what it means.
+enum CheckText {
+    static func render(_ report: Report, verbose: Bool) -> String {
+        let utf8 = (ProcessInfo.processInfo.environment["LC_ALL"] ?? ProcessInfo.processInfo.environment["LANG"] ?? "")
+            .uppercased().contains("UTF-8")
+        var out = "p2ptui check: \(report.run.durationMs) ms, STUN servers: \(report.run.stunServers.joined(separator: ", "))\n"
+        for a in report.assessSteps() {
+            out += "\(symbol(a.status, utf8: utf8)) \(a.step.title): \(a.finding)\n"
+            for e in evidence(a.step, report).prefix(verbose ? 100 : 3) {
+                out += "    \(e)\n"
+            }
+        }
+        out += "Verdict: direct connection \(report.verdict.directConnection.rawValue)\n"
+        for r in report.verdict.reasons {
+            out += "  - \(r)\n"
+        }
+        return out
+    }
+
+    static func symbol(_ s: StepStatus, utf8: Bool) -> String {
+        switch s {
+        case .pass: return utf8 ? "✔" : "[PASS]"
+        case .warning: return utf8 ? "⚠" : "[WARN]"
+        case .fail: return utf8 ? "✘" : "[FAIL]"
+        case .notChecked: return utf8 ? "·" : "[ -- ]"
+        }
+    }
+
+    static func evidence(_ step: Step, _ r: Report) -> [String] {
+        switch step {
+        case .firewall: return r.udp.evidence + r.quic.evidence
+        case .natType:
+            var lines: [String] = []
+            if let p = r.nat.publicEndpoint {
+                var l = "public \(p)"
+                if let local = r.nat.localEndpoint { l += ", local \(local)" }
+                if let pp = r.nat.portPreserved { l += pp ? ", port preserved" : ", port changed" }
+                lines.append(l)
+            }
+            lines.append("mapping \(r.nat.mapping.rawValue), filtering \(r.nat.filtering.rawValue), classic type \(r.nat.classicType.rawValue)")
+            if let why = r.nat.inconclusiveReason { lines.append("inconclusive: \(why)") }
+            if r.nat.ignoredResponses > 0 { lines.append("\(r.nat.ignoredResponses) stray or invalid responses ignored") }
+            return lines + r.nat.evidence
+        case .doubleNat: return r.doubleNat.evidence + r.gateway.evidence
+        case .hairpin: return r.hairpin.evidence
+        case .cloudNat: return r.cloud.evidence
+        }
     }
 }

@@ -1,9 +1,96 @@
 import ArgumentParser
+import Dispatch
+import Foundation
+import P2PServer
+import P2PSocket
+import STUNCodec
 
-struct ServeCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "serve", abstract: "TODO")
+/// `p2ptui serve`: the project's own RFC 5780 STUN server.
+struct ServeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run an RFC 5780 STUN server (behaviour discovery needs two addresses).",
+        discussion: """
+            With --primary and --alternate, listens on four sockets (each address with --port and \
+            --alternate-port) and answers CHANGE-REQUEST from the right one, so clients can test NAT \
+            mapping and filtering. With one address it is a plain binding server and rejects \
+            CHANGE-REQUEST with error 420, so no client mistakes it for a behaviour-test server.
+            """)
 
-    func run() async throws {
-        throw ExitCode(3)
+    @Option(help: "Primary address to listen on (IPv4 or IPv6 literal).")
+    var primary: String
+
+    @Option(help: "Alternate address (a second address of this host) for behaviour tests.")
+    var alternate: String?
+
+    @Option(help: "Primary UDP port.")
+    var port: UInt16 = 3478
+
+    @Option(help: "Alternate UDP port (default: --port + 1).")
+    var alternatePort: UInt16?
+
+    @Option(help: "Requests per second allowed from one source address (0: unlimited).")
+    var rateLimit: Double = 500
+
+    @Option(help: "Print counters every N seconds (0: only on exit).")
+    var statsInterval: Double = 0
+
+    func validate() throws {
+        guard IPAddress(primary) != nil else { throw ValidationError("--primary must be an IP address literal, got '\(primary)'") }
+        if let alternate {
+            guard let a = IPAddress(alternate) else { throw ValidationError("--alternate must be an IP address literal, got '\(alternate)'") }
+            guard a.isIPv4 == IPAddress(primary)!.isIPv4 else { throw ValidationError("--primary and --alternate must be the same IP version") }
+            guard a != IPAddress(primary) else { throw ValidationError("--alternate must differ from --primary") }
+        }
+        if let alternatePort, alternatePort == port { throw ValidationError("--alternate-port must differ from --port") }
+    }
+
+    func run() throws {
+        let addresses = ServerAddresses(primary: IPAddress(primary)!, alternate: alternate.flatMap { IPAddress($0) },
+                                        port: port, alternatePort: alternatePort)
+        let server: STUNServer
+        do {
+            server = try STUNServer(addresses: addresses, ratePerSecond: rateLimit)
+        } catch {
+            fail(error)
+        }
+        let listening = server.boundAddresses.map(\.description).joined(separator: ", ")
+        if addresses.alternate == nil {
+            print("p2ptui serve: plain binding server on \(listening); no alternate address, so it cannot do behaviour tests (CHANGE-REQUEST gets error 420)")
+        } else {
+            print("p2ptui serve: RFC 5780 server on \(listening); OTHER-ADDRESS \(addresses.otherAddress!)")
+        }
+        fflush(stdout)
+
+        let done = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            server.run()
+            done.signal()
+        }
+        thread.name = "stun-server"
+        thread.start()
+
+        // Signals and the stats timer run on a background queue; this thread just waits for the server.
+        signal(SIGINT, SIG_IGN)
+        signal(SIGTERM, SIG_IGN)
+        let queue = DispatchQueue(label: "serve-control")
+        let sources = [SIGINT, SIGTERM].map { sig -> DispatchSourceSignal in
+            let s = DispatchSource.makeSignalSource(signal: sig, queue: queue)
+            s.setEventHandler { server.stop() }
+            s.resume()
+            return s
+        }
+        let timer = DispatchSource.makeTimerSource(queue: queue)
+        if statsInterval > 0 {
+            timer.schedule(deadline: .now() + statsInterval, repeating: statsInterval)
+            timer.setEventHandler {
+                print("p2ptui serve: \(server.stats)")
+                fflush(stdout)
+            }
+        }
+        timer.resume()
+        done.wait()
+        withExtendedLifetime(sources) { timer.cancel() }
+        print("p2ptui serve: stopped; \(server.stats)")
     }
 }

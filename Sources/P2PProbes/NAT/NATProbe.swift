@@ -1,0 +1,193 @@
+import Dispatch
+import P2PReport
+import P2PSocket
+import STUNCodec
+
+/// RFC 5780 NAT behaviour discovery against one or more STUN servers.
+///
+/// Plan (sockets are fresh per run, so no earlier run's holes bias this one):
+/// 1. Mapping socket M: test I to every server at once. The first server (in the order given) that
+///    answers with OTHER-ADDRESS becomes the behaviour-test server B.
+/// 2. Concurrently:
+///    - M: mapping tests II and III to B's alternate address (section 4.3);
+///    - fresh socket F2: test I to B, then test II, change IP and port (section 4.4);
+///    - fresh socket F3: test I to B, then test III, change port only.
+///    F2 and F3 only ever talk to B's primary address, so a hole opened towards another server can
+///    never pass for open filtering.
+public struct NATProbe: Sendable {
+    public var servers: [String]
+    /// Overall deadline for the probe.
+    public var deadline: Deadline
+    public var clock: any MonotonicClock
+    /// Name resolution (injectable for tests).
+    public var resolver: @Sendable (String) throws -> [TransportAddress]
+    /// Local interface addresses (injectable for tests).
+    public var localAddresses: @Sendable () -> Set<IPAddress>
+
+    public init(servers: [String], deadline: Deadline, clock: any MonotonicClock = SystemClock(),
+                resolver: @escaping @Sendable (String) throws -> [TransportAddress] = { try resolve($0, defaultPort: 3478, family: .ipv4) },
+                localAddresses: @escaping @Sendable () -> Set<IPAddress> = { Set(((try? interfaceAddresses()) ?? []).map(\.address)) }) {
+        self.servers = servers
+        self.deadline = deadline
+        self.clock = clock
+        self.resolver = resolver
+        self.localAddresses = localAddresses
+    }
+
+    public func run(progress: @escaping @Sendable (String) -> Void = { _ in }) async -> NATSection {
+        let obs = await observe(progress: progress)
+        return NATClassifier.classify(obs)
+    }
+
+    /// Runs the tests and returns what they saw (no judgement).
+    public func observe(progress: @escaping @Sendable (String) -> Void = { _ in }) async -> NATObservations {
+        var obs = NATObservations()
+        obs.localAddresses = localAddresses()
+
+        // Resolve every server concurrently, off the cooperative pool (getaddrinfo blocks).
+        let resolved: [(String, Result<TransportAddress, ResolveFailure>)] = await withTaskGroup(
+            of: (Int, String, Result<TransportAddress, ResolveFailure>).self
+        ) { group in
+            for (i, name) in servers.enumerated() {
+                group.addTask {
+                    let r = await blocking { () -> Result<TransportAddress, ResolveFailure> in
+                        do {
+                            guard let a = try resolver(name).first else { return .failure(.init(text: "dns-failure: no IPv4 address for \(name)")) }
+                            return .success(a)
+                        } catch let e as ResolveError {
+                            switch e {
+                            case .dnsFailure: return .failure(.init(text: "dns-failure: \(e)"))
+                            case .badSyntax: return .failure(.init(text: "bad server name: \(e)"))
+                            }
+                        } catch {
+                            return .failure(.init(text: "error: \(error)"))
+                        }
+                    }
+                    return (i, name, r)
+                }
+            }
+            var out: [(Int, String, Result<TransportAddress, ResolveFailure>)] = []
+            for await r in group { out.append(r) }
+            return out.sorted { $0.0 < $1.0 }.map { ($0.1, $0.2) }
+        }
+
+        let mapping: UDPSocket
+        do {
+            mapping = try UDPSocket(family: .ipv4)
+        } catch {
+            obs.servers = resolved.map { ServerProbe(name: $0.0, address: try? $0.1.get(),
+                                                     testI: .failed(kind: "error", detail: "\(error)")) }
+            return obs
+        }
+        defer { mapping.close() }
+
+        // 1. Test I to every resolved server from the mapping socket.
+        var stats = TransactionStats()
+        let firstDeadline = min(deadline, Deadline.after(seconds: Schedule.firstContact.last! + 0.2, clock: clock))
+        let targets = resolved.compactMap { try? $0.1.get() }
+        let specs = targets.map { TransactionSpec(destination: $0, sendOffsets: Schedule.firstContact, deadline: firstDeadline) }
+        progress("test I: binding requests to \(targets.count) server(s)")
+        var outcomes = await runTransactions(specs, on: mapping, clock: clock, stats: &stats)
+        var k = 0
+        obs.servers = resolved.map { name, r in
+            switch r {
+            case .success(let a):
+                defer { k += 1 }
+                return ServerProbe(name: name, address: a, testI: outcomes[k])
+            case .failure(let f):
+                return ServerProbe(name: name, address: nil, resolveError: f.text, testI: .notRun(f.text))
+            }
+        }
+        if let first = obs.servers.first(where: { $0.testI.answer != nil }), let a = first.address {
+            if let local = try? mapping.localAddress(), let src = try? routeSourceAddress(toward: a) {
+                obs.mappingLocal = TransportAddress(src, local.port)
+            }
+        }
+        for s in obs.servers {
+            progress("test I \(s.name): \(NATClassifier.short(s.testI))")
+        }
+
+        // 2. Behaviour tests against the first server that offers an alternate address.
+        guard let b = obs.servers.first(where: { $0.testI.answer?.other != nil }),
+              let bAddr = b.address, let bAnswer = b.testI.answer, let other = bAnswer.other else {
+            obs.ignoredResponses = stats.ignored
+            return obs
+        }
+        let rtt = max(0.0005, bAnswer.rttMs / 1000)
+        let altPrimaryPort = TransportAddress(other.ip, bAddr.port)
+        let altPort = TransportAddress(bAddr.ip, other.port)
+        let positiveDeadline = min(deadline, Deadline.after(seconds: 1.2, clock: clock))
+        let clock = self.clock
+        let overall = deadline
+
+        async let mappingTests: ([TransactionOutcome], Int) = {
+            var st = TransactionStats()
+            let r = await runTransactions([
+                TransactionSpec(destination: altPrimaryPort, sendOffsets: Schedule.known(rtt: rtt), deadline: positiveDeadline),
+                TransactionSpec(destination: other, sendOffsets: Schedule.known(rtt: rtt), deadline: positiveDeadline),
+            ], on: mapping, clock: clock, stats: &st)
+            return (r, st.ignored)
+        }()
+        async let filterII = Self.filteringTest(server: bAddr, change: (true, true), expectFrom: other, rtt: rtt,
+                                                overall: overall, clock: clock)
+        async let filterIII = Self.filteringTest(server: bAddr, change: (false, true), expectFrom: altPort, rtt: rtt,
+                                                 overall: overall, clock: clock)
+        let (m, mIgnored) = await mappingTests
+        obs.mappingII = m[0]
+        obs.mappingIII = m[1]
+        progress("mapping tests II/III: \(NATClassifier.short(m[0])); \(NATClassifier.short(m[1]))")
+        let f2 = await filterII
+        let f3 = await filterIII
+        obs.filterSetup = [f2.setup, f3.setup]
+        obs.filterII = f2.test
+        obs.filterIII = f3.test
+        progress("filtering test II: \(NATClassifier.short(f2.test)); test III: \(NATClassifier.short(f3.test))")
+        obs.ignoredResponses = stats.ignored + mIgnored + f2.ignored + f3.ignored
+        outcomes.removeAll()
+        return obs
+    }
+
+    struct ResolveFailure: Error {
+        var text: String
+    }
+
+    /// One filtering test on its own fresh socket: test I to the server (opens the mapping), then the
+    /// CHANGE-REQUEST whose answer may be filtered. Silence is waited out with many evenly spaced
+    /// sends, so a lost packet cannot pass for filtering.
+    static func filteringTest(server: TransportAddress, change: (Bool, Bool), expectFrom: TransportAddress, rtt: Double,
+                              overall: Deadline, clock: any MonotonicClock)
+        async -> (setup: TransactionOutcome, test: TransactionOutcome, ignored: Int) {
+        let socket: UDPSocket
+        do {
+            socket = try UDPSocket(family: .ipv4)
+        } catch {
+            let f = TransactionOutcome.failed(kind: "error", detail: "\(error)")
+            return (f, f, 0)
+        }
+        defer { socket.close() }
+        var stats = TransactionStats()
+        let setupDeadline = min(overall, Deadline.after(seconds: 1.2, clock: clock))
+        let setup = await runTransactions([TransactionSpec(destination: server, sendOffsets: Schedule.known(rtt: rtt),
+                                                           deadline: setupDeadline)],
+                                          on: socket, clock: clock, stats: &stats)[0]
+        guard let s = setup.answer else {
+            return (setup, .notRun("test I on the filtering socket got no answer"), stats.ignored)
+        }
+        let r = max(rtt, s.rttMs / 1000)
+        let window = min(1.0, max(0.4, r * 8))
+        let testDeadline = min(overall, Deadline.after(seconds: window, clock: clock))
+        let test = await runTransactions([TransactionSpec(destination: server, expectFrom: expectFrom,
+                                                          attributes: [.changeRequest(changeIP: change.0, changePort: change.1)],
+                                                          sendOffsets: Schedule.steady(rtt: r, window: window),
+                                                          deadline: testDeadline)],
+                                         on: socket, clock: clock, stats: &stats)[0]
+        return (setup, test, stats.ignored)
+    }
+}
+
+/// Runs blocking work (getaddrinfo, file reads) on a GCD thread, keeping the cooperative pool free.
+func blocking<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { cont in
+        DispatchQueue.global().async { cont.resume(returning: body()) }
+    }
+}

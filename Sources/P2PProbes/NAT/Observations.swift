@@ -1,0 +1,118 @@
+import P2PReport
+import STUNCodec
+
+/// How one STUN transaction ended. Kept apart from the classification so the RFC 5780 decision
+/// logic is a pure function over plain values (`NATClassifier.classify`), tested without sockets.
+public enum TransactionOutcome: Sendable, Equatable {
+    /// A valid response came from the expected source.
+    case answered(Answer)
+    /// No valid response before the per-test deadline, after `sends` transmissions.
+    case silent(sends: Int)
+    /// Responses with our transaction ID came, but only from an unexpected source (a server that
+    /// ignores CHANGE-REQUEST answers from its primary address: never evidence of open filtering).
+    case wrongSource(TransportAddress, sends: Int)
+    /// The server answered with a STUN error response.
+    case errorResponse(code: Int, reason: String)
+    /// Sending failed locally (no route, ICMP unreachable seen as ECONNREFUSED, ...).
+    case failed(kind: String, detail: String)
+    /// The test was not run, with the reason.
+    case notRun(String)
+
+    public struct Answer: Sendable, Equatable {
+        /// XOR-MAPPED-ADDRESS (or MAPPED-ADDRESS for RFC 3489 servers).
+        public var mapped: TransportAddress
+        /// Source address the response came from.
+        public var source: TransportAddress
+        /// OTHER-ADDRESS or CHANGED-ADDRESS, if the server sent one.
+        public var other: TransportAddress?
+        /// MAPPED-ADDRESS differs from XOR-MAPPED-ADDRESS: a router rewrote the payload.
+        public var payloadRewritten: Bool
+        public var rttMs: Double
+        public var sends: Int
+        public var software: String?
+
+        public init(mapped: TransportAddress, source: TransportAddress, other: TransportAddress? = nil,
+                    payloadRewritten: Bool = false, rttMs: Double = 0, sends: Int = 1, software: String? = nil) {
+            self.mapped = mapped
+            self.source = source
+            self.other = other
+            self.payloadRewritten = payloadRewritten
+            self.rttMs = rttMs
+            self.sends = sends
+            self.software = software
+        }
+    }
+
+    public var answer: Answer? {
+        if case .answered(let a) = self { return a }
+        return nil
+    }
+
+    /// Number of requests sent, for loss estimation.
+    public var sends: Int {
+        switch self {
+        case .answered(let a): return a.sends
+        case .silent(let n), .wrongSource(_, let n): return n
+        case .errorResponse: return 1
+        case .failed, .notRun: return 0
+        }
+    }
+}
+
+/// One configured server and what its test I (binding from the mapping socket) returned.
+public struct ServerProbe: Sendable, Equatable {
+    /// As the user gave it.
+    public var name: String
+    /// Resolved address, nil when resolution failed.
+    public var address: TransportAddress?
+    /// Resolution failure ("dns-failure: ...", "bad syntax").
+    public var resolveError: String?
+    /// Test I from the mapping socket.
+    public var testI: TransactionOutcome
+
+    public init(name: String, address: TransportAddress?, resolveError: String? = nil, testI: TransactionOutcome) {
+        self.name = name
+        self.address = address
+        self.resolveError = resolveError
+        self.testI = testI
+    }
+}
+
+/// Everything the NAT tests observed.
+public struct NATObservations: Sendable, Equatable {
+    /// Local endpoint of the mapping socket: the route's source address (not 0.0.0.0) and its port.
+    public var mappingLocal: TransportAddress?
+    /// Every address configured on this host's interfaces (to recognise "no NAT").
+    public var localAddresses: Set<IPAddress>
+    /// Test I per server, from the mapping socket, in the order given.
+    public var servers: [ServerProbe]
+    /// RFC 5780 section 4.3 test II: same socket, to (alternate IP, primary port) of the primary server.
+    public var mappingII: TransactionOutcome
+    /// Test III: same socket, to (alternate IP, alternate port).
+    public var mappingIII: TransactionOutcome
+    /// RFC 5780 section 4.4 on fresh sockets: test I to the primary, then test II (change IP and port).
+    public var filterII: TransactionOutcome
+    /// Fresh socket: test I, then test III (change port only).
+    public var filterIII: TransactionOutcome
+    /// Test I outcomes of the two filtering sockets (they must be answered for filtering to mean anything).
+    public var filterSetup: [TransactionOutcome]
+    /// Responses dropped: wrong transaction ID, malformed, unexpected source.
+    public var ignoredResponses: Int
+
+    public init(mappingLocal: TransportAddress? = nil, localAddresses: Set<IPAddress> = [], servers: [ServerProbe] = [],
+                mappingII: TransactionOutcome = .notRun("no OTHER-ADDRESS"),
+                mappingIII: TransactionOutcome = .notRun("no OTHER-ADDRESS"),
+                filterII: TransactionOutcome = .notRun("no OTHER-ADDRESS"),
+                filterIII: TransactionOutcome = .notRun("no OTHER-ADDRESS"),
+                filterSetup: [TransactionOutcome] = [], ignoredResponses: Int = 0) {
+        self.mappingLocal = mappingLocal
+        self.localAddresses = localAddresses
+        self.servers = servers
+        self.mappingII = mappingII
+        self.mappingIII = mappingIII
+        self.filterII = filterII
+        self.filterIII = filterIII
+        self.filterSetup = filterSetup
+        self.ignoredResponses = ignoredResponses
+    }
+}

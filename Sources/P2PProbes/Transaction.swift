@@ -1,0 +1,162 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import P2PSocket
+import STUNCodec
+
+/// One STUN request to run: where to, what must answer, and when to (re)send.
+public struct TransactionSpec: Sendable {
+    public var destination: TransportAddress
+    /// The only source a valid answer may come from (RFC 5780: CHANGE-REQUEST answers must come from
+    /// the alternate address; accepting any source is how one-address servers look like Full Cone).
+    public var expectFrom: TransportAddress
+    public var attributes: [STUNAttribute]
+    /// Send times in seconds after the start (RFC 8489 section 6.2.1 retransmission, compressed to fit
+    /// a diagnostic's deadline).
+    public var sendOffsets: [Double]
+    /// Give up at this time.
+    public var deadline: Deadline
+
+    public init(destination: TransportAddress, expectFrom: TransportAddress? = nil, attributes: [STUNAttribute] = [],
+                sendOffsets: [Double], deadline: Deadline) {
+        self.destination = destination
+        self.expectFrom = expectFrom ?? destination
+        self.attributes = attributes
+        self.sendOffsets = sendOffsets
+        self.deadline = deadline
+    }
+}
+
+/// Retransmission schedules.
+public enum Schedule {
+    /// First contact with a server (RTT unknown): 6 sends within 1 s, so one or two lost packets do
+    /// not turn into "blocked", yet "nothing answers" is known in about 1.2 s.
+    public static let firstContact: [Double] = [0, 0.1, 0.25, 0.45, 0.7, 1.0]
+
+    /// Evenly spaced sends for a test whose expected outcome may be silence (filtering): many sends
+    /// so silence means filtering, not loss. `rtt` in seconds.
+    public static func steady(rtt: Double, window: Double) -> [Double] {
+        let interval = min(0.2, max(0.03, rtt * 2))
+        return Array(stride(from: 0.0, to: window, by: interval))
+    }
+
+    /// Retransmissions for a test expected to be answered, once the RTT is known.
+    public static func known(rtt: Double) -> [Double] {
+        let rto = min(0.3, max(0.05, rtt * 3))
+        return [0, rto, rto * 2.5, rto * 4.5, rto * 7]
+    }
+}
+
+/// Counts shared by the transactions of one probe.
+public struct TransactionStats: Sendable, Equatable {
+    /// Answers dropped: unknown transaction ID (late or duplicate), malformed, wrong source.
+    public var ignored = 0
+    public init() {}
+}
+
+/// Runs several STUN transactions concurrently on one socket: one receive loop sends each request on
+/// its schedule and hands each response to the transaction whose ID it carries. Anything else (other
+/// IDs, wrong source, malformed) is counted and ignored, so late or duplicated packets never change
+/// an outcome.
+public func runTransactions(_ specs: [TransactionSpec], on socket: UDPSocket,
+                            clock: some MonotonicClock = SystemClock(),
+                            stats: inout TransactionStats) async -> [TransactionOutcome] {
+    struct Live {
+        var spec: TransactionSpec
+        var id: TransactionID
+        var bytes: [UInt8]
+        var next = 0
+        var lastSend: UInt64 = 0
+        var outcome: TransactionOutcome?
+        var wrongSource: TransportAddress?
+    }
+    let start = clock.nowNanos()
+    var live = specs.map { spec -> Live in
+        let id = TransactionID.random()
+        let bytes = STUNMessage(type: .bindingRequest, transactionID: id, attributes: spec.attributes).encode()
+        return Live(spec: spec, id: id, bytes: bytes)
+    }
+    while live.contains(where: { $0.outcome == nil }) {
+        let now = clock.nowNanos()
+        var wake = UInt64.max
+        for i in live.indices where live[i].outcome == nil {
+            if now >= live[i].spec.deadline.nanos {
+                let sends = live[i].next
+                live[i].outcome = live[i].wrongSource.map { .wrongSource($0, sends: sends) } ?? .silent(sends: sends)
+                continue
+            }
+            while live[i].next < live[i].spec.sendOffsets.count,
+                  start + UInt64(live[i].spec.sendOffsets[live[i].next] * 1e9) <= now {
+                do {
+                    try socket.send(live[i].bytes, to: live[i].spec.destination)
+                    live[i].lastSend = clock.nowNanos()
+                    live[i].next += 1
+                } catch let e as SocketError {
+                    live[i].outcome = .failed(kind: failureKind(e), detail: e.description)
+                    break
+                } catch {
+                    live[i].outcome = .failed(kind: "error", detail: "\(error)")
+                    break
+                }
+            }
+            guard live[i].outcome == nil else { continue }
+            wake = min(wake, live[i].spec.deadline.nanos)
+            if live[i].next < live[i].spec.sendOffsets.count {
+                wake = min(wake, start + UInt64(live[i].spec.sendOffsets[live[i].next] * 1e9))
+            }
+        }
+        guard wake != .max else { break }
+        let datagram: Datagram?
+        do {
+            datagram = try await socket.receive(until: Deadline(nanos: wake), clock: clock)
+        } catch {
+            // An ICMP error queued on the socket (e.g. port unreachable): keep waiting, the
+            // transactions' own deadlines end the loop.
+            continue
+        }
+        if Task.isCancelled {
+            for i in live.indices where live[i].outcome == nil { live[i].outcome = .notRun("cancelled") }
+            break
+        }
+        guard let datagram else { continue }
+        guard let message = try? STUNMessage.decode(datagram.bytes),
+              let i = live.firstIndex(where: { $0.id == message.transactionID && $0.outcome == nil }) else {
+            stats.ignored += 1
+            continue
+        }
+        guard datagram.source == live[i].spec.expectFrom else {
+            live[i].wrongSource = datagram.source
+            stats.ignored += 1
+            continue
+        }
+        switch message.type.messageClass {
+        case .errorResponse:
+            let e = message.errorCode ?? (0, "")
+            live[i].outcome = .errorResponse(code: e.code, reason: e.reason)
+        case .successResponse:
+            guard let mapped = message.reflexiveAddress else {
+                stats.ignored += 1
+                continue
+            }
+            let rewritten = message.xorMappedAddress != nil && message.mappedAddress != nil
+                && message.xorMappedAddress != message.mappedAddress
+            let rtt = Double(clock.nowNanos() &- live[i].lastSend) / 1e6
+            live[i].outcome = .answered(.init(mapped: mapped, source: datagram.source, other: message.otherAddress,
+                                              payloadRewritten: rewritten, rttMs: rtt, sends: live[i].next,
+                                              software: message.software))
+        default:
+            stats.ignored += 1
+        }
+    }
+    return live.map { $0.outcome ?? .notRun("cancelled") }
+}
+
+/// Names a local send failure the way the report does.
+func failureKind(_ e: SocketError) -> String {
+    switch e.code {
+    case ENETUNREACH, EHOSTUNREACH: return "no-route"
+    case ECONNREFUSED: return "unreachable"
+    case EPERM, EACCES: return "blocked-locally"
+    default: return "error"
+    }
+}

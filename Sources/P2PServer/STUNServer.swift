@@ -1,0 +1,113 @@
+import Foundation
+import P2PSocket
+import STUNCodec
+import Synchronization
+
+/// Counters the server keeps; printed by `p2ptui serve` on exit and with `--stats`.
+public struct ServerStats: Sendable, Equatable, CustomStringConvertible {
+    public var received = 0
+    public var answered = 0
+    public var errorsSent = 0
+    public var malformed = 0
+    public var notBindingRequest = 0
+    public var rateLimited = 0
+    public var sendFailures = 0
+
+    public init() {}
+
+    public var description: String {
+        "received \(received), answered \(answered) (\(errorsSent) errors), dropped: malformed \(malformed), "
+            + "not a binding request \(notBindingRequest), rate-limited \(rateLimited); send failures \(sendFailures)"
+    }
+}
+
+/// RFC 5780 STUN server: up to four UDP sockets (primary/alternate address x port), one thread.
+public final class STUNServer: Sendable {
+    public let addresses: ServerAddresses
+    private let sockets: [(slot: SocketSlot, socket: UDPSocket)]
+    private let state: Mutex<(stats: ServerStats, limiter: RateLimiter)>
+    private let stopFlag = Atomic<Bool>(false)
+    private let clock: any MonotonicClock
+
+    /// Binds every socket now, so address errors surface before `run`.
+    public init(addresses: ServerAddresses, ratePerSecond: Double = 500, clock: any MonotonicClock = SystemClock()) throws {
+        self.addresses = addresses
+        self.clock = clock
+        let family: AddressFamily = addresses.primary.isIPv4 ? .ipv4 : .ipv6
+        var socks: [(SocketSlot, UDPSocket)] = []
+        do {
+            for slot in addresses.slots {
+                socks.append((slot, try UDPSocket(family: family, bindTo: addresses.address(of: slot))))
+            }
+        } catch {
+            for (_, s) in socks { s.close() }
+            throw error
+        }
+        self.sockets = socks
+        self.state = Mutex((ServerStats(), RateLimiter(ratePerSecond: ratePerSecond)))
+    }
+
+    /// The bound addresses, in slot order.
+    public var boundAddresses: [TransportAddress] {
+        sockets.compactMap { try? $0.socket.localAddress() }
+    }
+
+    public var stats: ServerStats { state.withLock { $0.stats } }
+
+    /// Asks `run` to return (within its poll interval).
+    public func stop() { stopFlag.store(true, ordering: .relaxed) }
+
+    /// Serves until `stop()`. Blocks the calling thread: run it on a thread of its own.
+    public func run() {
+        let socks = sockets.map(\.socket)
+        while !stopFlag.load(ordering: .relaxed) {
+            guard let ready = try? pollReadable(socks, timeout: 0.1) else { continue }
+            for index in ready {
+                drain(index)
+            }
+        }
+        for s in socks { s.close() }
+    }
+
+    /// Reads everything queued on one socket (bounded, so four busy sockets share the thread).
+    private func drain(_ index: Int) {
+        let (slot, socket) = sockets[index]
+        for _ in 0..<64 {
+            guard let datagram = try? socket.receive(timeout: 0) else { return }
+            handle(datagram, on: slot)
+        }
+    }
+
+    private func handle(_ datagram: Datagram, on slot: SocketSlot) {
+        let now = clock.nowNanos()
+        let allowed = state.withLock { s -> Bool in
+            s.stats.received += 1
+            if s.limiter.allow(datagram.source.ip, nowNanos: now) { return true }
+            s.stats.rateLimited += 1
+            return false
+        }
+        guard allowed else { return }
+        switch Responder.respond(to: datagram.bytes, from: datagram.source, on: slot, addresses: addresses) {
+        case .failure(let reason):
+            state.withLock { s in
+                switch reason {
+                case .malformed: s.stats.malformed += 1
+                case .notBindingRequest: s.stats.notBindingRequest += 1
+                case .rateLimited: s.stats.rateLimited += 1
+                }
+            }
+        case .success(let reply):
+            let sender = sockets.first { $0.slot == reply.from }?.socket
+            var ok = false
+            if let sender { ok = (try? sender.send(reply.bytes, to: reply.to)) != nil }
+            state.withLock { s in
+                if ok {
+                    s.stats.answered += 1
+                    if reply.isError { s.stats.errorsSent += 1 }
+                } else {
+                    s.stats.sendFailures += 1
+                }
+            }
+        }
+    }
+}

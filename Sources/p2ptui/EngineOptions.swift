@@ -1,0 +1,65 @@
+import ArgumentParser
+import Foundation
+import P2PProbes
+import P2PReport
+
+/// Flags shared by `check` and the wizard.
+struct EngineOptions: ParsableArguments {
+    @Option(name: .customLong("stun"), help: ArgumentHelp(
+        "STUN server host[:port] (repeatable; default port 3478). Replaces the config file's and the built-in list.",
+        valueName: "host[:port]"))
+    var stun: [String] = []
+
+    @Option(help: "Overall deadline in seconds for all probes.")
+    var timeout: Double = 3.0
+
+    @Flag(help: "Do not run the hairpin probe (it sends a packet to this host's own public address).")
+    var noHairpin = false
+
+    @Option(help: "Which side this machine is: client, connector or unknown.")
+    var role: Role = .unknown
+
+    @Option(help: "File listing STUN servers, one host[:port] per line ('#' comments). Default: $XDG_CONFIG_HOME/p2ptui/stun-servers.")
+    var config: String?
+
+    func validate() throws {
+        guard timeout > 0, timeout <= 60 else { throw ValidationError("--timeout must be between 0 and 60 seconds") }
+    }
+
+    /// Servers from --stun, else the config file, else the built-in list.
+    func servers() throws -> [String] {
+        if !stun.isEmpty { return stun }
+        let path = config ?? Self.defaultConfigPath()
+        guard let path, FileManager.default.fileExists(atPath: path) else {
+            if let config { throw UserError("config file \(config) does not exist") }
+            return CheckOptions.defaultServers
+        }
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw UserError("cannot read config file \(path)")
+        }
+        let servers = Self.parseConfig(text)
+        guard !servers.isEmpty else { throw UserError("config file \(path) lists no STUN server") }
+        return servers
+    }
+
+    static func parseConfig(_ text: String) -> [String] {
+        text.split(whereSeparator: \.isNewline)
+            .map { $0.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? "" }
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }
+    }
+
+    static func defaultConfigPath() -> String? {
+        let env = ProcessInfo.processInfo.environment
+        if let x = env["XDG_CONFIG_HOME"], !x.isEmpty { return x + "/p2ptui/stun-servers" }
+        if let h = env["HOME"], !h.isEmpty { return h + "/.config/p2ptui/stun-servers" }
+        return nil
+    }
+
+    func checkOptions() throws -> CheckOptions {
+        CheckOptions(stunServers: try servers(), timeout: timeout, hairpin: !noHairpin, role: role,
+                     toolVersion: P2PTUI.version)
+    }
+}
+
+extension Role: ExpressibleByArgument {}
