@@ -1,0 +1,103 @@
+import Glibc
+import P2PSocket
+import STUNCodec
+import Testing
+
+@Suite("Async receive")
+struct AsyncReceiveTests {
+    @Test func returnsADatagramSentWhileWaiting() async throws {
+        let server = try UDPSocket(family: .ipv4, bindTo: TransportAddress(loopback4, 0))
+        let client = try UDPSocket(family: .ipv4)
+        defer { server.close(); client.close() }
+        let target = try server.localAddress()
+        async let got = server.receive(until: .after(seconds: 2))
+        try await Task.sleep(nanoseconds: 50_000_000)
+        try client.send([42], to: target)
+        let d = try #require(try await got)
+        #expect(d.bytes == [42])
+    }
+
+    @Test func returnsNilAtTheDeadline() async throws {
+        let s = try UDPSocket(family: .ipv4, bindTo: TransportAddress(loopback4, 0))
+        defer { s.close() }
+        let (got, elapsed) = try await measureAsync { try await s.receive(until: .after(seconds: 0.2)) }
+        #expect(got == nil)
+        #expect(elapsed >= 0.19)
+        #expect(elapsed < 0.5)
+    }
+
+    /// Eight concurrent 300 ms waits on a 2-core machine: if they blocked the cooperative pool
+    /// they would run at most two at a time (>= 1.2 s).
+    @Test func concurrentReceivesDoNotBlockThePool() async throws {
+        let sockets = try (0..<8).map { _ in try UDPSocket(family: .ipv4, bindTo: TransportAddress(loopback4, 0)) }
+        defer { sockets.forEach { $0.close() } }
+        let (results, elapsed) = try await measureAsync {
+            try await withThrowingTaskGroup(of: Datagram?.self) { group in
+                for s in sockets { group.addTask { try await s.receive(until: .after(seconds: 0.3)) } }
+                var all: [Datagram?] = []
+                for try await r in group { all.append(r) }
+                return all
+            }
+        }
+        #expect(results.count == 8)
+        #expect(results.allSatisfy { $0 == nil })
+        #expect(elapsed < 0.6, "8 concurrent 300 ms receives took \(elapsed) s")
+    }
+
+    @Test func cancellationEndsTheWaitPromptly() async throws {
+        let s = try UDPSocket(family: .ipv4, bindTo: TransportAddress(loopback4, 0))
+        defer { s.close() }
+        let clock = SystemClock()
+        let task = Task { () -> (Bool, UInt64) in
+            do {
+                _ = try await s.receive(until: .after(seconds: 5))
+                return (false, clock.nowNanos())
+            } catch is CancellationError {
+                return (true, clock.nowNanos())
+            } catch {
+                return (false, clock.nowNanos())
+            }
+        }
+        try await Task.sleep(nanoseconds: 100_000_000)
+        let cancelledAt = clock.nowNanos()
+        task.cancel()
+        let (cancelled, endedAt) = await task.value
+        #expect(cancelled)
+        let lag = Double(endedAt - cancelledAt) / 1e9
+        #expect(lag < 0.2, "receive ended \(lag) s after cancel")
+    }
+
+    @Test func alreadyCancelledTaskThrowsAtOnce() async throws {
+        let s = try UDPSocket(family: .ipv4)
+        defer { s.close() }
+        let task = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            return try await s.receive(until: .after(seconds: 5))
+        }
+        await #expect(throws: CancellationError.self) { _ = try await task.value }
+    }
+
+    @Test func injectedClockDecidesTheDeadline() async throws {
+        let s = try UDPSocket(family: .ipv4, bindTo: TransportAddress(loopback4, 0))
+        defer { s.close() }
+        let clock = ManualClock()
+        let deadline = Deadline.after(seconds: 1000, clock: clock)
+        #expect(deadline.remainingSeconds(clock: clock) == 1000)
+        let waiter = Task { try await s.receive(until: deadline, clock: clock) }
+        try await Task.sleep(nanoseconds: 50_000_000)
+        clock.advance(seconds: 1001)  // real time barely moved; the injected clock says "expired"
+        let (got, elapsed) = try await measureAsync { try await waiter.value }
+        #expect(got == nil)
+        #expect(elapsed < 0.5)
+        #expect(deadline.remainingSeconds(clock: clock) == 0)
+    }
+
+    @Test func closeDuringAsyncReceiveThrowsEBADF() async throws {
+        let s = try UDPSocket(family: .ipv4, bindTo: TransportAddress(loopback4, 0))
+        let waiter = Task { try await s.receive(until: .after(seconds: 5)) }
+        try await Task.sleep(nanoseconds: 50_000_000)
+        s.close()
+        let error = await #expect(throws: SocketError.self) { _ = try await waiter.value }
+        #expect(error?.code == EBADF)
+    }
+}
