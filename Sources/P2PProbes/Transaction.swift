@@ -59,7 +59,7 @@ public struct TransactionStats: Sendable, Equatable {
 /// IDs, wrong source, malformed) is counted and ignored, so late or duplicated packets never change
 /// an outcome.
 public func runTransactions(_ specs: [TransactionSpec], on socket: UDPSocket,
-                            clock: some MonotonicClock = SystemClock(),
+                            clock: any MonotonicClock = SystemClock(),
                             stats: inout TransactionStats) async -> [TransactionOutcome] {
     struct Live {
         var spec: TransactionSpec

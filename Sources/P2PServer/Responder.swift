@@ -60,7 +60,7 @@ public struct Reply: Sendable, Equatable {
 }
 
 /// Why a packet got no reply (each is counted by the server).
-public enum DropReason: String, Sendable, CaseIterable {
+public enum DropReason: String, Error, Sendable, CaseIterable {
     /// Not a STUN message at all, or malformed.
     case malformed
     /// STUN, but not a Binding request (responses, indications, other methods).

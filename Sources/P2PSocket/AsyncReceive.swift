@@ -18,7 +18,7 @@ extension UDPSocket {
     /// machine one blocked pool thread halves every other task's progress). It polls in 20 ms
     /// slices, so task cancellation (thrown as `CancellationError`), `close()` (EBADF) and an
     /// injected clock are noticed within one slice. Errors are thrown as in `receive(timeout:)`.
-    public func receive(until deadline: Deadline, clock: some MonotonicClock = SystemClock()) async throws -> Datagram? {
+    public func receive(until deadline: Deadline, clock: any MonotonicClock = SystemClock()) async throws -> Datagram? {
         try Task.checkCancellation()
         // Fast path: a datagram already queued (or an expired deadline) needs no thread.
         let immediate = try withFD("recvfrom") { fd in

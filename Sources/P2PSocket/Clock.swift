@@ -23,7 +23,7 @@ public struct Deadline: Sendable, Comparable, Hashable {
     public init(nanos: UInt64) { self.nanos = nanos }
 
     /// `seconds` from now on `clock` (negative or NaN counts as zero).
-    public static func after(seconds: Double, clock: some MonotonicClock = SystemClock()) -> Deadline {
+    public static func after(seconds: Double, clock: any MonotonicClock = SystemClock()) -> Deadline {
         let now = clock.nowNanos()
         guard seconds > 0 else { return Deadline(nanos: now) }
         let delta = seconds * 1e9
@@ -32,13 +32,13 @@ public struct Deadline: Sendable, Comparable, Hashable {
     }
 
     /// Seconds left before the deadline on `clock`; 0 once it has passed.
-    public func remainingSeconds(clock: some MonotonicClock = SystemClock()) -> Double {
+    public func remainingSeconds(clock: any MonotonicClock = SystemClock()) -> Double {
         let now = clock.nowNanos()
         return nanos > now ? Double(nanos - now) / 1e9 : 0
     }
 
     /// True once `clock` has reached the deadline.
-    public func hasPassed(clock: some MonotonicClock = SystemClock()) -> Bool {
+    public func hasPassed(clock: any MonotonicClock = SystemClock()) -> Bool {
         clock.nowNanos() >= nanos
     }
 

@@ -56,11 +56,10 @@ struct ServeCommand: ParsableCommand {
         }
         let listening = server.boundAddresses.map(\.description).joined(separator: ", ")
         if addresses.alternate == nil {
-            print("p2ptui serve: plain binding server on \(listening); no alternate address, so it cannot do behaviour tests (CHANGE-REQUEST gets error 420)")
+            emit("p2ptui serve: plain binding server on \(listening); no alternate address, so it cannot do behaviour tests (CHANGE-REQUEST gets error 420)")
         } else {
-            print("p2ptui serve: RFC 5780 server on \(listening); OTHER-ADDRESS \(addresses.otherAddress!)")
+            emit("p2ptui serve: RFC 5780 server on \(listening); OTHER-ADDRESS \(addresses.otherAddress!)")
         }
-        fflush(stdout)
 
         let done = DispatchSemaphore(value: 0)
         let thread = Thread {
@@ -84,13 +83,17 @@ struct ServeCommand: ParsableCommand {
         if statsInterval > 0 {
             timer.schedule(deadline: .now() + statsInterval, repeating: statsInterval)
             timer.setEventHandler {
-                print("p2ptui serve: \(server.stats)")
-                fflush(stdout)
+                emit("p2ptui serve: \(server.stats)")
             }
         }
         timer.resume()
         done.wait()
         withExtendedLifetime(sources) { timer.cancel() }
-        print("p2ptui serve: stopped; \(server.stats)")
+        emit("p2ptui serve: stopped; \(server.stats)")
     }
+}
+
+/// Unbuffered line to stdout (the lab and scripts read it while the server runs).
+func emit(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }
