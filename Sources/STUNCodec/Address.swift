@@ -85,8 +85,10 @@ public enum IPAddress: Hashable, Sendable, CustomStringConvertible {
         switch self {
         case let .v4(a, b, c, d): return "\(a).\(b).\(c).\(d)"
         case let .v6(b):
+            // `.v6` is public, so a caller can build one with the wrong length: print it, never trap.
+            guard b.count == 16 else { return "invalid-ipv6(" + b.map { hex2($0) }.joined() + ")" }
             // RFC 5952 section 5: an IPv4-mapped address (::ffff:0:0/96) is written with a dotted-quad tail.
-            if b.count == 16, b[0..<10].allSatisfy({ $0 == 0 }), b[10] == 0xff, b[11] == 0xff {
+            if b[0..<10].allSatisfy({ $0 == 0 }), b[10] == 0xff, b[11] == 0xff {
                 return "::ffff:\(b[12]).\(b[13]).\(b[14]).\(b[15])"
             }
             var words: [UInt16] = []

@@ -61,6 +61,8 @@ struct AddressTests {
         #expect(IPAddress(bytes: [1, 2, 3]) == nil)
         #expect(IPAddress(bytes: Array(repeating: 0, count: 6)) == nil)
         #expect(IPAddress(bytes: []) == nil)
+        // A hand-built `.v6` of the wrong length prints instead of trapping.
+        #expect(IPAddress.v6([0x20, 0x01]).description == "invalid-ipv6(2001)")
     }
 
     @Test("transport addresses parse and print", arguments: [
