@@ -81,3 +81,38 @@ public enum ReportJSON {
         keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
     }
 }
+
+/// Why a report file could not be loaded: the file itself, or its content.
+public enum ReportLoadError: Error, Equatable, CustomStringConvertible {
+    /// The file could not be read (missing, a directory, no permission...).
+    case unreadable(path: String, reason: String)
+    /// The file was read but is not a usable report.
+    case invalid(path: String, ReportDecodeError)
+
+    public var description: String {
+        switch self {
+        case .unreadable(let p, let why): return "cannot read \(p): \(why)"
+        case .invalid(let p, let e): return "\(p): \(e)"
+        }
+    }
+}
+
+extension ReportJSON {
+    /// Largest report file accepted; real ones are a few kilobytes.
+    public static let maxFileSize = 16 << 20
+
+    /// Reads and decodes a saved report.
+    public static func load(path: String) throws(ReportLoadError) -> Report {
+        let bytes: [UInt8]
+        do {
+            bytes = try FileBytes.read(path: path, limit: maxFileSize)
+        } catch {
+            throw .unreadable(path: path, reason: error.reason)
+        }
+        do {
+            return try decode(bytes)
+        } catch {
+            throw .invalid(path: path, error)
+        }
+    }
+}
