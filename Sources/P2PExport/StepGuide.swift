@@ -102,13 +102,14 @@ public enum Guide {
         }
     }
 
-    /// What to do, most important first: failed steps' advice, then warnings', then the other side.
+    /// What to do, most important first: the main advice of each failed step, then of each
+    /// warning, then the other side. (Each step's section has the full advice.)
     public static func nextSteps(for report: Report) -> [String] {
         let guides = guides(for: report)
         var out: [String] = []
         for wanted in [StepStatus.fail, .warning] {
             for g in guides where g.status == wanted {
-                for line in g.advice where !out.contains(line) { out.append(line) }
+                if let first = g.advice.first, !out.contains(first) { out.append(first) }
             }
         }
         out.append("Run the same check on the other side (Client and Connector both matter), save both "

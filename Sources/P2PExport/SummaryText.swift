@@ -185,8 +185,10 @@ struct Writer {
         if lines.last?.isEmpty == false { lines.append("") }
     }
 
+    /// One line (wrapped if it must be), keeping its leading indentation.
     mutating func line(_ s: String) {
-        paragraph(s, indent: 0)
+        let indent = s.prefix { $0 == " " }.count
+        paragraph(String(s.dropFirst(indent)), indent: indent)
     }
 
     /// "Label:         value", value wrapped under itself.
