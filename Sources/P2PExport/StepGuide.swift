@@ -30,7 +30,7 @@ extension Reading {
 }
 
 /// Everything a person needs about one article step: status, finding, evidence, meaning, advice.
-public struct StepGuide: Sendable, Equatable {
+public struct StepGuide: Sendable, Equatable, Codable {
     public var step: Step
     public var status: StepStatus
     /// One sentence: what was found (from `Report.assess`).

@@ -14,7 +14,7 @@ import Testing
         #expect(try ReportJSON.encode(r) == bytes)
     }
 
-    @Test func keysAreSortedAndNullsKept() throws {
+    @Test func keysAreSorted() throws {
         let text = String(decoding: try ReportJSON.encode(Fixtures.nothingChecked), as: UTF8.self)
         let cloud = text.range(of: "\"cloud\"")!.lowerBound
         let nat = text.range(of: "\"nat\"")!.lowerBound
@@ -94,5 +94,28 @@ final class TempDir {
 
     func entries() -> [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted()
+    }
+}
+
+@Suite struct ExportJSONTests {
+    @Test(arguments: Fixtures.all.map(\.name))
+    func exportIsStillAReport(name: String) throws {
+        let r = Fixtures.all.first { $0.name == name }!.report
+        let bytes = try ReportJSON.encodeExport(r)
+        #expect(try ReportJSON.decode(bytes) == r)
+        let object = try JSONSerialization.jsonObject(with: Data(bytes)) as! [String: Any]
+        let steps = object["steps"] as! [[String: Any]]
+        #expect(steps.map { $0["step"] as! String } == Step.allCases.map(\.rawValue))
+        #expect(steps.map { $0["status"] as! String } == r.assessSteps().map(\.status.rawValue))
+        #expect((object["logs"] as! [String]) == Guide.logsAdvice)
+        #expect(object["redacted"] as? Bool == false)
+    }
+
+    @Test func redactedExport() throws {
+        let bytes = try ReportJSON.encodeExport(Fixtures.cloudAllFail, redact: true)
+        let text = String(decoding: bytes, as: UTF8.self)
+        #expect(LeakScanner.publicLiterals(in: text).isEmpty)
+        #expect(try ReportJSON.decode(bytes) == Redactor.redact(Fixtures.cloudAllFail))
+        Golden.expect(text, matches: "cloud-all-fail.export.redacted.json")
     }
 }
