@@ -101,3 +101,70 @@ struct AsyncReceiveTests {
         #expect(error?.code == EBADF)
     }
 }
+
+@Suite("Async poll and descriptor hygiene")
+struct AsyncPollTests {
+    @Test func asyncPollReadableWakesOnData() async throws {
+        let sockets = try (0..<4).map { _ in try UDPSocket(family: .ipv4, bindTo: TransportAddress(loopback4, 0)) }
+        defer { sockets.forEach { $0.close() } }
+        let target = try sockets[1].localAddress()
+        async let ready = pollReadable(sockets, until: .after(seconds: 2))
+        try await Task.sleep(nanoseconds: 50_000_000)
+        try sockets[0].send([5], to: target)
+        #expect(try await ready == [1])
+        let (empty, elapsed) = try await measureAsync {
+            try await pollReadable([sockets[2], sockets[3]], until: .after(seconds: 0.15))
+        }
+        #expect(empty.isEmpty)
+        #expect(elapsed >= 0.14 && elapsed < 0.5)
+    }
+
+    @Test func asyncPollReadableHonoursCancellation() async throws {
+        let s = try UDPSocket(family: .ipv4, bindTo: TransportAddress(loopback4, 0))
+        defer { s.close() }
+        let task = Task { try await pollReadable([s], until: .after(seconds: 5)) }
+        try await Task.sleep(nanoseconds: 50_000_000)
+        task.cancel()
+        let (result, elapsed) = await measureAsync { await task.result }
+        #expect(elapsed < 0.2)
+        #expect(throws: CancellationError.self) { _ = try result.get() }
+    }
+
+    /// The inode behind a descriptor, or nil when it is not open.
+    static func inode(_ fd: Int32) -> UInt {
+        var st = stat()
+        return fstat(fd, &st) == 0 ? UInt(st.st_ino) : 0
+    }
+
+    /// close() racing waiting receives never leaks a descriptor nor leaves a waiter hanging.
+    /// (Other tests run in parallel and reuse descriptor numbers, so each socket is identified
+    /// by descriptor and inode: afterwards that pair must be gone.)
+    @Test func closeRacingReceivesLeaksNothing() async throws {
+        var opened: [(Int32, UInt)] = []
+        let (_, elapsed) = try await measureAsync {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for i in 0..<40 {
+                    let s = try UDPSocket(family: i % 2 == 0 ? .ipv4 : .ipv6)
+                    opened.append((s.fileDescriptor, Self.inode(s.fileDescriptor)))
+                    for _ in 0..<2 {
+                        group.addTask {
+                            do { _ = try await s.receive(until: .after(seconds: 3)) } catch let e as SocketError {
+                                #expect(e.code == EBADF)
+                            }
+                        }
+                    }
+                    group.addTask {
+                        try await Task.sleep(nanoseconds: UInt64(i % 5) * 5_000_000)
+                        s.close()
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+        #expect(elapsed < 2, "waiters were not woken by close")
+        for (fd, ino) in opened {
+            #expect(ino != 0)
+            #expect(Self.inode(fd) != ino, "descriptor \(fd) still open after close")
+        }
+    }
+}
