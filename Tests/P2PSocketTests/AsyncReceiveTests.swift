@@ -41,7 +41,8 @@ struct AsyncReceiveTests {
         }
         #expect(results.count == 8)
         #expect(results.allSatisfy { $0 == nil })
-        #expect(elapsed < 0.6, "8 concurrent 300 ms receives took \(elapsed) s")
+        // Blocked, they would take >= 1.2 s; the margin absorbs a loaded CI machine.
+        #expect(elapsed < 1.0, "8 concurrent 300 ms receives took \(elapsed) s")
     }
 
     @Test func cancellationEndsTheWaitPromptly() async throws {
