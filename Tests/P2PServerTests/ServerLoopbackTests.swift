@@ -77,7 +77,9 @@ import Testing
         for _ in 0..<1000 { try? s.send(req, to: dest) }
         Thread.sleep(forTimeInterval: 0.3)
         let st = server.stats
-        #expect(st.received > 300 && st.rateLimited >= st.received - 150, "\(st)")
+        // The kernel may drop part of the burst before the server reads it; what arrives beyond the
+        // bucket (100) plus refill must be refused.
+        #expect(st.received > 150 && st.rateLimited >= st.received - 150, "\(st)")
         #expect(st.answered <= 150, "burst (100) plus refill, not the flood: \(st)")
     }
 

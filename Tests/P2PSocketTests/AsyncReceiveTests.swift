@@ -23,13 +23,14 @@ struct AsyncReceiveTests {
         let (got, elapsed) = try await measureAsync { try await s.receive(until: .after(seconds: 0.2)) }
         #expect(got == nil)
         #expect(elapsed >= 0.19)
-        #expect(elapsed < 0.5)
+        // Generous upper bound: the suite runs beside CPU-heavy tests on 2 cores.
+        #expect(elapsed < 1.0)
     }
 
-    /// Eight concurrent 300 ms waits on a 2-core machine: if they blocked the cooperative pool
-    /// they would run at most two at a time (>= 1.2 s).
+    /// Sixteen concurrent 300 ms waits on a 2-core machine: if they blocked the cooperative pool
+    /// they would run at most two at a time (>= 2.4 s).
     @Test func concurrentReceivesDoNotBlockThePool() async throws {
-        let sockets = try (0..<8).map { _ in try UDPSocket(family: .ipv4, bindTo: TransportAddress(loopback4, 0)) }
+        let sockets = try (0..<16).map { _ in try UDPSocket(family: .ipv4, bindTo: TransportAddress(loopback4, 0)) }
         defer { sockets.forEach { $0.close() } }
         let (results, elapsed) = try await measureAsync {
             try await withThrowingTaskGroup(of: Datagram?.self) { group in
@@ -39,10 +40,10 @@ struct AsyncReceiveTests {
                 return all
             }
         }
-        #expect(results.count == 8)
+        #expect(results.count == 16)
         #expect(results.allSatisfy { $0 == nil })
-        // Blocked, they would take >= 1.2 s; the margin absorbs a loaded CI machine.
-        #expect(elapsed < 1.0, "8 concurrent 300 ms receives took \(elapsed) s")
+        // Blocked, they would take >= 2.4 s; the margin absorbs a loaded machine.
+        #expect(elapsed < 1.5, "16 concurrent 300 ms receives took \(elapsed) s")
     }
 
     @Test func cancellationEndsTheWaitPromptly() async throws {
