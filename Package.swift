@@ -68,6 +68,7 @@ let package = Package(
                     resources: [.copy("Golden")], swiftSettings: strict),
         // End-to-end: the real binary in NAT lab namespaces (root) and in tmux.
         .testTarget(name: "LabTests", dependencies: ["P2PReport"], swiftSettings: strict),
+        .testTarget(name: "InteropTests", dependencies: ["P2PReport"], swiftSettings: strict),
         .testTarget(name: "TUITests", dependencies: ["P2PReport"], swiftSettings: strict),
     ]
 )
