@@ -83,10 +83,12 @@ public enum FirewallRules {
         }
         var out: [String] = []
         for c in chains where reachable.contains(c.name) {
-            if c.policyDrop { out.append("table \(c.name.split(separator: " ").prefix(2).joined(separator: " ")) chain \(c.name.split(separator: " ").last ?? ""): policy drop") }
+            let parts = c.name.split(separator: " ")
+            let label = "table \(parts.prefix(2).joined(separator: " ")) chain \(parts.last ?? "")"
+            if c.policyDrop { out.append("\(label): policy drop") }
             for r in c.rules where dropsUDP(words: r.split(separator: " ").map(String.init), drop: ["drop", "reject"],
                                             udp: ["udp"], otherProtocols: ["tcp", "icmp", "icmpv6", "sctp", "dccp", "igmp"]) {
-                out.append("chain \(c.name.split(separator: " ").last ?? ""): \(r)")
+                out.append("\(label): \(r)")
             }
         }
         return out
