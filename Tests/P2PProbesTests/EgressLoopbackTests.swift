@@ -77,7 +77,7 @@ let noFirewall: @Sendable (Deadline) async -> FirewallEvidence = { _ in Firewall
         #expect(s.status == .open)
         #expect(s.ports == [String(a.port): .reached, String(b.port): .reached, String(closed): .reached])
         #expect(s.evidence.contains { $0.contains("port \(closed)") && $0.contains("port unreachable") && $0.contains("reached the host") })
-        #expect(t < 0.5, "answers and ICMP come back at once on loopback (took \(t) s)")
+        #expect(t < 1.0, "answers and ICMP end the wait long before the 1.2 s silence window (took \(t) s)")
     }
 
     @Test func silentListenerIsBlockedForStunAndUnknownForIcmpAware() async throws {
@@ -129,7 +129,7 @@ let noFirewall: @Sendable (Deadline) async -> FirewallEvidence = { _ in Firewall
         #expect(s.status == .open)
         #expect(s.server == "127.0.0.1:\(port)")
         #expect(s.evidence.first?.contains("echoing both connection IDs") == true)
-        #expect(t < 0.5)
+        #expect(t < 1.0, "the reply ends the wait before the 1.2 s window")
         #expect(server.stats.answered >= 1)
     }
 
@@ -219,7 +219,7 @@ struct EgressNamespaceTests {
         #expect(s.globalAddress == "2001:db8::2")
         #expect(s.publicEndpoint?.hasPrefix("[2001:db8::2]:") == true)
         #expect(s.evidence.contains { $0.contains("avoids NAT entirely") })
-        #expect(t < 0.5)
+        #expect(t < 1.0)
 
         // Same address, nobody listening on that port: blocked, within the first-contact window.
         let closed = try freePort(me)

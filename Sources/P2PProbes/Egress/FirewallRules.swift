@@ -186,17 +186,17 @@ public enum FirewallRules {
             do { try p.run() } catch { return .missing }
             running.store(p.processIdentifier, ordering: .releasing)
             let errData = Mutex(Data())
-            let group = DispatchGroup()
-            group.enter()
-            DispatchQueue.global().async {
+            // stderr on a thread of its own (not GCD: see blockingUntil), so neither pipe fills up.
+            let errDone = DispatchSemaphore(value: 0)
+            Thread {
                 let d = err.fileHandleForReading.readDataToEndOfFile()
                 errData.withLock { $0 = d }
-                group.leave()
-            }
+                errDone.signal()
+            }.start()
             let o = out.fileHandleForReading.readDataToEndOfFile()
             p.waitUntilExit()
             running.store(0, ordering: .releasing)
-            group.wait()
+            errDone.wait()
             return .ran(p.terminationStatus, String(decoding: o, as: UTF8.self),
                         String(decoding: errData.withLock { $0 }, as: UTF8.self))
         }
