@@ -8,15 +8,15 @@ import P2PReport
 /// go to the same host, whose kernel answers ICMP port unreachable for closed ports.
 @Suite(.serialized, .enabled(if: EgressLab.available, "needs root and a built p2ptui (scripts/test)"))
 struct EgressLabTests {
-    @Test func eimScenarioReachesEveryPort() throws {
-        let r = try EgressLab.check("eim")
+    @Test func eimScenarioReachesEveryPort() async throws {
+        let r = try await EgressLab.check("eim")
         #expect(r.udp.status == .open, "\(r.udp.evidence)")
         #expect(r.udp.ports.count == 7)
         #expect(r.udp.ports.values.allSatisfy { $0 == .reached })
     }
 
-    @Test func udpBlockedScenarioIsBlocked() throws {
-        let r = try EgressLab.check("udp-blocked")
+    @Test func udpBlockedScenarioIsBlocked() async throws {
+        let r = try await EgressLab.check("udp-blocked")
         #expect(r.udp.status == .blocked, "\(r.udp.evidence)")
         #expect(r.udp.failures["3478"] == "silent-drop")
         #expect(r.udp.ports["3478"] == .blocked)
@@ -40,7 +40,17 @@ enum EgressLab {
         && FileManager.default.isExecutableFile(atPath: natlab)
 
     /// `natlab run SCENARIO p2ptui check --json ...` and the decoded report (exit status 0 or 1).
-    static func check(_ scenario: String) throws -> Report {
+    /// The seconds-long subprocess wait runs on a thread of its own: blocking the cooperative pool
+    /// (two threads on a 2-core machine) would stall every concurrently running test.
+    static func check(_ scenario: String) async throws -> Report {
+        let (status, data) = try await withCheckedThrowingContinuation { (c: CheckedContinuation<(Int32, Data), any Error>) in
+            Thread { c.resume(with: Result { try runNatlab(scenario) }) }.start()
+        }
+        #expect([0, 1].contains(status), "natlab run \(scenario) exited \(status)")
+        return try JSONDecoder().decode(Report.self, from: data)
+    }
+
+    static func runNatlab(_ scenario: String) throws -> (Int32, Data) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: natlab)
         p.arguments = ["run", scenario, binary, "check", "--json", "--stun", "203.0.113.10:3478", "--stun", "203.0.113.10:3479",
@@ -54,7 +64,6 @@ enum EgressLab {
         try p.run()
         let data = out.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        #expect([0, 1].contains(p.terminationStatus), "natlab run \(scenario) exited \(p.terminationStatus)")
-        return try JSONDecoder().decode(Report.self, from: data)
+        return (p.terminationStatus, data)
     }
 }

@@ -89,6 +89,6 @@ import P2PSocket
         let r = await FirewallRules.runTool("sleep", ["5"], deadline: .after(seconds: 0.3))
         let elapsed = Double(clock.nowNanos() - start) / 1e9
         #expect(r == .timedOut)
-        #expect(elapsed < 1.0)
+        #expect(elapsed < 2.5, "killed at the deadline, not after 5 s (took \(elapsed) s)")
     }
 }
