@@ -22,7 +22,22 @@ struct EngineOptions: ParsableArguments {
     @Option(help: "File listing STUN servers, one host[:port] per line ('#' comments). Default: $XDG_CONFIG_HOME/p2ptui/stun-servers.")
     var config: String?
 
+    @Option(name: .customLong("egress-port"), help: ArgumentHelp(
+        "Extra destination port for the UDP egress probe (repeatable; default 443, 53, 123, 40000, 51820).",
+        valueName: "port"))
+    var egressPorts: [UInt16] = []
+
+    @Option(name: .customLong("egress-target"), help: ArgumentHelp(
+        "Host the extra egress ports are probed on (default: the first STUN server's host).", valueName: "host"))
+    var egressTarget: String?
+
+    @Option(name: .customLong("quic"), help: ArgumentHelp(
+        "QUIC server for the Version Negotiation probe (default \(CheckOptions.defaultQUICServer)).",
+        valueName: "host[:port]"))
+    var quic: String?
+
     func validate() throws {
+        if egressPorts.contains(0) { throw ValidationError("--egress-port must be between 1 and 65535") }
         guard timeout > 0, timeout <= 60 else { throw ValidationError("--timeout must be between 0 and 60 seconds") }
     }
 
@@ -58,7 +73,9 @@ struct EngineOptions: ParsableArguments {
 
     func checkOptions() throws -> CheckOptions {
         CheckOptions(stunServers: try servers(), timeout: timeout, hairpin: !noHairpin, role: role,
-                     toolVersion: P2PTUI.version)
+                     toolVersion: P2PTUI.version,
+                     egressPorts: egressPorts.isEmpty ? EgressPlan.defaultExtraPorts : egressPorts,
+                     egressTarget: egressTarget, quicServer: quic ?? CheckOptions.defaultQUICServer)
     }
 }
 
