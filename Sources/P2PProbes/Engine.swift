@@ -17,6 +17,11 @@ public struct CheckOptions: Sendable {
     public var role: Role
     /// Written into the report.
     public var toolVersion: String
+    /// Cloud metadata service base URL; nil means the standard http://169.254.169.254, queried only
+    /// when DMI names a cloud. Given explicitly, it is queried whatever DMI says (the lab's fake).
+    public var metadataEndpoint: String?
+    /// Where the DMI strings are read (/sys/class/dmi/id; tests point it at fixtures).
+    public var dmiRoot: String
 
     /// Public STUN servers used when neither `--stun` nor the config file name any. The first two
     /// are run by companies that operate RFC 5780-capable servers; the others give the
@@ -28,12 +33,15 @@ public struct CheckOptions: Sendable {
     ]
 
     public init(stunServers: [String] = CheckOptions.defaultServers, timeout: Double = 3.0,
-                hairpin: Bool = true, role: Role = .unknown, toolVersion: String = "dev") {
+                hairpin: Bool = true, role: Role = .unknown, toolVersion: String = "dev",
+                metadataEndpoint: String? = nil, dmiRoot: String = "/sys/class/dmi/id") {
         self.stunServers = stunServers
         self.timeout = timeout
         self.hairpin = hairpin
         self.role = role
         self.toolVersion = toolVersion
+        self.metadataEndpoint = metadataEndpoint
+        self.dmiRoot = dmiRoot
     }
 }
 
@@ -87,11 +95,13 @@ public struct Engine: Sendable {
         case .quic:
             return .quic(QUICSection())
         case .doubleNat:
-            return .doubleNat(DoubleNATSection(), GatewaySection())
+            let (d, g) = await DoubleNATProbe(servers: options.stunServers, deadline: deadline, clock: clock).run(progress: progress)
+            return .doubleNat(d, g)
         case .hairpin:
-            return .hairpin(HairpinSection())
+            return .hairpin(await HairpinProbe(servers: options.stunServers, deadline: deadline, clock: clock).run(progress: progress))
         case .cloud:
-            return .cloud(CloudSection())
+            return .cloud(await CloudProbe(servers: options.stunServers, deadline: deadline, clock: clock,
+                                           metadataEndpoint: options.metadataEndpoint, dmiRoot: options.dmiRoot).run(progress: progress))
         case .ipv6:
             return .ipv6(IPv6Section())
         }

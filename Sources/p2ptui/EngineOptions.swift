@@ -22,6 +22,14 @@ struct EngineOptions: ParsableArguments {
     @Option(help: "File listing STUN servers, one host[:port] per line ('#' comments). Default: $XDG_CONFIG_HOME/p2ptui/stun-servers.")
     var config: String?
 
+    @Option(help: ArgumentHelp("Cloud metadata service base URL (default http://169.254.169.254, asked only on a cloud VM; given, it is always asked). Env P2PTUI_METADATA_ENDPOINT.",
+                               valueName: "url"))
+    var metadataEndpoint: String?
+
+    @Option(help: ArgumentHelp("Directory of DMI strings used to recognise a cloud VM (default /sys/class/dmi/id). Env P2PTUI_DMI_ROOT.",
+                               valueName: "path"))
+    var dmiRoot: String?
+
     func validate() throws {
         guard timeout > 0, timeout <= 60 else { throw ValidationError("--timeout must be between 0 and 60 seconds") }
     }
@@ -57,8 +65,11 @@ struct EngineOptions: ParsableArguments {
     }
 
     func checkOptions() throws -> CheckOptions {
-        CheckOptions(stunServers: try servers(), timeout: timeout, hairpin: !noHairpin, role: role,
-                     toolVersion: P2PTUI.version)
+        let env = ProcessInfo.processInfo.environment
+        let endpoint = metadataEndpoint ?? env["P2PTUI_METADATA_ENDPOINT"].flatMap { $0.isEmpty ? nil : $0 }
+        let dmi = dmiRoot ?? env["P2PTUI_DMI_ROOT"].flatMap { $0.isEmpty ? nil : $0 } ?? "/sys/class/dmi/id"
+        return CheckOptions(stunServers: try servers(), timeout: timeout, hairpin: !noHairpin, role: role,
+                            toolVersion: P2PTUI.version, metadataEndpoint: endpoint, dmiRoot: dmi)
     }
 }
 
