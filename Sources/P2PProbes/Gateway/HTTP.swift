@@ -134,8 +134,9 @@ public enum HTTP {
     /// Parses the head (status line and headers) of an HTTP/1.x response or of an SSDP
     /// (HTTPU) message. Returns the status (0 for a request line such as NOTIFY) and headers.
     public static func parseHead(_ head: String) -> (status: Int, headers: [(String, String)])? {
-        let lines = head.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" })
-            .map { $0.hasSuffix("\r") ? String($0.dropLast()) : String($0) }
+        // Split on bytes: in Swift "\r\n" is one Character, so a Character split on "\n" misses it.
+        let lines = head.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+            .map { String(decoding: $0.last == UInt8(ascii: "\r") ? $0.dropLast() : $0[...], as: UTF8.self) }
         guard let first = lines.first, first.hasPrefix("HTTP/") else { return nil }
         let parts = first.split(separator: " ", maxSplits: 2)
         guard parts.count >= 2, let status = Int(parts[1]), (100...999).contains(status) else { return nil }
