@@ -45,7 +45,7 @@ public enum UPnP {
     /// resolved against URLBase, else against the description's own URL). Empty for malformed XML.
     public static func wanServices(descriptionXML: [UInt8], descriptionURL: HTTP.URL) -> [WANService] {
         let collector = DescriptionCollector()
-        let parser = XMLParser(data: Data(descriptionXML))
+        let parser = XMLParser(data: sanitized(descriptionXML))
         parser.delegate = collector
         parser.shouldProcessNamespaces = false
         parser.shouldResolveExternalEntities = false
@@ -58,6 +58,13 @@ public enum UPnP {
             }
         }
         return out
+    }
+
+    /// Input for XMLParser: valid UTF-8 only. swift-corelibs-foundation's XMLParser traps when
+    /// libxml2 hands it an element name with invalid UTF-8 (found by the garbage-input test), and a
+    /// LAN device must not be able to crash the diagnostic; invalid sequences become U+FFFD.
+    static func sanitized(_ bytes: [UInt8]) -> Data {
+        Data(String(decoding: bytes, as: UTF8.self).utf8)
     }
 
     /// Collects URLBase and every (serviceType, controlURL) pair, whatever the nesting depth
@@ -117,7 +124,7 @@ public enum UPnP {
     /// An empty value (the gateway has no external address) is returned as "".
     public static func decodeExternalIPAddress(_ xml: [UInt8]) -> String? {
         let collector = ElementCollector(wanted: "NewExternalIPAddress")
-        let parser = XMLParser(data: Data(xml))
+        let parser = XMLParser(data: sanitized(xml))
         parser.delegate = collector
         parser.shouldResolveExternalEntities = false
         guard parser.parse() else { return nil }
@@ -127,7 +134,7 @@ public enum UPnP {
     /// The UPnP error code of a SOAP fault (e.g. 501 Action Failed), if the body is one.
     public static func decodeFaultCode(_ xml: [UInt8]) -> Int? {
         let collector = ElementCollector(wanted: "errorCode")
-        let parser = XMLParser(data: Data(xml))
+        let parser = XMLParser(data: sanitized(xml))
         parser.delegate = collector
         parser.shouldResolveExternalEntities = false
         guard parser.parse() else { return nil }
