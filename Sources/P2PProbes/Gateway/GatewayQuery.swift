@@ -43,7 +43,8 @@ public struct GatewayQuery: Sendable {
     }
 
     /// Sends `request` on the schedule and returns the first datagram `accept` takes; nil on
-    /// silence or when the gateway refuses the port (ICMP port unreachable).
+    /// silence or when the gateway refuses the port (ICMP port unreachable, seen through
+    /// IP_RECVERR so a closed port ends the wait at once instead of at the deadline).
     static func exchange<T: Sendable>(_ socket: UDPSocket, to: TransportAddress, request: [UInt8], sends: [Double],
                                       until end: Deadline, clock: any MonotonicClock,
                                       accept: ([UInt8]) -> T?) async -> (T?, refused: Bool) {
@@ -61,10 +62,14 @@ public struct GatewayQuery: Sendable {
                 if let d = try await socket.receive(until: wake, clock: clock), d.source.ip == to.ip, let v = accept(d.bytes) {
                     return (v, false)
                 }
-            } catch let e as SocketError where e.code == ECONNREFUSED {
-                return (nil, true)
             } catch is CancellationError {
                 return (nil, false)
+            } catch let e as SocketError {
+                // With IP_RECVERR the report also sits in the error queue: drain it, or every
+                // later receive would throw at once.
+                var refused = e.code == ECONNREFUSED
+                while let r = try? socket.readErrorQueue() { refused = refused || r.isPortUnreachable }
+                if refused { return (nil, true) }
             } catch {}
         }
         return (nil, false)
@@ -74,6 +79,7 @@ public struct GatewayQuery: Sendable {
     func natPMP(deadline: Deadline) async -> (GatewayReport?, String?, Bool) {
         guard let s = try? UDPSocket(family: .ipv4) else { return (nil, "nat-pmp: no socket", false) }
         defer { s.close() }
+        try? s.enableErrorQueue()
         let end = min(deadline, Deadline.after(seconds: 1.0, clock: clock))
         let (reply, refused) = await Self.exchange(s, to: TransportAddress(gateway, portControlPort), request: NATPMP.externalAddressRequest(),
                                                    sends: [0, 0.25, 0.5], until: end, clock: clock,
@@ -91,6 +97,7 @@ public struct GatewayQuery: Sendable {
     func pcp(deadline: Deadline) async -> (GatewayReport?, String?, Bool) {
         guard let s = try? UDPSocket(family: .ipv4) else { return (nil, "pcp: no socket", false) }
         defer { s.close() }
+        try? s.enableErrorQueue()
         let server = TransportAddress(gateway, portControlPort)
         guard let client = try? routeSourceAddress(toward: server) else { return (nil, "pcp: no route to gateway", false) }
         let end = min(deadline, Deadline.after(seconds: 1.0, clock: clock))
@@ -133,12 +140,13 @@ public struct GatewayQuery: Sendable {
     func upnp(deadline: Deadline) async -> (GatewayReport?, String?, Bool) {
         guard let s = try? UDPSocket(family: .ipv4) else { return (nil, "upnp: no socket", false) }
         defer { s.close() }
+        try? s.enableErrorQueue()
         let end = min(deadline, Deadline.after(seconds: 1.2, clock: clock))
         let search = UPnP.mSearch()
         if multicastSSDP { try? s.send(search, to: TransportAddress(.v4(239, 255, 255, 250), UPnP.ssdpPort)) }
-        let (found, _) = await Self.exchange(s, to: TransportAddress(gateway, ssdpPort), request: search,
+        let (found, refused) = await Self.exchange(s, to: TransportAddress(gateway, ssdpPort), request: search,
                                              sends: [0, 0.3, 0.6], until: end, clock: clock, accept: UPnP.decodeSearchResponse)
-        guard let found else { return (nil, "upnp: no SSDP answer", false) }
+        guard let found else { return (nil, "upnp: " + (refused ? "SSDP port 1900 closed" : "no SSDP answer"), false) }
         let httpEnd = min(deadline, Deadline.after(seconds: 1.5, clock: clock))
         let location = found.location
         let result: Swift.Result<String, HTTP.Failure> = await blocking {
