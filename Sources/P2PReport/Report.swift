@@ -138,19 +138,19 @@ public struct ServerObservation: Codable, Sendable, Equatable {
     /// As given by the user ("host[:port]").
     public var server: String
     /// Address it resolved to and was queried at ("ip:port"), or nil if it never resolved.
-    public var address: String?
+    @Nullable public var address: String?
     /// "answered" | "timeout" | "dns-failure" | "no-route" | "unreachable" | "error".
     public var outcome: String
     /// Round-trip time of the first answered binding request in milliseconds.
-    public var rttMs: Double?
+    @Nullable public var rttMs: Double?
     /// The public endpoint this server saw ("ip:port").
-    public var mappedEndpoint: String?
+    @Nullable public var mappedEndpoint: String?
     /// OTHER-ADDRESS (or CHANGED-ADDRESS) it advertised, if any.
-    public var otherAddress: String?
+    @Nullable public var otherAddress: String?
     /// Whether it honoured CHANGE-REQUEST from the right source addresses (nil = not tried).
-    public var supportsBehaviorTests: Bool?
+    @Nullable public var supportsBehaviorTests: Bool?
     /// Free-form detail (error text, software name).
-    public var detail: String?
+    @Nullable public var detail: String?
 
     public init(server: String, address: String? = nil, outcome: String, rttMs: Double? = nil,
                 mappedEndpoint: String? = nil, otherAddress: String? = nil,
@@ -176,15 +176,15 @@ public struct NATSection: Codable, Sendable, Equatable {
     /// The classic RFC 3489 name, as pystun3 prints it.
     public var classicType: ClassicNATType
     /// Public endpoint seen by the primary server ("ip:port"), nil if none answered.
-    public var publicEndpoint: String?
+    @Nullable public var publicEndpoint: String?
     /// Local endpoint the test socket used ("ip:port"; the route's source address, not 0.0.0.0).
-    public var localEndpoint: String?
+    @Nullable public var localEndpoint: String?
     /// Whether the NAT kept the local port number (nil when unknown).
-    public var portPreserved: Bool?
+    @Nullable public var portPreserved: Bool?
     /// Whether different servers saw different public endpoints (nil with fewer than two answers).
-    public var mappingVariesByDestination: Bool?
+    @Nullable public var mappingVariesByDestination: Bool?
     /// Why the verdict is inconclusive, when it is.
-    public var inconclusiveReason: String?
+    @Nullable public var inconclusiveReason: String?
     /// Short facts: which test, which server, what came back.
     public var evidence: [String]
     /// One entry per STUN server queried.
@@ -264,7 +264,7 @@ public enum QUICStatus: String, Codable, Sendable, CaseIterable {
 public struct QUICSection: Codable, Sendable, Equatable {
     public var status: QUICStatus
     /// The server probed ("host:port").
-    public var server: String?
+    @Nullable public var server: String?
     public var evidence: [String]
 
     public init(status: QUICStatus = .notChecked, server: String? = nil, evidence: [String] = []) {
@@ -279,7 +279,7 @@ public struct QUICSection: Codable, Sendable, Equatable {
 public struct DoubleNATSection: Codable, Sendable, Equatable {
     public var status: ProbeStatus
     /// true: another NAT found; false: checked and only one; nil: not enough evidence.
-    public var detected: Bool?
+    @Nullable public var detected: Bool?
     public var evidence: [String]
     /// Hops on the path to the STUN server, in order ("1 10.0.0.1", "2 100.64.0.1", "3 *").
     public var hops: [String]
@@ -295,9 +295,9 @@ public struct DoubleNATSection: Codable, Sendable, Equatable {
 
 public struct GatewaySection: Codable, Sendable, Equatable {
     /// Default IPv4 gateway from the routing table.
-    public var address: String?
+    @Nullable public var address: String?
     /// External address the gateway reports about itself, by any protocol.
-    public var externalAddress: String?
+    @Nullable public var externalAddress: String?
     /// Which of "upnp", "nat-pmp", "pcp" answered.
     public var protocols: [String]
     public var evidence: [String]
@@ -316,9 +316,9 @@ public struct GatewaySection: Codable, Sendable, Equatable {
 public struct HairpinSection: Codable, Sendable, Equatable {
     public var status: ProbeStatus
     /// true: the NAT looped our packet back; false: it did not; nil: not checked or not decidable.
-    public var supported: Bool?
+    @Nullable public var supported: Bool?
     /// Source the hairpinned packet arrived from ("ip:port"); RFC 4787 REQ-9 wants the public one.
-    public var observedSource: String?
+    @Nullable public var observedSource: String?
     public var evidence: [String]
 
     public init(status: ProbeStatus = .notChecked, supported: Bool? = nil, observedSource: String? = nil,
@@ -340,9 +340,9 @@ public struct CloudSection: Codable, Sendable, Equatable {
     public var status: ProbeStatus
     public var provider: CloudProvider
     /// Public address the metadata service reports for this VM, nil when none.
-    public var publicAddress: String?
+    @Nullable public var publicAddress: String?
     /// true: no public address and endpoint-dependent mapping on the way out; nil: not decidable.
-    public var natGatewaySuspected: Bool?
+    @Nullable public var natGatewaySuspected: Bool?
     public var evidence: [String]
 
     public init(status: ProbeStatus = .notChecked, provider: CloudProvider = .unknown,
@@ -369,7 +369,7 @@ public enum IPv6Status: String, Codable, Sendable, CaseIterable {
 
 public struct IPv6Section: Codable, Sendable, Equatable {
     public var status: IPv6Status
-    public var globalAddress: String?
+    @Nullable public var globalAddress: String?
     public var publicEndpoint: String?
     public var evidence: [String]
 

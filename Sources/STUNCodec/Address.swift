@@ -38,7 +38,9 @@ public enum IPAddress: Hashable, Sendable, CustomStringConvertible {
         guard parts.count == 4 else { return nil }
         var out: [UInt8] = []
         for p in parts {
-            guard !p.isEmpty, p.count <= 3, p.allSatisfy({ $0.isASCII && $0.isNumber }), let v = UInt8(p) else { return nil }
+            // Decimal digits only, no leading zero (inet_pton rules: "010" could mean octal elsewhere).
+            guard !p.isEmpty, p.count <= 3, p.allSatisfy(isDecimalDigit), p.count == 1 || p.first != "0",
+                  let v = UInt8(p) else { return nil }
             out.append(v)
         }
         return out
@@ -55,24 +57,27 @@ public enum IPAddress: Hashable, Sendable, CustomStringConvertible {
         } else {
             halves = [String(text)]
         }
-        func groups(_ s: String) -> [UInt8]? {
+        // An embedded IPv4 tail (RFC 4291 section 2.2, form 3) may only end the whole address.
+        func groups(_ s: String, mayEndInIPv4: Bool) -> [UInt8]? {
             if s.isEmpty { return [] }
             var out: [UInt8] = []
             let parts = s.split(separator: ":", omittingEmptySubsequences: false)
             for (i, p) in parts.enumerated() {
-                if i == parts.count - 1, p.contains(".") {
+                if mayEndInIPv4, i == parts.count - 1, p.contains(".") {
                     guard let v4 = parseV4(p) else { return nil }
                     out += v4
                     continue
                 }
-                guard (1...4).contains(p.count), let v = UInt16(p, radix: 16) else { return nil }
+                // Hex digits only: UInt16(_:radix:) alone would also accept a sign ("+1").
+                guard (1...4).contains(p.count), p.allSatisfy({ $0.isASCII && $0.isHexDigit }),
+                      let v = UInt16(p, radix: 16) else { return nil }
                 out += [UInt8(v >> 8), UInt8(v & 0xff)]
             }
             return out
         }
-        guard let head = groups(halves[0]) else { return nil }
+        guard let head = groups(halves[0], mayEndInIPv4: halves.count == 1) else { return nil }
         if halves.count == 1 { return head.count == 16 ? head : nil }
-        guard let tail = groups(halves[1]), head.count + tail.count <= 14 else { return nil }
+        guard let tail = groups(halves[1], mayEndInIPv4: true), head.count + tail.count <= 14 else { return nil }
         return head + [UInt8](repeating: 0, count: 16 - head.count - tail.count) + tail
     }
 
@@ -80,6 +85,12 @@ public enum IPAddress: Hashable, Sendable, CustomStringConvertible {
         switch self {
         case let .v4(a, b, c, d): return "\(a).\(b).\(c).\(d)"
         case let .v6(b):
+            // `.v6` is public, so a caller can build one with the wrong length: print it, never trap.
+            guard b.count == 16 else { return "invalid-ipv6(" + b.map { hex2($0) }.joined() + ")" }
+            // RFC 5952 section 5: an IPv4-mapped address (::ffff:0:0/96) is written with a dotted-quad tail.
+            if b[0..<10].allSatisfy({ $0 == 0 }), b[10] == 0xff, b[11] == 0xff {
+                return "::ffff:\(b[12]).\(b[13]).\(b[14]).\(b[15])"
+            }
             var words: [UInt16] = []
             for i in stride(from: 0, to: 16, by: 2) { words.append(UInt16(b[i]) << 8 | UInt16(b[i + 1])) }
             // RFC 5952: compress the longest run (length >= 2) of zero words, leftmost on ties.
@@ -114,16 +125,26 @@ public struct TransportAddress: Hashable, Sendable, CustomStringConvertible {
         if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
             let host = String(text[text.index(after: text.startIndex)..<close])
             let rest = text[text.index(after: close)...]
-            guard rest.hasPrefix(":"), let port = UInt16(rest.dropFirst()), let ip = IPAddress(host) else { return nil }
+            // Brackets are for IPv6 only (RFC 3986 section 3.2.2).
+            guard rest.hasPrefix(":"), let port = TransportAddress.parsePort(rest.dropFirst()),
+                  let ip = IPAddress(host), !ip.isIPv4 else { return nil }
             self.init(ip, port)
             return
         }
-        guard let colon = text.lastIndex(of: ":"), let port = UInt16(text[text.index(after: colon)...]),
+        guard let colon = text.lastIndex(of: ":"), let port = TransportAddress.parsePort(text[text.index(after: colon)...]),
               let ip = IPAddress(String(text[..<colon])), ip.isIPv4 else { return nil }
         self.init(ip, port)
+    }
+
+    /// Decimal digits only: UInt16(_:) alone would also accept a sign ("+5").
+    private static func parsePort(_ text: Substring) -> UInt16? {
+        guard !text.isEmpty, text.count <= 5, text.allSatisfy(isDecimalDigit) else { return nil }
+        return UInt16(text)
     }
 
     public var description: String {
         ip.isIPv4 ? "\(ip):\(port)" : "[\(ip)]:\(port)"
     }
 }
+
+private func isDecimalDigit(_ c: Character) -> Bool { c.asciiValue.map { (0x30...0x39).contains($0) } ?? false }

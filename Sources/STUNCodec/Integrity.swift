@@ -23,7 +23,8 @@ public enum STUNIntegrity {
 
     /// Verifies FINGERPRINT. nil when the packet has none (or is not parseable that far).
     public static func verifyFingerprint(_ packet: [UInt8]) -> Bool? {
-        guard let at = findAttribute(AttributeType.fingerprint, in: packet), at + 8 == packet.count else { return nil }
+        guard let at = findAttribute(AttributeType.fingerprint, in: packet), at + 8 == packet.count,
+              packet.u16(at: at + 2) == 4 else { return nil }
         var prefix = Array(packet[0..<at])
         prefix.setU16(UInt16(packet.count - 20), at: 2)
         return fingerprint(of: prefix) == packet.u32(at: at + 4)

@@ -248,8 +248,13 @@ extension STUNMessage {
             return .username(String(decoding: value, as: UTF8.self))
         case AttributeType.errorCode:
             guard value.count >= 4 else { throw .badAttribute(type: type, offset: offset, reason: "ERROR-CODE shorter than 4 bytes") }
-            let code = Int(value[2] & 0x07) * 100 + Int(value[3])
-            return .errorCode(code: code, reason: String(decoding: value[4...], as: UTF8.self))
+            // RFC 8489 section 14.8: class (hundreds digit) 3-6, number 0-99. Anything else cannot be
+            // represented as one code (and would not survive re-encoding), so it is an error.
+            let cls = Int(value[2] & 0x07), number = Int(value[3])
+            guard (3...6).contains(cls), number < 100 else {
+                throw .badAttribute(type: type, offset: offset, reason: "ERROR-CODE class \(cls) number \(number) out of range")
+            }
+            return .errorCode(code: cls * 100 + number, reason: String(decoding: value[4...], as: UTF8.self))
         case AttributeType.unknownAttributes:
             guard value.count % 2 == 0 else { throw .badAttribute(type: type, offset: offset, reason: "UNKNOWN-ATTRIBUTES has odd length") }
             return .unknownAttributes(stride(from: 0, to: value.count, by: 2).map { value.u16(at: $0) })

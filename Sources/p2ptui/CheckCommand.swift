@@ -22,6 +22,20 @@ struct CheckCommand: AsyncParsableCommand {
     @Flag(name: .shortAndLong, help: "Show every piece of evidence and probe progress (to stderr).")
     var verbose = false
 
+    @Option(name: [.short, .long], help: ArgumentHelp(
+        "Also save the summary to FILE: plain text, or JSON when FILE ends in .json. Written atomically.",
+        valueName: "FILE"))
+    var output: String?
+
+    @Flag(help: "Overwrite --output FILE if it exists.")
+    var force = false
+
+    @Flag(help: "Replace public addresses by stable placeholders (public-1, ...) in the output, to share it.")
+    var redact = false
+
+    @Flag(help: "ASCII only: no UTF-8 symbols.")
+    var ascii = false
+
     func run() async throws {
         let options: CheckOptions
         do { options = try engine.checkOptions() } catch { fail(error) }
@@ -36,13 +50,22 @@ struct CheckCommand: AsyncParsableCommand {
             }
             FileHandle.standardError.write(Data((line + "\n").utf8))
         }
+        let shown = redact ? Redactor.redact(report) : report
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            let data = try encoder.encode(report)
-            FileHandle.standardOutput.write(data + Data("\n".utf8))
+            FileHandle.standardOutput.write(Data(try ReportJSON.encode(shown)))
         } else {
-            print(CheckText.render(report, verbose: verbose), terminator: "")
+            print(CheckText.render(shown, verbose: verbose, ascii: ascii), terminator: "")
+        }
+        if let output {
+            do {
+                let bytes = output.lowercased().hasSuffix(".json")
+                    ? try ReportJSON.encodeExport(report, redact: redact)
+                    : Array(SummaryText.render(report, options: SummaryOptions(ascii: ascii, redact: redact)).utf8)
+                try AtomicFile.write(bytes, to: output, overwrite: force)
+            } catch {
+                fail(error)
+            }
+            FileHandle.standardError.write(Data("p2ptui: summary saved to \(output)\n".utf8))
         }
         throw ExitCode(Self.exitStatus(report))
     }
@@ -57,9 +80,10 @@ struct CheckCommand: AsyncParsableCommand {
 
 /// The terminal output of `check`: one line per finding, its evidence, and what it means.
 enum CheckText {
-    static func render(_ report: Report, verbose: Bool) -> String {
-        let utf8 = (ProcessInfo.processInfo.environment["LC_ALL"] ?? ProcessInfo.processInfo.environment["LANG"] ?? "")
-            .uppercased().contains("UTF-8")
+    static func render(_ report: Report, verbose: Bool, ascii: Bool) -> String {
+        let env = ProcessInfo.processInfo.environment
+        let locale = env["LC_ALL"].flatMap { $0.isEmpty ? nil : $0 } ?? env["LC_CTYPE"].flatMap { $0.isEmpty ? nil : $0 } ?? env["LANG"] ?? ""
+        let utf8 = !ascii && (locale.uppercased().contains("UTF-8") || locale.uppercased().contains("UTF8"))
         var out = "p2ptui check: \(report.run.durationMs) ms, STUN servers: \(report.run.stunServers.joined(separator: ", "))\n"
         for a in report.assessSteps() {
             out += "\(symbol(a.status, utf8: utf8)) \(a.step.title): \(a.finding)\n"
@@ -75,12 +99,7 @@ enum CheckText {
     }
 
     static func symbol(_ s: StepStatus, utf8: Bool) -> String {
-        switch s {
-        case .pass: return utf8 ? "✔" : "[PASS]"
-        case .warning: return utf8 ? "⚠" : "[WARN]"
-        case .fail: return utf8 ? "✘" : "[FAIL]"
-        case .notChecked: return utf8 ? "·" : "[ -- ]"
-        }
+        SummaryText.statusSymbol(s, ascii: !utf8)
     }
 
     static func evidence(_ step: Step, _ r: Report) -> [String] {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import P2PExport
 import P2PSocket
 
 /// Exit statuses, documented in the README.
@@ -38,6 +39,10 @@ struct UserError: Error, CustomStringConvertible {
             case EACCES, EPERM: return UserError("\(e.call): permission denied (ports below 1024 need root or CAP_NET_BIND_SERVICE)", status: ExitStatus.couldNotRun)
             default: return UserError(e.description, status: ExitStatus.couldNotRun)
             }
+        case let e as SaveError:
+            return UserError(e.description, status: ExitStatus.couldNotRun)
+        case let e as ReportLoadError:
+            return UserError(e.description, status: ExitStatus.usage)
         case let e as ResolveError:
             return UserError(e.description, status: ExitStatus.usage)
         default:

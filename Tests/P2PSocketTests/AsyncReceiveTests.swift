@@ -23,13 +23,14 @@ struct AsyncReceiveTests {
         let (got, elapsed) = try await measureAsync { try await s.receive(until: .after(seconds: 0.2)) }
         #expect(got == nil)
         #expect(elapsed >= 0.19)
-        #expect(elapsed < 0.5)
+        // Generous upper bound: the suite runs beside CPU-heavy tests on 2 cores.
+        #expect(elapsed < 1.0)
     }
 
-    /// Eight concurrent 300 ms waits on a 2-core machine: if they blocked the cooperative pool
-    /// they would run at most two at a time (>= 1.2 s).
+    /// Sixteen concurrent 300 ms waits on a 2-core machine: if they blocked the cooperative pool
+    /// they would run at most two at a time (>= 2.4 s).
     @Test func concurrentReceivesDoNotBlockThePool() async throws {
-        let sockets = try (0..<8).map { _ in try UDPSocket(family: .ipv4, bindTo: TransportAddress(loopback4, 0)) }
+        let sockets = try (0..<16).map { _ in try UDPSocket(family: .ipv4, bindTo: TransportAddress(loopback4, 0)) }
         defer { sockets.forEach { $0.close() } }
         let (results, elapsed) = try await measureAsync {
             try await withThrowingTaskGroup(of: Datagram?.self) { group in
@@ -39,9 +40,10 @@ struct AsyncReceiveTests {
                 return all
             }
         }
-        #expect(results.count == 8)
+        #expect(results.count == 16)
         #expect(results.allSatisfy { $0 == nil })
-        #expect(elapsed < 0.6, "8 concurrent 300 ms receives took \(elapsed) s")
+        // Blocked, they would take >= 2.4 s; the margin absorbs a loaded machine.
+        #expect(elapsed < 1.5, "16 concurrent 300 ms receives took \(elapsed) s")
     }
 
     @Test func cancellationEndsTheWaitPromptly() async throws {
@@ -99,5 +101,72 @@ struct AsyncReceiveTests {
         s.close()
         let error = await #expect(throws: SocketError.self) { _ = try await waiter.value }
         #expect(error?.code == EBADF)
+    }
+}
+
+@Suite("Async poll and descriptor hygiene")
+struct AsyncPollTests {
+    @Test func asyncPollReadableWakesOnData() async throws {
+        let sockets = try (0..<4).map { _ in try UDPSocket(family: .ipv4, bindTo: TransportAddress(loopback4, 0)) }
+        defer { sockets.forEach { $0.close() } }
+        let target = try sockets[1].localAddress()
+        async let ready = pollReadable(sockets, until: .after(seconds: 2))
+        try await Task.sleep(nanoseconds: 50_000_000)
+        try sockets[0].send([5], to: target)
+        #expect(try await ready == [1])
+        let (empty, elapsed) = try await measureAsync {
+            try await pollReadable([sockets[2], sockets[3]], until: .after(seconds: 0.15))
+        }
+        #expect(empty.isEmpty)
+        #expect(elapsed >= 0.14 && elapsed < 0.5)
+    }
+
+    @Test func asyncPollReadableHonoursCancellation() async throws {
+        let s = try UDPSocket(family: .ipv4, bindTo: TransportAddress(loopback4, 0))
+        defer { s.close() }
+        let task = Task { try await pollReadable([s], until: .after(seconds: 5)) }
+        try await Task.sleep(nanoseconds: 50_000_000)
+        task.cancel()
+        let (result, elapsed) = await measureAsync { await task.result }
+        #expect(elapsed < 0.2)
+        #expect(throws: CancellationError.self) { _ = try result.get() }
+    }
+
+    /// The inode behind a descriptor, or nil when it is not open.
+    static func inode(_ fd: Int32) -> UInt {
+        var st = stat()
+        return fstat(fd, &st) == 0 ? UInt(st.st_ino) : 0
+    }
+
+    /// close() racing waiting receives never leaks a descriptor nor leaves a waiter hanging.
+    /// (Other tests run in parallel and reuse descriptor numbers, so each socket is identified
+    /// by descriptor and inode: afterwards that pair must be gone.)
+    @Test func closeRacingReceivesLeaksNothing() async throws {
+        var opened: [(Int32, UInt)] = []
+        let (_, elapsed) = try await measureAsync {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for i in 0..<40 {
+                    let s = try UDPSocket(family: i % 2 == 0 ? .ipv4 : .ipv6)
+                    opened.append((s.fileDescriptor, Self.inode(s.fileDescriptor)))
+                    for _ in 0..<2 {
+                        group.addTask {
+                            do { _ = try await s.receive(until: .after(seconds: 3)) } catch let e as SocketError {
+                                #expect(e.code == EBADF)
+                            }
+                        }
+                    }
+                    group.addTask {
+                        try await Task.sleep(nanoseconds: UInt64(i % 5) * 5_000_000)
+                        s.close()
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+        #expect(elapsed < 2, "waiters were not woken by close")
+        for (fd, ino) in opened {
+            #expect(ino != 0)
+            #expect(Self.inode(fd) != ino, "descriptor \(fd) still open after close")
+        }
     }
 }

@@ -15,7 +15,7 @@ struct NetworkInfoTests {
     @Test func routeSourceWithoutRouteIsUnreachable() {
         // Only lo exists in the test namespace: a documentation address has no route.
         let error = #expect(throws: SocketError.self) {
-            _ = try routeSourceAddress(toward: TransportAddress(.v4(192, 0, 2, 1), 3478))
+            _ = try routeSourceAddress(toward: TransportAddress(.v4(203, 0, 113, 1), 3478))
         }
         #expect(error?.call == "connect")
         #expect(error?.isUnreachable == true)
@@ -86,11 +86,17 @@ struct NetworkInfoTests {
         #expect(throws: ResolveError.badSyntax(text)) { _ = try resolve(text, defaultPort: 3478) }
     }
 
-    @Test func dnsFailureIsDistinctAndFast() {
-        let (result, elapsed) = measure { () -> Result<[TransportAddress], any Error> in
-            Result { try resolve("nonexistent.invalid", defaultPort: 3478) }
+    @Test func dnsFailureIsDistinctAndFast() async throws {
+        let (result, elapsed) = try await offPool {
+            measure { () -> Result<[TransportAddress], ResolveError> in
+                Result { () throws(ResolveError) in
+                    do { return try resolve("nonexistent.invalid", defaultPort: 3478) } catch let e as ResolveError {
+                        throw e
+                    } catch { throw ResolveError.badSyntax("unexpected \(error)") }
+                }
+            }
         }
-        guard case let .failure(error) = result, case let .dnsFailure(host, reason)? = error as? ResolveError else {
+        guard case let .failure(error) = result, case let .dnsFailure(host, reason) = error else {
             Issue.record("expected dnsFailure, got \(result)")
             return
         }

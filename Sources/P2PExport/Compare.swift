@@ -1,0 +1,292 @@
+// `p2ptui compare`: can the Client and the Connector meet directly?
+//
+// Each side's report says what its own network does; a direct path needs the two to fit together.
+// Hole punching (RFC 4787, "How NAT traversal works"): both sides learn their public endpoint from
+// STUN, swap them, and send at once. That works when each side's mapping is endpoint-independent
+// (the endpoint the STUN server saw is the one the peer must use). When one side's mapping is
+// endpoint-dependent ("symmetric"), its packets toward the peer leave from a port nobody announced,
+// so the other side must accept them anyway: fine with endpoint-independent filtering, fine with
+// address-dependent filtering if the public IP stays the same, hopeless with address-and-port-
+// dependent filtering (it would need port prediction). Two symmetric sides cannot meet.
+import P2PReport
+
+/// The answer for a pair of reports.
+public struct Comparison: Sendable, Equatable, Codable {
+    public var directConnection: DirectConnection
+    /// Plain sentences, most important first; the first names the side to fix first.
+    public var reasons: [String]
+    /// The side whose change helps most, nil when nothing needs fixing.
+    public var fixFirst: Role?
+    /// Whether both sides leave through the same public address (nil when unknown or redacted).
+    public var sharedPublicAddress: Bool?
+
+    public init(directConnection: DirectConnection, reasons: [String], fixFirst: Role?,
+                sharedPublicAddress: Bool?) {
+        self.directConnection = directConnection
+        self.reasons = reasons
+        self.fixFirst = fixFirst
+        self.sharedPublicAddress = sharedPublicAddress
+    }
+}
+
+public enum Compare {
+    /// Whether a direct connection between the two sides is likely, possible or unlikely, and why.
+    /// Pure: everything comes from the two reports.
+    public static func compare(client: Report, connector: Report) -> Comparison {
+        let c = Side(client, role: .client)
+        let k = Side(connector, role: .connector)
+        var issues: [Issue] = []
+
+        // Sides are listed Connector first: at equal weight the Connector (usually the machine the
+        // administrator controls) is the one to fix first.
+        let sides = [k, c]
+        for s in sides {
+            switch s.udp {
+            case .blocked:
+                issues.append(Issue(.unlikely, s.role, "\(s.Name)'s network blocks outbound UDP: allow UDP "
+                                    + "to any port of any public IP address on \(s.name) side."))
+            case .partial:
+                issues.append(Issue(.possible, s.role, "\(s.Name)'s network blocks outbound UDP to some "
+                                    + "ports: allow UDP to any port of any public IP address there."))
+            case .fine: break
+            }
+        }
+
+        if c.udp != .blocked && k.udp != .blocked {
+            issues += mappingIssues(c, k)
+        }
+
+        for s in sides where s.cloudNat {
+            // The mapping table above already weighs what the gateway does; this names the fix.
+            issues.append(Issue(.possible, s.role, "\(s.Name) is behind a cloud NAT gateway"
+                                + "\(s.provider.map { " (\($0))" } ?? ""): \(cloudFix(s.report.cloud.provider))"))
+        }
+        for s in sides where s.doubleNat {
+            issues.append(Issue(.possible, s.role, "\(s.Name) is behind double NAT: remove one layer "
+                                + "(bridge mode on the ISP router) or forward a UDP port through both."))
+        }
+
+        // Same public address: they are behind one NAT, so the NAT must hairpin, or they talk over the LAN.
+        var shared: Bool? = nil
+        if let a = c.publicIP, let b = k.publicIP {
+            if Redactor.isPlaceholder(a) || Redactor.isPlaceholder(b) {
+                issues.append(Issue(.note, nil, "Public addresses were redacted, so whether both sides "
+                                    + "share one cannot be told."))
+            } else {
+                shared = a == b
+            }
+        }
+        if shared == true {
+            let text = "They share a public address; the NAT must hairpin, or use the LAN path"
+            let lacking = sides.first { $0.hairpin == false }
+            if let l = lacking {
+                issues.append(Issue(.possible, l.role, "\(text): \(l.name) side reports no hairpin, so "
+                                    + "enable NAT loopback/hairpin on that router or let both sides use "
+                                    + "their private addresses."))
+            } else if sides.allSatisfy({ $0.hairpin == true }) {
+                issues.append(Issue(.note, nil, "\(text); the NAT hairpins, so either works."))
+            } else {
+                let unknown = sides.first { $0.hairpin == nil }!
+                issues.append(Issue(.possible, unknown.role, "\(text); whether it hairpins is unknown: run "
+                                    + "the hairpin test on \(unknown.name) side."))
+            }
+        }
+
+        if c.ipv6Works && k.ipv6Works {
+            issues.append(Issue(.note, nil, "Both sides have working IPv6: a second path with no NAT to "
+                                + "traverse, if firewalls allow it."))
+        }
+        if client.run.role == .connector || connector.run.role == .client {
+            issues.append(Issue(.note, nil, "The roles recorded in the reports do not match the order "
+                                + "given (Client first, then Connector)."))
+        }
+
+        // Most serious first; stable, so equal weights keep their order (Connector first).
+        let ordered = issues.enumerated().sorted {
+            ($0.element.severity.rawValue, -$0.offset) > ($1.element.severity.rawValue, -$1.offset)
+        }.map(\.element)
+        let top = ordered.first?.severity ?? .note
+        let level: DirectConnection
+        switch top {
+        case .unlikely: level = .unlikely
+        case .possible: level = .possible
+        case .note: level = .likely
+        }
+        var reasons = ordered.map(\.text)
+        var fix: Role? = nil
+        if level == .likely {
+            reasons.insert("Both sides are peer-to-peer friendly: each keeps its public port whatever "
+                           + "the destination, and UDP gets out.", at: 0)
+        } else {
+            fix = ordered.first { $0.severity == top && $0.side != nil }?.side
+        }
+        return Comparison(directConnection: level, reasons: reasons, fixFirst: fix, sharedPublicAddress: shared)
+    }
+
+    /// The NAT-mapping part of the table (see the file comment).
+    private static func mappingIssues(_ c: Side, _ k: Side) -> [Issue] {
+        switch (c.mapping, k.mapping) {
+        case (.friendly, .friendly):
+            return []
+        case (.dependent, .dependent):
+            return [Issue(.unlikely, .connector, "Both NATs change the public port per destination "
+                          + "(symmetric): hole punching would need port prediction. Fix the Connector "
+                          + "first (endpoint-independent mapping or a public address), then the Client; "
+                          + "one friendly side can be enough."),]
+        case (.dependent, _), (_, .dependent):
+            let d = c.mapping == .dependent ? c : k
+            let f = c.mapping == .dependent ? k : c
+            let head = "\(d.Name)'s NAT changes the public port per destination (\(d.classic)), so its "
+                + "packets reach \(f.name) from a port nobody announced"
+            let fixD = "Fix \(d.name) side first: endpoint-independent mapping or a public address."
+            if f.mapping == .unknown {
+                return [Issue(.possible, d.role, "\(head). \(fixD)"),
+                        Issue(.possible, f.role, "Not enough data from \(f.name): its NAT type is unknown; "
+                              + "run the check there again.")]
+            }
+            switch f.filtering {
+            case .open:
+                return [Issue(.possible, d.role, "\(head); \(f.name) accepts packets from any source, so "
+                              + "it can still work. \(fixD)")]
+            case .address:
+                return [Issue(.possible, d.role, "\(head); \(f.name) filters by address only, so it works "
+                              + "if \(d.name)'s NAT keeps one public IP address. \(fixD)")]
+            case .addressAndPort:
+                return [Issue(.unlikely, d.role, "\(head), and \(f.name) only accepts packets from the "
+                              + "exact address and port it sent to: they cannot meet without port "
+                              + "prediction. \(fixD)")]
+            case .unknown:
+                return [Issue(.possible, d.role, "\(head); whether \(f.name) accepts them is unknown. "
+                              + "\(fixD)")]
+            }
+        default:
+            // At least one side unknown, none dependent.
+            return [k, c].filter { $0.mapping == .unknown }.map {
+                Issue(.possible, $0.role, "Not enough data from \($0.name): its NAT type could not be "
+                      + "determined; run the check there again with a STUN server that supports RFC 5780 "
+                      + "behaviour tests.")
+            }
+        }
+    }
+
+    private static func cloudFix(_ p: CloudProvider) -> String {
+        switch p {
+        case .aws:
+            return "put it in a public subnet behind an Internet Gateway with a public or Elastic IP."
+        case .azure:
+            return "give the VM an instance-level public IP so traffic bypasses the NAT Gateway."
+        case .gcp:
+            return "enable endpoint-independent mapping on Cloud NAT, or give the VM an external IP."
+        case .none, .unknown:
+            return "give it a public address or a NAT with endpoint-independent mapping."
+        }
+    }
+
+    // MARK: Internals
+
+    enum Severity: Int { case note = 1, possible = 2, unlikely = 3 }
+
+    struct Issue {
+        var severity: Severity
+        var side: Role?
+        var text: String
+        init(_ s: Severity, _ side: Role?, _ text: String) {
+            severity = s
+            self.side = side
+            self.text = text
+        }
+    }
+
+    /// What the table needs from one report.
+    struct Side {
+        enum UDP { case fine, partial, blocked }
+        enum Mapping { case friendly, dependent, unknown }
+        enum Filtering { case open, address, addressAndPort, unknown }
+
+        let report: Report
+        let role: Role
+        let udp: UDP
+        let mapping: Mapping
+        let filtering: Filtering
+        let doubleNat: Bool
+        let cloudNat: Bool
+        let hairpin: Bool?
+        let publicIP: String?
+        let ipv6Works: Bool
+
+        init(_ r: Report, role: Role) {
+            report = r
+            self.role = role
+            if r.udp.status == .blocked || r.nat.classicType == .blocked {
+                udp = .blocked
+            } else if r.udp.status == .partial {
+                udp = .partial
+            } else {
+                udp = .fine
+            }
+            switch r.nat.mapping {
+            case .noNAT, .endpointIndependent: mapping = .friendly
+            case .addressDependent, .addressAndPortDependent: mapping = .dependent
+            case .unknown: mapping = r.cloud.natGatewaySuspected == true ? .dependent : .unknown
+            }
+            if r.nat.mapping == .noNAT && r.nat.classicType == .openInternet {
+                filtering = .open
+            } else if r.nat.mapping == .noNAT && r.nat.classicType == .symmetricUDPFirewall {
+                filtering = .addressAndPort
+            } else {
+                switch r.nat.filtering {
+                case .endpointIndependent: filtering = .open
+                case .addressDependent: filtering = .address
+                case .addressAndPortDependent: filtering = .addressAndPort
+                case .unknown: filtering = .unknown
+                }
+            }
+            doubleNat = r.doubleNat.detected == true
+            cloudNat = r.cloud.natGatewaySuspected == true
+            hairpin = r.hairpin.supported
+            publicIP = r.nat.publicEndpoint.map(Side.host(of:))
+            ipv6Works = r.ipv6.status == .works
+        }
+
+        /// "the Client" / "the Connector", mid-sentence.
+        var name: String { role == .client ? "the Client" : "the Connector" }
+        /// Same, at the start of a sentence.
+        var Name: String { role == .client ? "The Client" : "The Connector" }
+        var classic: String {
+            report.nat.classicType == .unknown ? report.nat.mapping.rawValue : report.nat.classicType.rawValue
+        }
+        var provider: String? {
+            switch report.cloud.provider {
+            case .none, .unknown: return nil
+            default: return Guide.providerName(report.cloud.provider)
+            }
+        }
+
+        /// "203.0.113.5:4000" -> "203.0.113.5"; "[2001:db8::1]:5" -> "2001:db8::1".
+        static func host(of endpoint: String) -> String {
+            if endpoint.hasPrefix("["), let close = endpoint.firstIndex(of: "]") {
+                return String(endpoint[endpoint.index(after: endpoint.startIndex)..<close])
+            }
+            let colons = endpoint.filter { $0 == ":" }.count
+            if colons == 1, let i = endpoint.lastIndex(of: ":") { return String(endpoint[..<i]) }
+            return endpoint
+        }
+    }
+}
+
+extension Comparison {
+    /// The comparison as plain text, wrapped like the summary.
+    public func renderText(ascii: Bool = false, width: Int = 80) -> String {
+        var w = Writer(width: min(max(width, SummaryText.minWidth), SummaryText.maxWidth), ascii: ascii)
+        w.line("p2ptui compare: can the Client and the Connector connect directly?")
+        w.line(String(repeating: "=", count: w.width))
+        w.line("\(SummaryText.verdictSymbol(directConnection, ascii: ascii)) "
+               + Guide.verdictHeadline(directConnection))
+        if let f = fixFirst {
+            w.line("Fix first: \(SummaryText.roleName(f))")
+        }
+        w.blank()
+        for r in reasons { w.bullet(r, indent: 0) }
+        return w.text
+    }
+}

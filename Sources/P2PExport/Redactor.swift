@@ -1,0 +1,91 @@
+// Redaction: a report a person can paste into a public ticket.
+//
+// Public addresses are replaced by placeholders ("public-1"), the same address by the same
+// placeholder everywhere, so the evidence still reads ("the gateway says public-2, STUN saw
+// public-1": two different addresses, hence double NAT). Ports stay, and private, CGNAT and
+// link-local addresses stay because they are what explains a double NAT and identify nobody.
+import Foundation
+import P2PReport
+
+public struct Redactor: Sendable {
+    /// Placeholder prefix; a placeholder is "public-N" with N counting from 1.
+    public static let placeholderPrefix = "public-"
+
+    private var table: [IPLiteral: String] = [:]
+
+    public init() {}
+
+    /// The placeholder of `address`, allocating the next one the first time it is seen.
+    public mutating func placeholder(for address: IPLiteral) -> String {
+        if let p = table[address] { return p }
+        let p = "\(Self.placeholderPrefix)\(table.count + 1)"
+        table[address] = p
+        return p
+    }
+
+    /// `text` with every public address literal replaced; "203.0.113.5:4000" becomes "public-1:4000"
+    /// and "[2001:db8::1]:3478" becomes "[public-2]:3478".
+    public mutating func redact(text: String) -> String {
+        let found = IPScanner.matches(in: text).filter { $0.address.isPublic }
+        guard !found.isEmpty else { return text }
+        var out = ""
+        var cursor = text.startIndex
+        for m in found {
+            out += text[cursor..<m.range.lowerBound]
+            out += placeholder(for: m.address)
+            cursor = m.range.upperBound
+        }
+        out += text[cursor...]
+        return out
+    }
+
+    /// The report with every public address replaced by a placeholder.
+    ///
+    /// Numbering is stable: the host's own public endpoint is "public-1", then the other addresses
+    /// the summary names first, then everything else in the JSON's sorted-key order. The whole JSON
+    /// text is rewritten (address literals never contain quotes or escapes, so this is safe), which
+    /// also covers fields added to the report later.
+    public static func redact(_ report: Report) -> Report {
+        var r = Redactor()
+        for s in [report.nat.publicEndpoint, report.gateway.externalAddress, report.cloud.publicAddress,
+                  report.ipv6.globalAddress, report.ipv6.publicEndpoint] {
+            if let s { _ = r.redact(text: s) }
+        }
+        guard let bytes = try? ReportJSON.encode(report),
+              let text = String(bytes: bytes, encoding: .utf8) else { return report }
+        let redacted = r.redact(text: text)
+        // Decoding our own output only fails if the report could not be encoded; then redact by hand
+        // rather than hand back unredacted data.
+        if let back = try? ReportJSON.decode(Array(redacted.utf8)) { return back }
+        return r.redactFallback(report)
+    }
+
+    /// Field-by-field redaction, used only if the JSON round trip fails.
+    private mutating func redactFallback(_ report: Report) -> Report {
+        var x = report
+        func f(_ s: inout String) { s = redact(text: s) }
+        func o(_ s: inout String?) { if let v = s { s = redact(text: v) } }
+        func a(_ s: inout [String]) { s = s.map { redact(text: $0) } }
+        a(&x.run.stunServers)
+        o(&x.nat.publicEndpoint); o(&x.nat.localEndpoint); o(&x.nat.inconclusiveReason); a(&x.nat.evidence)
+        for i in x.nat.servers.indices {
+            f(&x.nat.servers[i].server); o(&x.nat.servers[i].address); o(&x.nat.servers[i].mappedEndpoint)
+            o(&x.nat.servers[i].otherAddress); o(&x.nat.servers[i].detail)
+        }
+        a(&x.udp.evidence); a(&x.udp.firewallRules)
+        x.udp.failures = x.udp.failures.mapValues { redact(text: $0) }
+        o(&x.quic.server); a(&x.quic.evidence)
+        a(&x.doubleNat.evidence); a(&x.doubleNat.hops)
+        o(&x.gateway.address); o(&x.gateway.externalAddress); a(&x.gateway.evidence)
+        o(&x.hairpin.observedSource); a(&x.hairpin.evidence)
+        o(&x.cloud.publicAddress); a(&x.cloud.evidence)
+        o(&x.ipv6.globalAddress); o(&x.ipv6.publicEndpoint); a(&x.ipv6.evidence)
+        a(&x.verdict.reasons)
+        return x
+    }
+
+    /// Whether `s` is (or starts with) a redaction placeholder rather than a real address.
+    public static func isPlaceholder(_ s: String) -> Bool {
+        s.hasPrefix(placeholderPrefix) || s.hasPrefix("[" + placeholderPrefix)
+    }
+}

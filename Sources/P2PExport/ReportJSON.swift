@@ -1,0 +1,118 @@
+// The report's JSON form (`check --json`, `--output FILE.json`, the input of `compare`).
+import Foundation
+import P2PReport
+
+/// Why a file could not be read as a report. Messages are for a person, not a programmer.
+public enum ReportDecodeError: Error, Equatable, CustomStringConvertible {
+    /// Not JSON at all (a summary text file, a truncated download...).
+    case notJSON(String)
+    /// JSON, but no `schemaVersion`: some other program's output.
+    case notAReport
+    /// A report of a schema this version cannot read.
+    case unsupportedSchema(Int)
+    /// The right schema version, but a field is missing or has the wrong type.
+    case invalid(String)
+
+    public var description: String {
+        switch self {
+        case .notJSON(let why):
+            return "not a JSON file (\(why)); save the report with `p2ptui check --json` or `--output FILE.json`"
+        case .notAReport:
+            return "this JSON is not a p2ptui report (it has no \"schemaVersion\")"
+        case .unsupportedSchema(let v):
+            return "this report uses schema version \(v), but this p2ptui reads version "
+                + "\(Report.currentSchemaVersion); run the same p2ptui version on both sides"
+        case .invalid(let why):
+            return "the report is damaged: \(why)"
+        }
+    }
+}
+
+public enum ReportJSON {
+    /// Pretty-printed, sorted keys, trailing newline: stable output that diffs well.
+    public static func encode(_ report: Report) throws -> [UInt8] {
+        try encodeValue(report)
+    }
+
+    /// The same JSON style for any other exported value (the comparison).
+    public static func encodeValue<T: Encodable>(_ value: T) throws -> [UInt8] {
+        let e = JSONEncoder()
+        e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        var bytes = [UInt8](try e.encode(value))
+        bytes.append(0x0A)
+        return bytes
+    }
+
+    /// Reads a report, checking `schemaVersion` before anything else so that a report of another
+    /// version gets "unsupported version" rather than a confusing missing-field message.
+    public static func decode(_ bytes: [UInt8]) throws(ReportDecodeError) -> Report {
+        let data = Data(bytes)
+        let top: Any
+        do {
+            top = try JSONSerialization.jsonObject(with: data, options: [])
+        } catch {
+            let hint = bytes.isEmpty ? "the file is empty" : "it does not parse as JSON"
+            throw .notJSON(hint)
+        }
+        guard let object = top as? [String: Any], object["schemaVersion"] != nil else {
+            throw .notAReport
+        }
+        struct VersionOnly: Decodable { var schemaVersion: Int }
+        guard let version = try? JSONDecoder().decode(VersionOnly.self, from: data).schemaVersion else {
+            throw .invalid("\"schemaVersion\" is not a whole number")
+        }
+        guard version == Report.currentSchemaVersion else { throw .unsupportedSchema(version) }
+        do {
+            return try JSONDecoder().decode(Report.self, from: data)
+        } catch let DecodingError.keyNotFound(key, ctx) {
+            throw .invalid("missing field \(path(ctx.codingPath + [key]))")
+        } catch let DecodingError.typeMismatch(_, ctx) {
+            throw .invalid("field \(path(ctx.codingPath)) has the wrong type")
+        } catch let DecodingError.valueNotFound(_, ctx) {
+            throw .invalid("field \(path(ctx.codingPath)) is null")
+        } catch let DecodingError.dataCorrupted(ctx) {
+            throw .invalid("field \(path(ctx.codingPath)): \(ctx.debugDescription)")
+        } catch {
+            throw .invalid("\(error)")
+        }
+    }
+
+    private static func path(_ keys: [any CodingKey]) -> String {
+        keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+    }
+}
+
+/// Why a report file could not be loaded: the file itself, or its content.
+public enum ReportLoadError: Error, Equatable, CustomStringConvertible {
+    /// The file could not be read (missing, a directory, no permission...).
+    case unreadable(path: String, reason: String)
+    /// The file was read but is not a usable report.
+    case invalid(path: String, ReportDecodeError)
+
+    public var description: String {
+        switch self {
+        case .unreadable(let p, let why): return "cannot read \(p): \(why)"
+        case .invalid(let p, let e): return "\(p): \(e)"
+        }
+    }
+}
+
+extension ReportJSON {
+    /// Largest report file accepted; real ones are a few kilobytes.
+    public static let maxFileSize = 16 << 20
+
+    /// Reads and decodes a saved report.
+    public static func load(path: String) throws(ReportLoadError) -> Report {
+        let bytes: [UInt8]
+        do {
+            bytes = try FileBytes.read(path: path, limit: maxFileSize)
+        } catch {
+            throw .unreadable(path: path, reason: error.reason)
+        }
+        do {
+            return try decode(bytes)
+        } catch {
+            throw .invalid(path: path, error)
+        }
+    }
+}

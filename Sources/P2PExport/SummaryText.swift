@@ -1,0 +1,277 @@
+// The plain-text summary a person sends to support (`check --output FILE`, the wizard's Save).
+//
+// Plain text only: no escape codes, no control characters (strings that came from the network, such
+// as a STUN server's SOFTWARE field, are cleaned), lines at most `width` (<= 80) columns so it reads
+// in any editor and pastes into any ticket; `ascii` gives a 7-bit variant.
+import P2PReport
+
+public struct SummaryOptions: Sendable, Equatable {
+    /// ASCII only (no UTF-8 symbols).
+    public var ascii: Bool
+    /// Replace public addresses by stable placeholders.
+    public var redact: Bool
+    /// Maximum line width.
+    public var width: Int
+    public init(ascii: Bool = false, redact: Bool = false, width: Int = 80) {
+        self.ascii = ascii
+        self.redact = redact
+        self.width = width
+    }
+}
+
+public enum SummaryText {
+    /// Narrowest and widest widths honoured; 80 keeps it pasteable everywhere.
+    public static let minWidth = 40
+    public static let maxWidth = 80
+
+    /// The plain-text summary a person attaches to a support ticket.
+    public static func render(_ report: Report, options: SummaryOptions = SummaryOptions()) -> String {
+        let r = options.redact ? Redactor.redact(report) : report
+        var w = Writer(width: min(max(options.width, minWidth), maxWidth), ascii: options.ascii)
+
+        // Header.
+        w.line("p2ptui summary: can this machine make direct peer-to-peer connections?")
+        w.line(String(repeating: "=", count: w.width))
+        let run = r.run
+        w.field("Tool", "p2ptui \(run.toolVersion.isEmpty ? "(unknown version)" : run.toolVersion)")
+        let took = run.durationMs > 0 ? " (the check took \(seconds(run.durationMs)))" : ""
+        w.field("Time (UTC)", (run.startedAt.isEmpty ? "unknown" : run.startedAt) + took)
+        w.field("Host name", run.hostname.isEmpty ? "unknown" : run.hostname)
+        w.field("OS", run.os.isEmpty ? "unknown" : run.os)
+        w.field("Role", roleName(run.role))
+        w.field("STUN servers", run.stunServers.isEmpty ? "none" : run.stunServers.joined(separator: ", "))
+        if options.redact {
+            w.field("Redacted", "public addresses are replaced by placeholders (public-1, ...); the "
+                    + "same address keeps the same placeholder; private addresses are kept")
+        }
+        w.blank()
+
+        // Overall verdict first.
+        let v = r.verdict
+        w.line("OVERALL: \(verdictSymbol(v.directConnection, ascii: options.ascii)) "
+               + Guide.verdictHeadline(v.directConnection))
+        w.paragraph(Guide.verdictText(for: r), indent: 2)
+        if !v.reasons.isEmpty {
+            w.line("  Why:")
+            for reason in v.reasons { w.bullet(reason, indent: 2) }
+        }
+        w.line("  What to do next:")
+        for (i, step) in Guide.nextSteps(for: r).enumerated() { w.numbered(i + 1, step, indent: 2) }
+        w.blank()
+        w.paragraph("Both the Client's and the Connector's networks must be peer-to-peer friendly: "
+                    + "a direct connection needs both sides to pass.", indent: 0)
+
+        // One section per article step, in the article's order.
+        for (i, g) in Guide.guides(for: r).enumerated() {
+            w.blank()
+            w.line(String(repeating: "-", count: w.width))
+            w.paragraph("\(i + 1). \(statusSymbol(g.status, ascii: options.ascii)) \(g.step.title)",
+                        indent: 0, hanging: 3)
+            w.paragraph("Finding: \(g.finding)", indent: 3, hanging: 2)
+            if !g.evidence.isEmpty {
+                w.line("   Evidence:")
+                for e in g.evidence { w.bullet(e, indent: 3) }
+            }
+            w.line("   What it means:")
+            for (j, m) in g.meaning.enumerated() {
+                if j > 0 { w.blank() }
+                w.paragraph(m, indent: 5)
+            }
+            if !g.advice.isEmpty {
+                w.line("   What to do:")
+                for a in g.advice { w.bullet(a, indent: 3) }
+            }
+            if !g.furtherReading.isEmpty {
+                w.line("   Further reading:")
+                for rd in g.furtherReading {
+                    w.bullet(rd.title, indent: 3)
+                    w.paragraph(rd.reference, indent: 5)
+                }
+            }
+        }
+
+        // IPv6 is not an article step but tells support whether a second path exists.
+        w.blank()
+        w.line(String(repeating: "-", count: w.width))
+        w.line("IPv6 (not an article step)")
+        w.paragraph("Status: \(ipv6Text(r.ipv6))", indent: 3, hanging: 2)
+        for e in r.ipv6.evidence { w.bullet(e, indent: 3) }
+
+        // The article's last step.
+        w.blank()
+        w.line(String(repeating: "-", count: w.width))
+        w.line("\(Step.allCases.count + 1). Logs: did a real connection go direct?")
+        for (j, p) in Guide.logsAdvice.enumerated() {
+            if j > 0 { w.blank() }
+            w.paragraph(p, indent: 3)
+        }
+        w.blank()
+        w.line(String(repeating: "=", count: w.width))
+        w.paragraph("Written by p2ptui. Plain text: paste it into the ticket as it is.", indent: 0)
+        return w.text
+    }
+
+    /// The status mark of a step: UTF-8 symbol and word, or a bracketed ASCII tag.
+    public static func statusSymbol(_ s: StepStatus, ascii: Bool) -> String {
+        switch (s, ascii) {
+        case (.pass, false): return "\u{2714} PASS"
+        case (.warning, false): return "\u{26A0} WARN"
+        case (.fail, false): return "\u{2718} FAIL"
+        case (.notChecked, false): return "\u{00B7} NOT CHECKED"
+        case (.pass, true): return "[PASS]"
+        case (.warning, true): return "[WARN]"
+        case (.fail, true): return "[FAIL]"
+        case (.notChecked, true): return "[ -- ]"
+        }
+    }
+
+    /// The mark of the overall answer, matching the step marks.
+    public static func verdictSymbol(_ d: DirectConnection, ascii: Bool) -> String {
+        switch (d, ascii) {
+        case (.likely, false): return "\u{2714}"
+        case (.possible, false): return "\u{26A0}"
+        case (.unlikely, false): return "\u{2718}"
+        case (.likely, true): return "[PASS]"
+        case (.possible, true): return "[WARN]"
+        case (.unlikely, true): return "[FAIL]"
+        }
+    }
+
+    public static func roleName(_ role: Role) -> String {
+        switch role {
+        case .client: return "Client"
+        case .connector: return "Connector"
+        case .unknown: return "not given (Client or Connector)"
+        }
+    }
+
+    private static func ipv6Text(_ s: IPv6Section) -> String {
+        switch s.status {
+        case .works:
+            let addr = s.globalAddress.map { " from \($0)" } ?? ""
+            let seen = s.publicEndpoint.map { ", STUN saw \($0)" } ?? ""
+            return "works\(addr)\(seen)"
+        case .blocked:
+            return "a global address exists\(s.globalAddress.map { " (\($0))" } ?? ""), but STUN over IPv6 got no answer"
+        case .noGlobalAddress: return "no global IPv6 address on this machine"
+        case .notChecked: return "not checked"
+        }
+    }
+
+    private static func seconds(_ ms: Int) -> String {
+        "\(ms / 1000).\((ms % 1000) / 100) s"
+    }
+}
+
+/// Accumulates wrapped, cleaned lines.
+struct Writer {
+    let width: Int
+    let ascii: Bool
+    private(set) var lines: [String] = []
+
+    init(width: Int, ascii: Bool) {
+        self.width = width
+        self.ascii = ascii
+    }
+
+    var text: String {
+        // Trailing blank lines collapse; the file ends with one newline.
+        var l = lines
+        while l.last?.isEmpty == true { l.removeLast() }
+        return l.joined(separator: "\n") + "\n"
+    }
+
+    mutating func blank() {
+        if lines.last?.isEmpty == false { lines.append("") }
+    }
+
+    /// One line (wrapped if it must be), keeping its leading indentation.
+    mutating func line(_ s: String) {
+        let indent = s.prefix { $0 == " " }.count
+        paragraph(String(s.dropFirst(indent)), indent: indent)
+    }
+
+    /// "Label:         value", value wrapped under itself.
+    mutating func field(_ label: String, _ value: String) {
+        let col = 15
+        let head = (label + ":").padding(to: col)
+        wrap(clean(value), first: head, rest: String(repeating: " ", count: col))
+    }
+
+    mutating func bullet(_ s: String, indent: Int) {
+        let pad = String(repeating: " ", count: indent)
+        wrap(clean(s), first: pad + "- ", rest: pad + "  ")
+    }
+
+    mutating func numbered(_ n: Int, _ s: String, indent: Int) {
+        let pad = String(repeating: " ", count: indent)
+        let mark = "\(n). "
+        wrap(clean(s), first: pad + mark, rest: pad + String(repeating: " ", count: mark.count))
+    }
+
+    /// A paragraph at `indent`; continuation lines indented `hanging` more.
+    mutating func paragraph(_ s: String, indent: Int, hanging: Int = 0) {
+        let pad = String(repeating: " ", count: indent)
+        wrap(clean(s), first: pad, rest: pad + String(repeating: " ", count: hanging))
+    }
+
+    /// Greedy word wrap; a word longer than the line (a long rule, a URL) is cut hard.
+    private mutating func wrap(_ text: String, first: String, rest: String) {
+        var current = first
+        var currentLen = first.unicodeScalars.count
+        var empty = true
+        for word in text.split(separator: " ", omittingEmptySubsequences: true) {
+            var w = Substring(word)
+            let need = w.unicodeScalars.count + (empty ? 0 : 1)
+            if !empty && currentLen + need > width {
+                lines.append(current)
+                current = rest
+                currentLen = rest.unicodeScalars.count
+                empty = true
+            }
+            if !empty { current += " "; currentLen += 1 }
+            // Hard-cut words that cannot fit on a line of their own.
+            while currentLen + w.unicodeScalars.count > width {
+                let room = max(1, width - currentLen)
+                let cut = w.unicodeScalars.index(w.unicodeScalars.startIndex, offsetBy: room)
+                current += String(w.unicodeScalars[..<cut])
+                lines.append(current)
+                w = Substring(w.unicodeScalars[cut...])
+                current = rest
+                currentLen = rest.unicodeScalars.count
+            }
+            current += w
+            currentLen += w.unicodeScalars.count
+            empty = false
+        }
+        while current.last == " " { current.removeLast() }
+        lines.append(current)
+    }
+
+    /// Removes what would break plain text: control characters (escape codes arrive as ESC), C1
+    /// controls, bidirectional overrides; in ASCII mode anything beyond 7 bits. Tabs and newlines
+    /// inside a value become spaces.
+    func clean(_ s: String) -> String {
+        var out = String.UnicodeScalarView()
+        for u in s.unicodeScalars {
+            switch u.value {
+            case 0x09, 0x0A, 0x0D: out.append(" ")
+            case 0..<0x20, 0x7F, 0x80..<0xA0: out.append("?")
+            case 0x200B...0x200F, 0x202A...0x202E, 0x2066...0x2069, 0xFEFF: out.append("?")
+            case 0x2018...0x2019 where ascii: out.append("'")
+            case 0x201C...0x201D where ascii: out.append("\"")
+            case 0x2013...0x2014 where ascii: out.append("-")
+            case 0x80... where ascii: out.append("?")
+            default: out.append(u)
+            }
+        }
+        return String(out)
+    }
+}
+
+private extension String {
+    func padding(to n: Int) -> String {
+        let c = unicodeScalars.count
+        return c >= n ? self + " " : self + String(repeating: " ", count: n - c)
+    }
+}

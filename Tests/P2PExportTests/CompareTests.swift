@@ -1,0 +1,185 @@
+import P2PExport
+import P2PReport
+import Testing
+
+/// One side, built from the facts the compare table reads.
+struct SideSpec: Sendable, CustomStringConvertible {
+    var mapping: NATMapping = .endpointIndependent
+    var filtering: NATFiltering = .addressAndPortDependent
+    var classic: ClassicNATType = .portRestrictedCone
+    var udp: UDPStatus = .open
+    var doubleNat: Bool? = false
+    var cloudNat: Bool? = nil
+    var provider: CloudProvider = .none
+    var hairpin: Bool? = nil
+    var publicIP = "203.0.113.1"
+    var ipv6: IPv6Status = .noGlobalAddress
+
+    var description: String { "\(classic.rawValue)/\(mapping.rawValue)/\(filtering.rawValue)/udp \(udp.rawValue)" }
+
+    func report(_ role: Role) -> Report {
+        var r = Report(run: RunInfo(toolVersion: "0.1.0", role: role))
+        r.nat = NATSection(status: mapping == .unknown ? .inconclusive : .checked, mapping: mapping,
+                           filtering: filtering, classicType: classic,
+                           publicEndpoint: classic == .blocked ? nil : "\(publicIP):40000")
+        r.udp = UDPSection(status: udp)
+        r.doubleNat = DoubleNATSection(status: .checked, detected: doubleNat)
+        r.cloud = CloudSection(status: .checked, provider: provider, natGatewaySuspected: cloudNat)
+        r.hairpin = HairpinSection(status: hairpin == nil ? .notChecked : .checked, supported: hairpin)
+        r.ipv6 = IPv6Section(status: ipv6)
+        r.verdict = Verdict.derive(from: r)
+        return r
+    }
+
+    static let fullCone = SideSpec(filtering: .endpointIndependent, classic: .fullCone)
+    static let restricted = SideSpec(filtering: .addressDependent, classic: .restrictedCone)
+    static let portRestricted = SideSpec()
+    static let symmetric = SideSpec(mapping: .addressAndPortDependent, classic: .symmetricNAT)
+    static let open = SideSpec(mapping: .noNAT, filtering: .endpointIndependent, classic: .openInternet)
+    static let udpFirewall = SideSpec(mapping: .noNAT, filtering: .addressAndPortDependent,
+                                      classic: .symmetricUDPFirewall)
+    static let unknown = SideSpec(mapping: .unknown, filtering: .unknown, classic: .unknown, udp: .unknown,
+                                  doubleNat: nil)
+    static let blocked = SideSpec(mapping: .unknown, filtering: .unknown, classic: .blocked, udp: .blocked)
+
+    func with(_ change: (inout SideSpec) -> Void) -> SideSpec {
+        var s = self
+        change(&s)
+        return s
+    }
+}
+
+struct CompareCase: Sendable, CustomTestStringConvertible {
+    var name: String
+    var client: SideSpec
+    var connector: SideSpec
+    var expected: DirectConnection
+    var fixFirst: Role?
+    /// Words the first reason must contain (it names the side to fix first).
+    var firstReason: [String] = []
+    var anyReason: [String] = []
+    var shared: Bool? = false
+
+    var testDescription: String { name }
+}
+
+@Suite struct CompareTableTests {
+    static let other = "198.51.100.9"
+
+    static let cases: [CompareCase] = [
+        CompareCase(name: "both port-restricted cone (EIM)", client: .portRestricted,
+                    connector: .portRestricted.with { $0.publicIP = other }, expected: .likely,
+                    firstReason: ["Both sides are peer-to-peer friendly"]),
+        CompareCase(name: "full cone and restricted cone", client: .fullCone,
+                    connector: .restricted.with { $0.publicIP = other }, expected: .likely),
+        CompareCase(name: "open internet and port-restricted", client: .portRestricted,
+                    connector: .open.with { $0.publicIP = other }, expected: .likely),
+        CompareCase(name: "symmetric client, full-cone connector", client: .symmetric,
+                    connector: .fullCone.with { $0.publicIP = other }, expected: .possible, fixFirst: .client,
+                    firstReason: ["The Client's NAT", "accepts packets from any source", "Fix the Client"]),
+        CompareCase(name: "symmetric client, open-internet connector", client: .symmetric,
+                    connector: .open.with { $0.publicIP = other }, expected: .possible, fixFirst: .client),
+        CompareCase(name: "symmetric client, restricted-cone connector (address filtering)", client: .symmetric,
+                    connector: .restricted.with { $0.publicIP = other }, expected: .possible, fixFirst: .client,
+                    firstReason: ["filters by address only"]),
+        CompareCase(name: "symmetric client, port-restricted connector", client: .symmetric,
+                    connector: .portRestricted.with { $0.publicIP = other }, expected: .unlikely,
+                    fixFirst: .client, firstReason: ["The Client's NAT", "port prediction", "Fix the Client"]),
+        CompareCase(name: "port-restricted client, symmetric connector", client: .portRestricted,
+                    connector: .symmetric.with { $0.publicIP = other }, expected: .unlikely,
+                    fixFirst: .connector, firstReason: ["The Connector's NAT", "Fix the Connector"]),
+        CompareCase(name: "symmetric client, filtered no-NAT connector", client: .symmetric,
+                    connector: .udpFirewall.with { $0.publicIP = other }, expected: .unlikely, fixFirst: .client),
+        CompareCase(name: "both symmetric", client: .symmetric,
+                    connector: .symmetric.with { $0.publicIP = other }, expected: .unlikely,
+                    fixFirst: .connector, firstReason: ["Both NATs", "Fix the Connector first"]),
+        CompareCase(name: "client UDP blocked", client: .blocked,
+                    connector: .fullCone.with { $0.publicIP = other }, expected: .unlikely, fixFirst: .client,
+                    firstReason: ["The Client's network blocks outbound UDP"], shared: nil),
+        CompareCase(name: "connector UDP blocked, client symmetric", client: .symmetric, connector: .blocked,
+                    expected: .unlikely, fixFirst: .connector,
+                    firstReason: ["The Connector's network blocks outbound UDP"], shared: nil),
+        CompareCase(name: "both UDP blocked", client: .blocked, connector: .blocked, expected: .unlikely,
+                    fixFirst: .connector, firstReason: ["The Connector"],
+                    anyReason: ["The Client's network blocks outbound UDP"], shared: nil),
+        CompareCase(name: "connector UDP partially blocked", client: .portRestricted,
+                    connector: .portRestricted.with { $0.udp = .partial; $0.publicIP = other },
+                    expected: .possible, fixFirst: .connector, firstReason: ["some ports"]),
+        CompareCase(name: "connector behind AWS NAT gateway", client: .portRestricted,
+                    connector: .symmetric.with { $0.cloudNat = true; $0.provider = .aws; $0.publicIP = other },
+                    expected: .unlikely, fixFirst: .connector,
+                    anyReason: ["cloud NAT gateway (AWS)", "public subnet behind an Internet Gateway"]),
+        CompareCase(name: "cloud NAT suspected with unknown mapping counts as symmetric", client: .fullCone,
+                    connector: .unknown.with { $0.cloudNat = true; $0.provider = .gcp; $0.publicIP = other },
+                    expected: .possible, fixFirst: .connector,
+                    anyReason: ["cloud NAT gateway (Google Cloud)", "endpoint-independent mapping on Cloud NAT"]),
+        CompareCase(name: "client behind double NAT", client: .portRestricted.with { $0.doubleNat = true },
+                    connector: .fullCone.with { $0.publicIP = other }, expected: .possible, fixFirst: .client,
+                    firstReason: ["The Client is behind double NAT"]),
+        CompareCase(name: "same public address, connector without hairpin", client: .portRestricted,
+                    connector: .portRestricted.with { $0.hairpin = false }, expected: .possible,
+                    fixFirst: .connector,
+                    firstReason: ["They share a public address; the NAT must hairpin, or use the LAN path"],
+                    shared: true),
+        CompareCase(name: "same public address, hairpin works", client: .portRestricted.with { $0.hairpin = true },
+                    connector: .portRestricted.with { $0.hairpin = true }, expected: .likely,
+                    anyReason: ["the NAT hairpins"], shared: true),
+        CompareCase(name: "same public address, hairpin not tested", client: .portRestricted,
+                    connector: .portRestricted, expected: .possible, fixFirst: .connector,
+                    firstReason: ["share a public address", "unknown"], shared: true),
+        CompareCase(name: "client not checked", client: .unknown,
+                    connector: .fullCone.with { $0.publicIP = other }, expected: .possible, fixFirst: .client,
+                    firstReason: ["Not enough data from the Client"]),
+        CompareCase(name: "symmetric client, unknown connector", client: .symmetric,
+                    connector: .unknown.with { $0.publicIP = other }, expected: .possible, fixFirst: .client,
+                    firstReason: ["The Client's NAT"], anyReason: ["Not enough data from the Connector"]),
+        CompareCase(name: "symmetric client, connector filtering unknown", client: .symmetric,
+                    connector: .portRestricted.with { $0.filtering = .unknown; $0.publicIP = other },
+                    expected: .possible, fixFirst: .client, firstReason: ["unknown"]),
+        CompareCase(name: "both IPv6: a note, not a change", client: .portRestricted.with { $0.ipv6 = .works },
+                    connector: .portRestricted.with { $0.ipv6 = .works; $0.publicIP = other }, expected: .likely,
+                    anyReason: ["Both sides have working IPv6"]),
+    ]
+
+    @Test(arguments: cases)
+    func table(_ t: CompareCase) {
+        let c = Compare.compare(client: t.client.report(.client), connector: t.connector.report(.connector))
+        #expect(c.directConnection == t.expected)
+        #expect(c.fixFirst == t.fixFirst)
+        #expect(c.sharedPublicAddress == t.shared)
+        for w in t.firstReason { #expect(c.reasons.first?.contains(w) == true, "first reason has \"\(w)\": \(c.reasons)") }
+        for w in t.anyReason { #expect(c.reasons.contains { $0.contains(w) }, "some reason has \"\(w)\": \(c.reasons)") }
+        #expect(!c.reasons.isEmpty)
+        if let f = t.fixFirst {
+            let side = f == .client ? "Client" : "Connector"
+            #expect(c.reasons.first?.contains(side) == true, "first reason names the \(side)")
+        }
+    }
+
+    @Test func redactedReportsDoNotLookShared() {
+        let a = Redactor.redact(SideSpec.portRestricted.report(.client))
+        let b = Redactor.redact(SideSpec.portRestricted.with { $0.publicIP = Self.other }.report(.connector))
+        #expect(a.nat.publicEndpoint == b.nat.publicEndpoint)  // both "public-1:40000"
+        let c = Compare.compare(client: a, connector: b)
+        #expect(c.sharedPublicAddress == nil)
+        #expect(c.directConnection == .likely)
+        #expect(c.reasons.contains { $0.contains("redacted") })
+    }
+
+    @Test func swappedRolesAreNoted() {
+        let c = Compare.compare(client: SideSpec.fullCone.report(.connector),
+                                connector: SideSpec.fullCone.with { $0.publicIP = Self.other }.report(.client))
+        #expect(c.reasons.contains { $0.contains("roles recorded") })
+    }
+
+    @Test func comparisonTextFits() {
+        for t in Self.cases {
+            let c = Compare.compare(client: t.client.report(.client), connector: t.connector.report(.connector))
+            for ascii in [false, true] {
+                let text = c.renderText(ascii: ascii)
+                #expect(text.split(separator: "\n").allSatisfy { $0.unicodeScalars.count <= 80 })
+                if ascii { #expect(text.utf8.allSatisfy { $0 < 0x80 }) }
+            }
+        }
+    }
+}

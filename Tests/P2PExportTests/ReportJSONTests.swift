@@ -1,0 +1,121 @@
+import Foundation
+import P2PExport
+import P2PReport
+import Testing
+
+@Suite struct ReportJSONTests {
+    @Test(arguments: Fixtures.all.map(\.name))
+    func roundTrip(name: String) throws {
+        let r = Fixtures.all.first { $0.name == name }!.report
+        let bytes = try ReportJSON.encode(r)
+        #expect(bytes.last == 0x0A)
+        #expect(try ReportJSON.decode(bytes) == r)
+        // Stable output: encoding twice gives the same bytes.
+        #expect(try ReportJSON.encode(r) == bytes)
+    }
+
+    @Test func keysAreSorted() throws {
+        let text = String(decoding: try ReportJSON.encode(Fixtures.nothingChecked), as: UTF8.self)
+        let cloud = text.range(of: "\"cloud\"")!.lowerBound
+        let nat = text.range(of: "\"nat\"")!.lowerBound
+        #expect(cloud < nat)
+        #expect(text.hasPrefix("{\n"))
+    }
+
+    static func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
+
+    @Test func badInput() throws {
+        #expect(throws: ReportDecodeError.notJSON("the file is empty")) { try ReportJSON.decode([]) }
+        #expect(throws: ReportDecodeError.notJSON("it does not parse as JSON")) {
+            try ReportJSON.decode(Self.bytes("p2ptui summary: can this machine..."))
+        }
+        #expect(throws: ReportDecodeError.notAReport) { try ReportJSON.decode(Self.bytes("[1, 2]")) }
+        #expect(throws: ReportDecodeError.notAReport) { try ReportJSON.decode(Self.bytes(#"{"name": "x"}"#)) }
+        // The version is checked before anything else: a v2 report with other fields gets "unsupported".
+        #expect(throws: ReportDecodeError.unsupportedSchema(2)) {
+            try ReportJSON.decode(Self.bytes(#"{"schemaVersion": 2, "whatever": true}"#))
+        }
+        #expect(throws: ReportDecodeError.invalid("\"schemaVersion\" is not a whole number")) {
+            try ReportJSON.decode(Self.bytes(#"{"schemaVersion": "1"}"#))
+        }
+        do {
+            _ = try ReportJSON.decode(Self.bytes(#"{"schemaVersion": 1}"#))
+            Issue.record("a report without sections decoded")
+        } catch {
+            #expect("\(error)".contains("missing field"))
+        }
+        // A wrong enum value names the field.
+        var text = String(decoding: try ReportJSON.encode(Fixtures.homeAllPass), as: UTF8.self)
+        text = text.replacingOccurrences(of: "\"endpoint-independent\"", with: "\"sideways\"")
+        do {
+            _ = try ReportJSON.decode(Self.bytes(text))
+            Issue.record("a bad enum value decoded")
+        } catch {
+            #expect("\(error)".contains("nat."))
+            #expect("\(error)".hasPrefix("the report is damaged"))
+        }
+    }
+
+    @Test func messagesArePlain() {
+        #expect("\(ReportDecodeError.unsupportedSchema(7))".contains("schema version 7"))
+        #expect("\(ReportDecodeError.notAReport)".contains("not a p2ptui report"))
+    }
+
+    @Test func loadReportsFileProblems() throws {
+        let dir = try TempDir()
+        #expect(throws: ReportLoadError.unreadable(path: dir.path + "/none.json", reason: "no such file")) {
+            try ReportJSON.load(path: dir.path + "/none.json")
+        }
+        #expect(throws: ReportLoadError.unreadable(path: dir.path, reason: "it is a directory")) {
+            try ReportJSON.load(path: dir.path)
+        }
+        let good = dir.path + "/good.json"
+        try Data(try ReportJSON.encode(Fixtures.cloudAllFail)).write(to: URL(fileURLWithPath: good))
+        #expect(try ReportJSON.load(path: good) == Fixtures.cloudAllFail)
+        let bad = dir.path + "/bad.json"
+        try Data("{\"schemaVersion\": 9}".utf8).write(to: URL(fileURLWithPath: bad))
+        #expect(throws: ReportLoadError.invalid(path: bad, .unsupportedSchema(9))) {
+            try ReportJSON.load(path: bad)
+        }
+    }
+}
+
+/// A fresh directory under /tmp, removed at the end of the test.
+final class TempDir {
+    let path: String
+    init() throws {
+        var template = Array("/tmp/p2ptui-export-XXXXXX".utf8CString)
+        guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else {
+            throw CocoaError(.fileWriteUnknown)
+        }
+        path = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+
+    func entries() -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted()
+    }
+}
+
+@Suite struct ExportJSONTests {
+    @Test(arguments: Fixtures.all.map(\.name))
+    func exportIsStillAReport(name: String) throws {
+        let r = Fixtures.all.first { $0.name == name }!.report
+        let bytes = try ReportJSON.encodeExport(r)
+        #expect(try ReportJSON.decode(bytes) == r)
+        let object = try JSONSerialization.jsonObject(with: Data(bytes)) as! [String: Any]
+        let steps = object["steps"] as! [[String: Any]]
+        #expect(steps.map { $0["step"] as! String } == Step.allCases.map(\.rawValue))
+        #expect(steps.map { $0["status"] as! String } == r.assessSteps().map(\.status.rawValue))
+        #expect((object["logs"] as! [String]) == Guide.logsAdvice)
+        #expect(object["redacted"] as? Bool == false)
+    }
+
+    @Test func redactedExport() throws {
+        let bytes = try ReportJSON.encodeExport(Fixtures.cloudAllFail, redact: true)
+        let text = String(decoding: bytes, as: UTF8.self)
+        #expect(LeakScanner.publicLiterals(in: text).isEmpty)
+        #expect(try ReportJSON.decode(bytes) == Redactor.redact(Fixtures.cloudAllFail))
+        Golden.expect(text, matches: "cloud-all-fail.export.redacted.json")
+    }
+}

@@ -1,0 +1,113 @@
+import P2PProbes
+import P2PReport
+import P2PSocket
+import STUNCodec
+import Testing
+
+/// The client against real servers on loopback (127.0.0.1 primary, 127.0.0.2 alternate), inside the
+/// lo-only namespace scripts/test runs the suite in.
+@Suite(.serialized) struct NATProbeLoopbackTests {
+    func probe(_ servers: [String], timeout: Double = 3) async -> NATSection {
+        await NATProbe(servers: servers, deadline: Deadline.after(seconds: timeout)).run()
+    }
+
+    @Test func ownServerGivesOpenInternetInWellUnderASecond() async throws {
+        let server = try MisbehavingServer(port: 33478, behaviour: .honest)
+        defer { server.stop() }
+        let clock = SystemClock()
+        let t0 = clock.nowNanos()
+        let s = await probe(["127.0.0.1:33478"])
+        let ms = Double(clock.nowNanos() - t0) / 1e6
+        #expect(s.status == .checked)
+        #expect(s.mapping == .noNAT)
+        #expect(s.filtering == .endpointIndependent)
+        #expect(s.classicType == .openInternet)
+        #expect(s.portPreserved == true)
+        #expect(s.localEndpoint == s.publicEndpoint, "no NAT: local (route source) equals public")
+        #expect(!(s.localEndpoint ?? "").hasPrefix("0.0.0.0"), "the route's source address, never 0.0.0.0")
+        #expect(ms < 1000, "took \(ms) ms")
+    }
+
+    @Test func nothingListeningIsBlockedWithinAboutOnePointFiveSeconds() async {
+        let clock = SystemClock()
+        let t0 = clock.nowNanos()
+        let s = await probe(["127.0.0.1:33999"])
+        let ms = Double(clock.nowNanos() - t0) / 1e6
+        #expect(s.classicType == .blocked)
+        #expect(s.servers.first?.outcome == "timeout")
+        #expect(ms < 1500, "took \(ms) ms")
+    }
+
+    @Test func serverIgnoringChangeRequestIsUnsupportedNeverFullCone() async throws {
+        let server = try MisbehavingServer(port: 33488, behaviour: .ignoresChangeRequest)
+        defer { server.stop() }
+        let s = await probe(["127.0.0.1:33488"])
+        #expect(s.classicType != .fullCone && s.classicType != .openInternet)
+        #expect(s.filtering == .unknown)
+        #expect(s.status == .inconclusive)
+        #expect((s.inconclusiveReason ?? "").contains("cannot do behaviour tests"), "\(s.inconclusiveReason ?? "")")
+        #expect(s.ignoredResponses > 0, "the wrong-source answers are counted")
+    }
+
+    @Test func silentAlternateAddressIsInconclusiveNotFiltering() async throws {
+        let server = try MisbehavingServer(port: 33498, behaviour: .silentAlternate)
+        defer { server.stop() }
+        let s = await probe(["127.0.0.1:33498"])
+        #expect(s.mapping == .noNAT)
+        #expect(s.filtering == .unknown, "silence from a dead alternate address proves nothing")
+        #expect(s.classicType == .unknown)
+    }
+
+    @Test func straysAndDuplicatesAreIgnoredAndCounted() async throws {
+        let server = try MisbehavingServer(port: 33508, behaviour: .strays)
+        defer { server.stop() }
+        let s = await probe(["127.0.0.1:33508"])
+        #expect(s.classicType == .openInternet)
+        #expect(s.publicEndpoint?.hasPrefix("127.0.0.1:") == true, "the stray's 203.0.113.66 was never believed")
+        #expect(s.ignoredResponses >= 4)
+    }
+
+    /// One lost packet must not change the verdict: with 30 % of requests dropped the answer is
+    /// right or inconclusive, never wrong, over several seeded runs.
+    @Test(arguments: [UInt64(1), 2, 3, 4, 5])
+    func lossNeverGivesAWrongAnswer(seed: UInt64) async throws {
+        let server = try MisbehavingServer(port: 33520 + UInt16(seed) * 2, behaviour: .lossy(0.3, seed: seed))
+        defer { server.stop() }
+        let s = await probe(["127.0.0.1:\(33520 + UInt16(seed) * 2)"])
+        #expect([ClassicNATType.openInternet, .unknown].contains(s.classicType), "seed \(seed): \(s.classicType) \(s.evidence)")
+        if s.classicType == .unknown { #expect(s.inconclusiveReason != nil) }
+    }
+
+    @Test func twoServersWithoutBehaviourSupportStillGiveAMappingVerdict() async throws {
+        // Single-address servers: no OTHER-ADDRESS, CHANGE-REQUEST refused with 420.
+        let a = try PlainServer(address: TransportAddress(.v4(127, 0, 0, 1), 33600))
+        let b = try PlainServer(address: TransportAddress(.v4(127, 0, 0, 2), 33601))
+        defer { a.stop(); b.stop() }
+        let s = await probe(["127.0.0.1:33600", "127.0.0.2:33601"])
+        #expect(s.mappingVariesByDestination == false)
+        #expect(s.mapping == .noNAT)
+        #expect(s.filtering == .unknown)
+        #expect(s.status == .inconclusive)
+    }
+
+    @Test func dnsFailureIsToldApart() async {
+        let s = await probe(["no-such-host.invalid:3478"])
+        #expect(s.status == .inconclusive)
+        #expect(s.servers.first?.outcome == "dns-failure")
+        #expect(s.classicType != .blocked, "a name that does not resolve is not blocked UDP")
+    }
+}
+
+/// The project's real server with one address (a plain binding server).
+final class PlainServer: Sendable {
+    let server: P2PServer.STUNServer
+    init(address: TransportAddress) throws {
+        server = try P2PServer.STUNServer(addresses: .init(primary: address.ip, alternate: nil, port: address.port))
+        let s = server
+        Thread { s.run() }.start()
+    }
+    func stop() { server.stop() }
+}
+
+import Foundation
+import P2PServer

@@ -1,0 +1,111 @@
+import Foundation
+import P2PReport
+import Testing
+
+/// `Verdict.derive` as a table, and the JSON shape other tools depend on.
+@Suite struct VerdictTests {
+    static func report(_ edit: (inout Report) -> Void) -> Report {
+        var r = Report()
+        r.nat = NATSection(status: .checked, mapping: .endpointIndependent, filtering: .addressAndPortDependent,
+                           classicType: .portRestrictedCone, publicEndpoint: "198.51.100.2:40000")
+        r.udp.status = .open
+        r.doubleNat = DoubleNATSection(status: .checked, detected: false)
+        r.cloud = CloudSection(status: .checked, provider: .none, natGatewaySuspected: false)
+        edit(&r)
+        return r
+    }
+
+    struct Case: Sendable, CustomTestStringConvertible {
+        var name: String
+        var report: Report
+        var level: DirectConnection
+        var blocking: Bool
+        var reasonMentions: String
+        var testDescription: String { name }
+    }
+
+    static let cases: [Case] = [
+        Case(name: "EIM behind one NAT", report: report { _ in }, level: .likely, blocking: false, reasonMentions: "Nothing found"),
+        Case(name: "no NAT", report: report { $0.nat.mapping = .noNAT; $0.nat.classicType = .openInternet },
+             level: .likely, blocking: false, reasonMentions: "Nothing found"),
+        Case(name: "symmetric NAT", report: report { $0.nat.mapping = .addressAndPortDependent; $0.nat.classicType = .symmetricNAT },
+             level: .unlikely, blocking: true, reasonMentions: "endpoint-independent mapping"),
+        Case(name: "UDP blocked", report: report { $0.udp.status = .blocked },
+             level: .unlikely, blocking: true, reasonMentions: "UDP is blocked"),
+        Case(name: "no STUN answer", report: report { $0.nat = NATSection(status: .checked, classicType: .blocked); $0.udp.status = .notChecked },
+             level: .unlikely, blocking: true, reasonMentions: "No STUN server answered"),
+        Case(name: "UDP partial", report: report { $0.udp.status = .partial },
+             level: .possible, blocking: true, reasonMentions: "some ports"),
+        Case(name: "double NAT", report: report { $0.doubleNat.detected = true },
+             level: .possible, blocking: true, reasonMentions: "Double NAT"),
+        Case(name: "cloud NAT gateway", report: report { $0.cloud.natGatewaySuspected = true; $0.cloud.provider = .aws },
+             level: .unlikely, blocking: true, reasonMentions: "Internet Gateway"),
+        Case(name: "NAT inconclusive", report: report {
+                 $0.nat = NATSection(status: .inconclusive, inconclusiveReason: "packets were lost")
+             }, level: .possible, blocking: false, reasonMentions: "packets were lost"),
+        Case(name: "no hairpin is a note, not a blocker", report: report { $0.hairpin = HairpinSection(status: .checked, supported: false) },
+             level: .likely, blocking: false, reasonMentions: "hairpin"),
+        Case(name: "QUIC not proven is a note", report: report { $0.quic.status = .notProven },
+             level: .likely, blocking: false, reasonMentions: "QUIC"),
+        Case(name: "worst finding wins", report: report { $0.doubleNat.detected = true; $0.udp.status = .blocked },
+             level: .unlikely, blocking: true, reasonMentions: "Double NAT"),
+    ]
+
+    @Test(arguments: cases)
+    func derive(_ c: Case) {
+        let v = Verdict.derive(from: c.report)
+        #expect(v.directConnection == c.level)
+        #expect(v.blocking == c.blocking)
+        #expect(v.reasons.contains { $0.contains(c.reasonMentions) }, "\(v.reasons)")
+    }
+
+    @Test func unlikelyReasonsComeFirst() {
+        let v = Verdict.derive(from: Self.report { $0.doubleNat.detected = true; $0.udp.status = .blocked })
+        #expect(v.reasons.first?.contains("UDP is blocked") == true)
+    }
+
+    @Test func stepsFollowTheArticleOrder() {
+        let steps = Self.report { _ in }.assessSteps().map(\.step)
+        #expect(steps == [.firewall, .natType, .doubleNat, .hairpin, .cloudNat])
+    }
+
+    @Test func notCheckedIsNotNo() {
+        let r = Report()
+        for a in r.assessSteps() { #expect(a.status == .notChecked, "\(a.step)") }
+        let data = try! JSONEncoder().encode(r)
+        let json = String(decoding: data, as: UTF8.self)
+        #expect(json.contains("\"detected\":null") || !json.contains("\"detected\":false"))
+    }
+
+    /// The documented JSON keys and values (docs/report-schema.md); renaming one breaks consumers.
+    @Test func jsonShape() throws {
+        var r = Self.report { _ in }
+        r.udp.ports = ["443": .reached, "53": .blocked]
+        r.verdict = Verdict.derive(from: r)
+        let obj = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(r)) as? [String: Any])
+        #expect(obj["schemaVersion"] as? Int == 1)
+        let nat = try #require(obj["nat"] as? [String: Any])
+        #expect(nat["mapping"] as? String == "endpoint-independent")
+        #expect(nat["filtering"] as? String == "address-and-port-dependent")
+        #expect(nat["classicType"] as? String == "Port Restricted Cone")
+        #expect(nat["publicEndpoint"] as? String == "198.51.100.2:40000")
+        #expect(nat.keys.contains("localEndpoint") || nat["localEndpoint"] == nil)
+        let udp = try #require(obj["udp"] as? [String: Any])
+        #expect(udp["status"] as? String == "open")
+        #expect((udp["ports"] as? [String: String])?["53"] == "blocked")
+        #expect((obj["doubleNat"] as? [String: Any])?["detected"] as? Bool == false)
+        #expect((obj["cloud"] as? [String: Any])?["provider"] as? String == "none")
+        #expect((obj["verdict"] as? [String: Any])?["directConnection"] as? String == "likely")
+        for mapping in NATMapping.allCases {
+            #expect(["no-nat", "endpoint-independent", "address-dependent", "address-and-port-dependent", "unknown"].contains(mapping.rawValue))
+        }
+        #expect(ClassicNATType.allCases.map(\.rawValue) == ["Open Internet", "Full Cone", "Restricted Cone", "Port Restricted Cone",
+                                                            "Symmetric NAT", "Symmetric UDP Firewall", "Blocked", "Unknown"])
+    }
+
+    @Test func roundTrip() throws {
+        let r = Self.report { $0.hairpin = HairpinSection(status: .checked, supported: true, observedSource: "198.51.100.2:4000") }
+        let back = try JSONDecoder().decode(Report.self, from: JSONEncoder().encode(r))
+        #expect(back == r)
+    }
+}
