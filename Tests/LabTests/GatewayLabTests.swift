@@ -34,7 +34,7 @@ enum GatewayLab {
     }
 
     /// `natlab run SCENARIO CMD...` with a fresh prefix; returns the parsed report (nil + issue on failure).
-    static func check(_ scenario: String, command: [String]? = nil, extra: [String] = []) throws -> Report? {
+    static func check(_ scenario: String, command: [String]? = nil, extra: [String] = []) async throws -> Report? {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("gwlab-\(UUID().uuidString).json")
         let err = FileManager.default.temporaryDirectory.appendingPathComponent("gwlab-\(UUID().uuidString).err")
         _ = FileManager.default.createFile(atPath: out.path, contents: nil)
@@ -51,8 +51,12 @@ enum GatewayLab {
         p.environment = env
         p.standardOutput = try FileHandle(forWritingTo: out)
         p.standardError = try FileHandle(forWritingTo: err)
-        try p.run()
-        p.waitUntilExit()
+        // Wait through terminationHandler, never waitUntilExit: a blocked cooperative thread (two on
+        // a 2-core machine) would stall every other test running in parallel.
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            p.terminationHandler = { _ in done.resume() }
+            do { try p.run() } catch { p.terminationHandler = nil; done.resume() }
+        }
         let data = try Data(contentsOf: out)
         guard let report = try? JSONDecoder().decode(Report.self, from: data) else {
             Issue.record("\(scenario): no report (exit \(p.terminationStatus)): \(String(decoding: (try? Data(contentsOf: err)) ?? Data(), as: UTF8.self).suffix(800))")
@@ -64,15 +68,15 @@ enum GatewayLab {
 
 @Suite("Gateway, double NAT, hairpin, cloud in the NAT lab", .serialized)
 struct GatewayLabTests {
-    @Test func doubleNATIsDetectedFromTheCGNATHop() throws {
-        guard GatewayLab.available(), let r = try GatewayLab.check("double") else { return }
+    @Test func doubleNATIsDetectedFromTheCGNATHop() async throws {
+        guard GatewayLab.available(), let r = try await GatewayLab.check("double") else { return }
         #expect(r.doubleNat.detected == true, "\(r.doubleNat.evidence)")
         #expect(r.doubleNat.hops.contains { $0.hasPrefix("2 100.64.") }, "\(r.doubleNat.hops)")
         #expect(r.gateway.address == "192.168.1.1")
     }
 
-    @Test func singleNATIsNotDoubleNAT() throws {
-        guard GatewayLab.available(), let r = try GatewayLab.check("eim") else { return }
+    @Test func singleNATIsNotDoubleNAT() async throws {
+        guard GatewayLab.available(), let r = try await GatewayLab.check("eim") else { return }
         #expect(r.doubleNat.detected != true, "\(r.doubleNat.evidence)")
         #expect(!r.doubleNat.evidence.isEmpty)
         #expect(r.doubleNat.hops.first == "1 192.168.1.1")
@@ -81,19 +85,19 @@ struct GatewayLabTests {
         #expect(r.cloud.provider == CloudProvider.none)
     }
 
-    @Test func hairpinScenarioLoopsBackWithThePublicSource() throws {
-        guard GatewayLab.available(), let r = try GatewayLab.check("hairpin") else { return }
+    @Test func hairpinScenarioLoopsBackWithThePublicSource() async throws {
+        guard GatewayLab.available(), let r = try await GatewayLab.check("hairpin") else { return }
         #expect(r.hairpin.supported == true, "\(r.hairpin.evidence)")
         #expect(r.hairpin.observedSource?.hasPrefix("198.51.100.2:") == true)
     }
 
-    @Test func noHairpinFlagSkipsIt() throws {
-        guard GatewayLab.available(), let r = try GatewayLab.check("hairpin", extra: ["--no-hairpin"]) else { return }
+    @Test func noHairpinFlagSkipsIt() async throws {
+        guard GatewayLab.available(), let r = try await GatewayLab.check("hairpin", extra: ["--no-hairpin"]) else { return }
         #expect(r.hairpin.status == .notChecked && r.hairpin.supported == nil)
     }
 
-    @Test func miniupnpdReportsTheRouterWANAddress() throws {
-        guard GatewayLab.available(), let r = try GatewayLab.check("upnp") else { return }
+    @Test func miniupnpdReportsTheRouterWANAddress() async throws {
+        guard GatewayLab.available(), let r = try await GatewayLab.check("upnp") else { return }
         #expect(Set(r.gateway.protocols) == ["upnp", "nat-pmp", "pcp"], "\(r.gateway.evidence)")
         #expect(r.gateway.externalAddress == "198.51.100.2")
         #expect(r.doubleNat.detected == false, "\(r.doubleNat.evidence)")
@@ -101,14 +105,14 @@ struct GatewayLabTests {
 
     /// Symmetric NAT (fully random ports) plus a fake AWS metadata service that reports no public
     /// IPv4: what an instance behind an AWS NAT Gateway sees.
-    @Test func awsInstanceBehindEndpointDependentNATIsFlagged() throws {
+    @Test func awsInstanceBehindEndpointDependentNATIsFlagged() async throws {
         guard GatewayLab.available() else { return }
         let fake = GatewayLab.repo.appendingPathComponent("Tests/Fixtures/cloud/fake_metadata.py").path
         let aws = GatewayLab.repo.appendingPathComponent("Tests/Fixtures/dmi/aws").path
         let cmd = "python3 \(fake) aws 18169 & for i in $(seq 50); do (echo > /dev/tcp/127.0.0.1/18169) 2>/dev/null && break; sleep 0.05; done; "
             + "\(GatewayLab.binary) check --json --metadata-endpoint http://127.0.0.1:18169 --dmi-root \(aws) "
             + GatewayLab.stun.joined(separator: " ") + "; s=$?; kill %1; exit $s"
-        guard let r = try GatewayLab.check("symmetric", command: ["bash", "-c", cmd]) else { return }
+        guard let r = try await GatewayLab.check("symmetric", command: ["bash", "-c", cmd]) else { return }
         #expect(r.cloud.provider == .aws, "\(r.cloud.evidence)")
         #expect(r.cloud.publicAddress == nil)
         #expect(r.cloud.natGatewaySuspected == true, "\(r.cloud.evidence)")

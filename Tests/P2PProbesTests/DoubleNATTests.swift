@@ -146,23 +146,24 @@ struct DoubleNATTests {
     @Test func gatewayQuerySilentGatewayIsQuickAndEmpty() async throws {
         // Ports with nothing listening: ICMP port unreachable on loopback ends each exchange at once.
         let q = GatewayQuery(gateway: .v4(127, 0, 0, 1), portControlPort: 9, ssdpPort: 9, multicastSSDP: false)
-        let t0 = Date()
-        let r = await q.run(deadline: .after(seconds: 3))
+        let (r, seconds) = await fastest { await q.run(deadline: .after(seconds: 3)) }
         #expect(r.reports.isEmpty)
         #expect(r.notes.count == 3, "\(r.notes)")
         #expect(r.notes.allSatisfy { $0.contains("closed") }, "\(r.notes)")
         // IP_RECVERR turns the port unreachable into an immediate answer, not a 1 s wait.
-        #expect(Date().timeIntervalSince(t0) < 0.5)
+        #expect(seconds < 0.5)
     }
 
     @Test func hopTracerOnLoopbackReachesTheServerInOneHop() async throws {
         let stun = try LoopbackSTUN()
         defer { stun.stop() }
         let port = stun.address.port
-        let hops = await HopTracer(destination: TransportAddress(.v4(127, 0, 0, 1), port), maxTTL: 4).trace(deadline: .after(seconds: 2))
+        let hops = await HopTracer(destination: TransportAddress(.v4(127, 0, 0, 1), port), maxTTL: 4, budget: 4)
+            .trace(deadline: .after(seconds: 4))
         #expect(hops == [Hop(ttl: 1, address: .v4(127, 0, 0, 1), isDestination: true)])
         // Port unreachable also counts as reaching the destination.
-        let closed = await HopTracer(destination: TransportAddress(.v4(127, 0, 0, 1), 9), maxTTL: 2).trace(deadline: .after(seconds: 2))
+        let closed = await HopTracer(destination: TransportAddress(.v4(127, 0, 0, 1), 9), maxTTL: 2, budget: 4)
+            .trace(deadline: .after(seconds: 4))
         #expect(closed.first?.isDestination == true)
     }
 }
