@@ -2,6 +2,7 @@ import Foundation
 import P2PReport
 import P2PSocket
 import STUNCodec
+import Synchronization
 import Testing
 @testable import P2PProbes
 
@@ -65,5 +66,32 @@ struct HairpinTests {
         let (s, seconds) = await fastest(of: 2) { await HairpinProbe(servers: ["127.0.0.1:9"], deadline: .after(seconds: 3)).run() }
         #expect(s.status == .inconclusive && s.supported == nil)
         #expect(seconds < 1.5)
+    }
+}
+
+@Suite("Engine wiring of double NAT, hairpin, cloud")
+struct GatewayEngineTests {
+    @Test func engineFillsTheThreeSectionsOnLoopback() async throws {
+        let stun = try LoopbackSTUN()
+        defer { stun.stop() }
+        let timings = Mutex<[String: Int]>([:])
+        let engine = Engine(options: CheckOptions(stunServers: [stun.name], timeout: 3, dmiRoot: Fixtures.path("dmi/laptop")))
+        let report = await engine.run([.doubleNat, .hairpin, .cloud]) { event in
+            if case .finished(let r, let ms) = event { timings.withLock { $0[r.probe.rawValue] = ms } }
+        }
+        print("probe timings on loopback (ms): \(timings.withLock { $0 })")
+        #expect(report.doubleNat.status == ProbeStatus.checked && report.doubleNat.detected == false)
+        #expect(report.doubleNat.hops == ["1 127.0.0.1 (destination)"])
+        #expect(report.hairpin.supported == true)
+        #expect(report.cloud.provider == CloudProvider.none)
+        #expect(report.nat.status == ProbeStatus.notChecked)
+    }
+
+    @Test func noHairpinOptionLeavesItNotChecked() async throws {
+        let stun = try LoopbackSTUN()
+        defer { stun.stop() }
+        let engine = Engine(options: CheckOptions(stunServers: [stun.name], timeout: 3, hairpin: false, dmiRoot: Fixtures.path("dmi/laptop")))
+        let report = await engine.run([.hairpin])
+        #expect(report.hairpin.status == ProbeStatus.notChecked && report.hairpin.supported == nil)
     }
 }
