@@ -61,7 +61,6 @@ public enum DoubleNATClassifier {
         gw.evidence = o.gatewayReports.map { "\($0.protocolName): " + ($0.externalAddress.map { "external address \($0)" } ?? "no address") + ($0.detail.isEmpty ? "" : " (\($0.detail))") }
         let external = o.gatewayReports.compactMap(\.externalAddress).first
         gw.externalAddress = external?.description
-        if o.pcpAddressMismatch { gw.protocols = Array(Set(gw.protocols + ["pcp"])).sorted() }
 
         // 0. No NAT at all: the STUN server saw one of our own addresses.
         if let m = o.stunMapped, o.localAddresses.contains(m) {
