@@ -23,6 +23,11 @@ public struct CheckOptions: Sendable {
     public var egressTarget: String?
     /// QUIC server for the Version Negotiation probe, "host[:port]" (default port 443).
     public var quicServer: String
+    /// Cloud metadata service base URL; nil means the standard http://169.254.169.254, queried only
+    /// when DMI names a cloud. Given explicitly, it is queried whatever DMI says (the lab's fake).
+    public var metadataEndpoint: String?
+    /// Where the DMI strings are read (/sys/class/dmi/id; tests point it at fixtures).
+    public var dmiRoot: String
 
     /// Public STUN servers used when neither `--stun` nor the config file name any. The first two
     /// are run by companies that operate RFC 5780-capable servers; the others give the
@@ -39,7 +44,8 @@ public struct CheckOptions: Sendable {
     public init(stunServers: [String] = CheckOptions.defaultServers, timeout: Double = 3.0,
                 hairpin: Bool = true, role: Role = .unknown, toolVersion: String = "dev",
                 egressPorts: [UInt16] = EgressPlan.defaultExtraPorts, egressTarget: String? = nil,
-                quicServer: String = CheckOptions.defaultQUICServer) {
+                quicServer: String = CheckOptions.defaultQUICServer,
+                metadataEndpoint: String? = nil, dmiRoot: String = "/sys/class/dmi/id") {
         self.stunServers = stunServers
         self.timeout = timeout
         self.hairpin = hairpin
@@ -48,6 +54,8 @@ public struct CheckOptions: Sendable {
         self.egressPorts = egressPorts
         self.egressTarget = egressTarget
         self.quicServer = quicServer
+        self.metadataEndpoint = metadataEndpoint
+        self.dmiRoot = dmiRoot
     }
 }
 
@@ -103,11 +111,13 @@ public struct Engine: Sendable {
         case .quic:
             return .quic(await QUICProbe(server: options.quicServer, deadline: deadline, clock: clock).run(progress: progress))
         case .doubleNat:
-            return .doubleNat(DoubleNATSection(), GatewaySection())
+            let (d, g) = await DoubleNATProbe(servers: options.stunServers, deadline: deadline, clock: clock).run(progress: progress)
+            return .doubleNat(d, g)
         case .hairpin:
-            return .hairpin(HairpinSection())
+            return .hairpin(await HairpinProbe(servers: options.stunServers, deadline: deadline, clock: clock).run(progress: progress))
         case .cloud:
-            return .cloud(CloudSection())
+            return .cloud(await CloudProbe(servers: options.stunServers, deadline: deadline, clock: clock,
+                                           metadataEndpoint: options.metadataEndpoint, dmiRoot: options.dmiRoot).run(progress: progress))
         case .ipv6:
             return .ipv6(await IPv6Probe(servers: options.stunServers, deadline: deadline, clock: clock).run(progress: progress))
         }

@@ -35,6 +35,13 @@ struct EngineOptions: ParsableArguments {
         "QUIC server for the Version Negotiation probe (default \(CheckOptions.defaultQUICServer)).",
         valueName: "host[:port]"))
     var quic: String?
+    @Option(help: ArgumentHelp("Cloud metadata service base URL (default http://169.254.169.254, asked only on a cloud VM; given, it is always asked). Env P2PTUI_METADATA_ENDPOINT.",
+                               valueName: "url"))
+    var metadataEndpoint: String?
+
+    @Option(help: ArgumentHelp("Directory of DMI strings used to recognise a cloud VM (default /sys/class/dmi/id). Env P2PTUI_DMI_ROOT.",
+                               valueName: "path"))
+    var dmiRoot: String?
 
     func validate() throws {
         if egressPorts.contains(0) { throw ValidationError("--egress-port must be between 1 and 65535") }
@@ -72,10 +79,14 @@ struct EngineOptions: ParsableArguments {
     }
 
     func checkOptions() throws -> CheckOptions {
-        CheckOptions(stunServers: try servers(), timeout: timeout, hairpin: !noHairpin, role: role,
-                     toolVersion: P2PTUI.version,
-                     egressPorts: egressPorts.isEmpty ? EgressPlan.defaultExtraPorts : egressPorts,
-                     egressTarget: egressTarget, quicServer: quic ?? CheckOptions.defaultQUICServer)
+        let env = ProcessInfo.processInfo.environment
+        let endpoint = metadataEndpoint ?? env["P2PTUI_METADATA_ENDPOINT"].flatMap { $0.isEmpty ? nil : $0 }
+        let dmi = dmiRoot ?? env["P2PTUI_DMI_ROOT"].flatMap { $0.isEmpty ? nil : $0 } ?? "/sys/class/dmi/id"
+        return CheckOptions(stunServers: try servers(), timeout: timeout, hairpin: !noHairpin, role: role,
+                            toolVersion: P2PTUI.version,
+                            egressPorts: egressPorts.isEmpty ? EgressPlan.defaultExtraPorts : egressPorts,
+                            egressTarget: egressTarget, quicServer: quic ?? CheckOptions.defaultQUICServer,
+                            metadataEndpoint: endpoint, dmiRoot: dmi)
     }
 }
 

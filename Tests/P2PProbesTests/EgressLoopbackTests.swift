@@ -49,20 +49,6 @@ enum Namespace {
     }
 }
 
-/// A plain STUN binding server on 127.0.0.1, running on its own thread.
-final class LoopbackSTUN: Sendable {
-    let server: STUNServer
-    let port: UInt16
-    init() throws {
-        let port = try freePort()
-        server = try STUNServer(addresses: ServerAddresses(primary: .v4(127, 0, 0, 1), alternate: nil, port: port))
-        self.port = port
-        let s = server
-        Thread { s.run() }.start()
-    }
-    func stop() { server.stop() }
-}
-
 /// A loopback port nobody listens on.
 func freePort(_ ip: IPAddress = .v4(127, 0, 0, 1)) throws -> UInt16 {
     let s = try UDPSocket(family: AddressFamily(of: ip), bindTo: TransportAddress(ip, 0))
