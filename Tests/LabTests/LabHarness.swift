@@ -43,6 +43,11 @@ enum Lab {
     /// Why the lab cannot run here, or nil when it can. `tools` are extra commands a test needs.
     static func missingPrerequisite(tools: [String] = []) -> String? {
         if getuid() != 0 { return "the NAT lab needs root (network namespaces, nftables)" }
+        // Root mapped inside a user namespace (scripts/test without root) cannot mount /run/netns.
+        let uidMap = (try? String(contentsOfFile: "/proc/self/uid_map", encoding: .utf8)) ?? ""
+        if uidMap.split(whereSeparator: \.isWhitespace) != ["0", "0", "4294967295"] {
+            return "the NAT lab needs real root, not root in a user namespace"
+        }
         for tool in ["ip", "nft", "ss", "turnserver"] + tools where which(tool) == nil {
             return "the NAT lab needs `\(tool)` (install with scripts/deps)"
         }
