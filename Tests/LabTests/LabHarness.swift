@@ -6,6 +6,11 @@
 import Foundation
 import Testing
 
+/// Every lab test, one at a time: labs share one name prefix per test process and fixed addresses,
+/// and the machine has few cores. `.serialized` here covers the nested suites too.
+@Suite("NAT lab", .serialized)
+enum NATLab {}
+
 /// Where things are, and how to run them.
 enum Lab {
     /// The package root: Tests/LabTests/LabHarness.swift -> three levels up.

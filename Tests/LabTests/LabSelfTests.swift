@@ -24,7 +24,8 @@ struct StunClientExpectation: Sendable, CustomTestStringConvertible {
     ]
 }
 
-@Suite("NAT lab self-check", .serialized)
+extension NATLab {
+@Suite("NAT lab self-check")
 struct LabSelfTests {
     /// Every scenario behaves as named, judged by the classic stun client against coturn.
     @Test(arguments: StunClientExpectation.all)
@@ -91,4 +92,5 @@ struct LabSelfTests {
         // RFC 6886 §3.2: opcode 128 (reply to 0), result 0, then the external address.
         #expect(outcome.stdout.contains("natpmp 128 0 \(Lab.routerWAN)"), "\(outcome.stdout)\n\(outcome.stderr)")
     }
+}
 }

@@ -93,8 +93,8 @@ func expectNAT(_ report: Report, _ want: NATExpectation, sourceLocation: SourceL
     }
 }
 
-/// One lab at a time: scenarios share fixed addresses and the machine has few cores.
-@Suite("NAT lab scenarios", .serialized)
+extension NATLab {
+@Suite("NAT lab scenarios")
 struct ScenarioTests {
     private func check(_ want: NATExpectation, sourceLocation: SourceLocation = #_sourceLocation) throws {
         guard let report = try labReport(want.scenario, sourceLocation: sourceLocation) else { return }
@@ -144,4 +144,5 @@ struct ScenarioTests {
         guard let report = try labReport(want.scenario, servers: [Lab.coturnServer]) else { return }
         expectNAT(report, want)
     }
+}
 }
