@@ -117,15 +117,15 @@ private func drawStepBar(_ grid: inout TextGrid, _ model: WizardModel, _ g: Glyp
             mark = g.short(st)
             markStyle = g.style(st)
         }
-        let name = "\(s.number) \(names[s]!)"
+        let name = names[s]!
         let width = name.count + (mark.isEmpty ? 0 : 2)
         if col + width >= grid.cols { break }
-        let style: CellStyle = s == model.screen ? .highlight : .normal
-        col = grid.put(name, row: 1, col: col, style: style)
+        let current = s == model.screen
         if !mark.isEmpty {
-            col = grid.put(" ", row: 1, col: col, style: style)
-            col = grid.put(mark, row: 1, col: col, style: s == model.screen ? .highlight : markStyle)
+            col = grid.put(mark, row: 1, col: col, style: current ? .highlight : markStyle)
+            col = grid.put(" ", row: 1, col: col, style: current ? .highlight : .normal)
         }
+        col = grid.put(name, row: 1, col: col, style: current ? .highlight : .normal)
         col += 1
     }
 }
@@ -161,7 +161,7 @@ private func drawKeys(_ grid: inout TextGrid, _ model: WizardModel) {
     case nil:
         var extra = "r re-run"
         if model.screen == .welcome { extra = "1-3 role" }
-        if model.screen == .hairpin && model.hairpinConsent == .notAsked { extra = "y run x skip" }
+        if model.screen == .hairpin && model.hairpinConsent == .notAsked { extra = "y run" }
         text = " Enter/→/n next  ←/b back  ↑↓ PgUp/Dn scroll  \(extra)  s save  ? help  q quit"
     }
     grid.fill(row: row, style: .highlight)
