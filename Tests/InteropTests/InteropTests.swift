@@ -1,5 +1,6 @@
 import Foundation
 import P2PReport
+import P2PTestSupport
 import Testing
 
 /// The project's server against the clients people already use, and `p2ptui check` against
@@ -13,48 +14,23 @@ import Testing
         ProcessInfo.processInfo.environment["P2PTUI_BIN"] ?? root.appendingPathComponent(".build/debug/p2ptui").path
     }
 
-    struct Output {
-        var status: Int32
-        var stdout: String
+    static func run(_ argv: [String], timeout: Double = 20) throws -> Subprocess.Outcome {
+        var out = try Subprocess.run(argv, timeout: timeout)
+        out.stdout += out.stderr
+        return out
     }
 
-    /// Runs a command to completion (bounded by `timeout`), capturing stdout and stderr together.
-    static func run(_ argv: [String], timeout: Double = 20) throws -> Output {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = argv
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let killer = DispatchWorkItem { if p.isRunning { p.terminate() } }
-        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: killer)
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        killer.cancel()
-        return Output(status: p.terminationStatus, stdout: String(decoding: data, as: UTF8.self))
-    }
-
-    /// Starts a long-running server; the caller terminates it.
-    static func start(_ argv: [String]) throws -> Process {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = argv
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
+    static func start(_ argv: [String]) throws -> pid_t {
+        let pid = try Subprocess.start(argv)
         Thread.sleep(forTimeInterval: 0.5)
-        return p
+        return pid
     }
 
-    static func stop(_ p: Process) {
-        p.terminate()
-        p.waitUntilExit()
-    }
+    static func stop(_ pid: pid_t) { Subprocess.stop(pid) }
 
-    /// nil when `tool` is on PATH; else the reason to skip (a failure under CI).
+    /// True when `tool` is installed; else prints why the test skips (a failure under CI).
     static func require(_ tool: String) -> Bool {
-        if (try? run(["which", tool]))?.status == 0 { return true }
+        if Subprocess.which(tool) != nil { return true }
         let msg = "\(tool) is not installed (scripts/deps installs it)"
         if ProcessInfo.processInfo.environment["CI"] == "true" {
             Issue.record("\(msg); CI must run every interop test")
@@ -64,7 +40,7 @@ import Testing
         return false
     }
 
-    static func ownServer(port: Int) throws -> Process {
+    static func ownServer(port: Int) throws -> pid_t {
         try start([binary, "serve", "--primary", "127.0.0.1", "--alternate", "127.0.0.2", "--port", "\(port)"])
     }
 
@@ -80,7 +56,7 @@ import Testing
         guard Self.require("stun") else { return }
         let server = try Self.ownServer(port: 13478)
         defer { Self.stop(server) }
-        let out = try Self.run(["stun", "127.0.0.1", "-v", "-p", "13478"])
+        let out = try Self.run(["stun", "127.0.0.1:13478", "-v"])
         #expect(out.stdout.contains("Primary: Open"), "\(out.stdout)")
     }
 

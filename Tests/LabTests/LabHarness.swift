@@ -4,6 +4,7 @@
 // prints why and returns; under CI=true a missing prerequisite is a failure instead, so a CI job
 // that silently skipped the lab cannot look green.
 import Foundation
+import P2PTestSupport
 import Testing
 
 /// Every lab test, one at a time: labs share one name prefix per test process and fixed addresses,
@@ -72,87 +73,35 @@ enum Lab {
         return false
     }
 
-    struct Outcome: Sendable {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-        var seconds: Double
-        var timedOut: Bool
-    }
+    typealias Outcome = Subprocess.Outcome
 
-    /// Runs `arguments[0]` (looked up in PATH unless it has a slash) with the lab's environment.
-    /// Output goes to temporary files, so a chatty child can never block on a full pipe.
-    /// After `timeout` seconds the child gets SIGTERM (natlab then tears its lab down) and,
-    /// 5 s later, SIGKILL.
-    ///
-    /// posix_spawn + waitpid rather than Foundation's `Process`: on Linux, `Process` did not notice
-    /// that `natlab up` had exited once it left daemons running (seen with swift-corelibs-foundation
-    /// in this container), which hung the suite.
+    /// Runs `arguments[0]` (looked up in the lab's PATH unless it has a slash) with the lab's
+    /// environment (NATLAB_PREFIX, P2PTUI_BIN). After `timeout` seconds the child gets SIGTERM
+    /// (natlab then tears its lab down) and, 5 s later, SIGKILL.
     static func run(_ arguments: [String], timeout: Double = 120,
                     environment extra: [String: String] = [:]) throws -> Outcome {
         precondition(!arguments.isEmpty)
         let executable = arguments[0].contains("/") ? arguments[0] : (which(arguments[0]) ?? arguments[0])
-        let dir = FileManager.default.temporaryDirectory
-            .appendingPathComponent("labtests-\(getpid())-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let outPath = dir.appendingPathComponent("stdout").path
-        let errPath = dir.appendingPathComponent("stderr").path
-
         var env = ProcessInfo.processInfo.environment
         env["PATH"] = path
         env["NATLAB_PREFIX"] = prefix
         env["P2PTUI_BIN"] = p2ptui
         for (key, value) in extra { env[key] = value }
-
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-
-        let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments.dropFirst()).map { strdup($0) } + [nil]
-        let envp: [UnsafeMutablePointer<CChar>?] = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { (argv + envp).forEach { free($0) } }
-
-        let start = Date()
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, envp)
-        guard spawned == 0 else {
-            throw CocoaError(.executableLoad, userInfo: [NSLocalizedDescriptionKey:
-                "posix_spawn \(executable): \(String(cString: strerror(spawned)))"])
-        }
-        var status: Int32 = 0
-        var timedOut = false
-        var killed = false
-        while true {
-            let r = waitpid(pid, &status, WNOHANG)
-            if r == pid { break }
-            if r < 0, errno != EINTR { throw CocoaError(.executableLoad) }
-            let elapsed = Date().timeIntervalSince(start)
-            if elapsed > timeout + 5, !killed {
-                killed = true
-                kill(pid, SIGKILL)
-            } else if elapsed > timeout, !timedOut {
-                timedOut = true
-                kill(pid, SIGTERM)
-            }
-            usleep(10_000)
-        }
-        // Exit code, or 128 + signal like a shell.
-        let signal = status & 0x7f
-        let code = signal == 0 ? (status >> 8) & 0xff : 128 + signal
-        return Outcome(status: code,
-                       stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
-                       stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "",
-                       seconds: Date().timeIntervalSince(start), timedOut: timedOut)
+        return try Subprocess.run([executable] + arguments.dropFirst(), timeout: timeout, environment: env)
     }
 
     /// `scripts/natlab run SCENARIO COMMAND...`: builds the scenario, runs the command in the client
     /// namespace, always tears down.
     static func inScenario(_ scenario: String, _ command: [String], timeout: Double = 120) throws -> Outcome {
         try run([natlab, "run", scenario] + command, timeout: timeout)
+    }
+
+    /// `inScenario` on a thread of its own: the wait takes seconds, and blocking the cooperative
+    /// pool (two threads on a 2-core machine) would stall every test running beside it.
+    static func inScenarioAsync(_ scenario: String, _ command: [String], timeout: Double = 120) async throws -> Outcome {
+        try await withCheckedThrowingContinuation { c in
+            Thread { c.resume(with: Result { try inScenario(scenario, command, timeout: timeout) }) }.start()
+        }
     }
 
     /// Running and not a zombie (a container's PID 1 may never reap the daemons natlab leaves to

@@ -112,30 +112,7 @@ struct ScenarioTests {
     @Test func hairpinMapping() throws { try check(.hairpin) }
     @Test func upnpMapping() throws { try check(.upnp) }
 
-    // The three below assert what the double-NAT, hairpin and gateway probes will report. They are
-    // disabled until those probes exist; the lead enables them (delete the `.disabled` trait).
-
-    @Test(.disabled("probe not built yet: double NAT"))
-    func doubleNATDetected() throws {
-        guard let report = try labReport("double") else { return }
-        #expect(report.doubleNat.detected == true, "evidence=\(report.doubleNat.evidence) hops=\(report.doubleNat.hops)")
-    }
-
-    @Test(.disabled("probe not built yet: hairpin"))
-    func hairpinSupported() throws {
-        guard let report = try labReport("hairpin") else { return }
-        #expect(report.hairpin.supported == true, "evidence=\(report.hairpin.evidence)")
-        // RFC 4787 REQ-9: the looped packet carries the external address.
-        #expect(report.hairpin.observedSource?.hasPrefix(Lab.routerWAN + ":") == true)
-    }
-
-    @Test(.disabled("probe not built yet: gateway (UPnP IGD, NAT-PMP, PCP)"))
-    func upnpGatewayAddress() throws {
-        guard let report = try labReport("upnp") else { return }
-        #expect(report.gateway.externalAddress != nil, "evidence=\(report.gateway.evidence)")
-        #expect(report.gateway.externalAddress == Lab.routerWAN)
-        #expect(report.gateway.address == "192.168.1.1")
-    }
+    // Double NAT, hairpin and the gateway's own external address: GatewayLabTests.
 
     /// The same classification against coturn alone: a server nobody here wrote, so a client bug
     /// mirrored by our own server cannot hide.
