@@ -119,7 +119,11 @@ public struct EgressProbe: Sendable {
         let deadline = min(overall, Deadline(nanos: start + UInt64(targetWindow * 1e9)))
         let offsets = method == .stun ? stunSchedule : icmpAwareSchedule
         let id = TransactionID.random()
-        let request = STUNMessage(type: .bindingRequest, transactionID: id).encode()
+        // On UDP 443 a QUIC server listens but drops anything that is not QUIC; a Version
+        // Negotiation probe (RFC 9000 section 6) gets an answer from it, so the port can be proven.
+        let request = method == .icmpAware && address.port == 443
+            ? QUICVersionNegotiation.makeProbe().bytes
+            : STUNMessage(type: .bindingRequest, transactionID: id).encode()
         var next = 0
         var lastSend = start
         while true {
