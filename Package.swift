@@ -71,6 +71,6 @@ let package = Package(
         .target(name: "P2PTestSupport", path: "Tests/Support", swiftSettings: strict),
         .testTarget(name: "LabTests", dependencies: ["P2PReport", "P2PTestSupport"], swiftSettings: strict),
         .testTarget(name: "InteropTests", dependencies: ["P2PReport", "P2PTestSupport"], swiftSettings: strict),
-        .testTarget(name: "TUITests", dependencies: ["P2PReport"], swiftSettings: strict),
+        .testTarget(name: "TUITests", dependencies: ["P2PReport", "P2PTestSupport"], swiftSettings: strict),
     ]
 )
