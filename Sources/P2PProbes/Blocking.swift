@@ -30,6 +30,18 @@ func blockingUntil<T: Sendable>(_ deadline: Deadline, clock: any MonotonicClock 
     }
 }
 
+/// Runs blocking work (file reads, HTTP, getaddrinfo) on a thread of its own, keeping both the
+/// cooperative pool and the GCD global queue free (see `blockingUntil`). For work with its own
+/// bounded timeout; otherwise use `blockingUntil`.
+func blocking<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { (cont: CheckedContinuation<T, Never>) in
+        let thread = Thread { cont.resume(returning: body()) }
+        thread.name = "p2p-blocking"
+        thread.stackSize = 512 * 1024
+        thread.start()
+    }
+}
+
 /// Resumes a continuation exactly once, whichever of the work and the timeout comes first.
 final class ResumeOnce<T: Sendable>: Sendable {
     private let continuation: Mutex<CheckedContinuation<T?, Never>?>
