@@ -184,7 +184,7 @@ public struct CloudProbe: Sendable {
         guard !targets.isEmpty else { return .unknown("no STUN server resolved") }
         guard let socket = try? UDPSocket(family: .ipv4) else { return .unknown("no socket") }
         defer { socket.close() }
-        let d = min(deadline, Deadline.after(seconds: Schedule.firstContact.last! + 0.2, clock: clock))
+        let d = min(deadline, Deadline.after(seconds: Schedule.silenceWindow, clock: clock))
         var stats = TransactionStats()
         let first = await runTransactions(targets.map { TransactionSpec(destination: $0, sendOffsets: Schedule.firstContact, deadline: d) },
                                           on: socket, clock: clock, stats: &stats)

@@ -20,9 +20,9 @@ public struct EgressProbe: Sendable {
     public static let stunSchedule = Schedule.firstContact
     /// Send times for an ICMP-aware target: few, since each can cost the destination an ICMP error
     /// and hosts rate-limit those (Linux: a burst of 6 per peer, then 1 per second).
-    public static let icmpAwareSchedule: [Double] = [0, 0.3, 0.65, 1.0]
+    public static let icmpAwareSchedule: [Double] = [0, 0.25, 0.5, 0.75]
     /// How long one target is waited for at most.
-    public static let targetWindow = 1.2
+    public static let targetWindow = Schedule.silenceWindow
 
     public init(targets: [EgressTarget], deadline: Deadline, clock: any MonotonicClock = SystemClock(),
                 resolver: @escaping @Sendable (String) throws -> [TransportAddress] = { try resolve($0, defaultPort: 3478) },

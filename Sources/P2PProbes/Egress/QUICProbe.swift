@@ -15,7 +15,7 @@ public struct QUICProbe: Sendable {
     /// Send times: a few, since each is 1200 bytes and one answer suffices.
     public static let schedule: [Double] = [0, 0.25, 0.6]
     /// How long the probe waits at most.
-    public static let window = 1.2
+    public static let window = Schedule.silenceWindow
 
     public init(server: String, deadline: Deadline, clock: any MonotonicClock = SystemClock(),
                 resolver: @escaping @Sendable (String) throws -> [TransportAddress] = { try resolve($0, defaultPort: 443) }) {

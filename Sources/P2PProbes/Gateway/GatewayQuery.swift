@@ -141,7 +141,7 @@ public struct GatewayQuery: Sendable {
         guard let s = try? UDPSocket(family: .ipv4) else { return (nil, "upnp: no socket", false) }
         defer { s.close() }
         try? s.enableErrorQueue()
-        let end = min(deadline, Deadline.after(seconds: 1.2, clock: clock))
+        let end = min(deadline, Deadline.after(seconds: Schedule.silenceWindow, clock: clock))
         let search = UPnP.mSearch()
         if multicastSSDP { try? s.send(search, to: TransportAddress(.v4(239, 255, 255, 250), UPnP.ssdpPort)) }
         let (found, refused) = await Self.exchange(s, to: TransportAddress(gateway, ssdpPort), request: search,

@@ -13,7 +13,7 @@ enum STUNHelper {
     static func binding(_ socket: UDPSocket, to server: TransportAddress, deadline: Deadline,
                         clock: any MonotonicClock) async -> TransactionOutcome {
         var stats = TransactionStats()
-        let d = min(deadline, Deadline.after(seconds: Schedule.firstContact.last! + 0.2, clock: clock))
+        let d = min(deadline, Deadline.after(seconds: Schedule.silenceWindow, clock: clock))
         return await runTransactions([TransactionSpec(destination: server, sendOffsets: Schedule.firstContact, deadline: d)],
                                      on: socket, clock: clock, stats: &stats)[0]
     }

@@ -81,7 +81,7 @@ public struct IPv6Probe: Sendable {
                 let socket = try UDPSocket(family: .ipv6)
                 defer { socket.close() }
                 var stats = TransactionStats()
-                let d = min(deadline, Deadline.after(seconds: Schedule.firstContact.last! + 0.2, clock: clock))
+                let d = min(deadline, Deadline.after(seconds: Schedule.silenceWindow, clock: clock))
                 outcomes = await runTransactions(targets.map { TransactionSpec(destination: $0, sendOffsets: Schedule.firstContact, deadline: d) },
                                                  on: socket, clock: clock, stats: &stats)
             } catch {

@@ -84,7 +84,7 @@ public struct NATProbe: Sendable {
 
         // 1. Test I to every resolved server from the mapping socket.
         var stats = TransactionStats()
-        let firstDeadline = min(deadline, Deadline.after(seconds: Schedule.firstContact.last! + 0.2, clock: clock))
+        let firstDeadline = min(deadline, Deadline.after(seconds: Schedule.silenceWindow, clock: clock))
         let targets = resolved.compactMap { try? $0.1.get() }
         let specs = targets.map { TransactionSpec(destination: $0, sendOffsets: Schedule.firstContact, deadline: firstDeadline) }
         progress("test I: binding requests to \(targets.count) server(s)")
