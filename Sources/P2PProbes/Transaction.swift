@@ -38,6 +38,12 @@ public enum Schedule {
     /// case ends by then, so a blocked network is diagnosed in about a second.
     public static let silenceWindow = 1.0
 
+    /// Deadline for a name lookup started now: a resolver that does not answer within the silence
+    /// window (no reachable DNS server) is a DNS failure, not a reason to hold the check up.
+    public static func resolveDeadline(_ deadline: Deadline, clock: any MonotonicClock) -> Deadline {
+        min(deadline, Deadline.after(seconds: silenceWindow, clock: clock))
+    }
+
     /// Evenly spaced sends for a test whose expected outcome may be silence (filtering): many sends
     /// so silence means filtering, not loss. `rtt` in seconds.
     public static func steady(rtt: Double, window: Double) -> [Double] {

@@ -52,7 +52,7 @@ public struct EgressProbe: Sendable {
             of: (String, Result<IPAddress, ProbeFailure>).self) { group in
             for host in hosts {
                 group.addTask {
-                    let r = await blockingUntil(deadline, clock: clock) { () -> Result<IPAddress, ProbeFailure> in
+                    let r = await blockingUntil(Schedule.resolveDeadline(deadline, clock: clock), clock: clock) { () -> Result<IPAddress, ProbeFailure> in
                         do {
                             let all = try resolver(EgressTarget(port: 1, host: host, method: .stun).hostPort)
                             guard let a = all.first(where: { $0.ip.isIPv4 }) ?? all.first else {

@@ -29,7 +29,7 @@ public struct QUICProbe: Sendable {
         var section = QUICSection(status: .notProven, server: server)
         let resolver = self.resolver
         let server = self.server
-        let resolved = await blockingUntil(deadline, clock: clock) { () -> Result<TransportAddress, EgressProbe.ProbeFailure> in
+        let resolved = await blockingUntil(Schedule.resolveDeadline(deadline, clock: clock), clock: clock) { () -> Result<TransportAddress, EgressProbe.ProbeFailure> in
             do {
                 let all = try resolver(server)
                 guard let a = all.first(where: { $0.ip.isIPv4 }) ?? all.first else { return .failure(.init(text: "no address")) }

@@ -4,9 +4,11 @@ import STUNCodec
 /// Small STUN helpers shared by the double-NAT, hairpin and cloud probes. Each probe does its own
 /// binding instead of reading the NAT probe's result: probes are independent and run concurrently.
 enum STUNHelper {
-    /// Resolves "host[:port]" to an IPv4 transport address off the cooperative pool.
-    static func resolveServer(_ name: String) async -> TransportAddress? {
-        await blocking { (try? resolve(name, defaultPort: 3478, family: .ipv4))?.first }
+    /// Resolves "host[:port]" to an IPv4 transport address off the cooperative pool, giving up
+    /// after the silence window.
+    static func resolveServer(_ name: String, clock: any MonotonicClock = SystemClock()) async -> TransportAddress? {
+        let d = Schedule.resolveDeadline(Deadline.after(seconds: Schedule.silenceWindow, clock: clock), clock: clock)
+        return await blockingUntil(d, clock: clock) { (try? resolve(name, defaultPort: 3478, family: .ipv4))?.first } ?? nil
     }
 
     /// One binding request (first-contact retransmissions) from `socket` to `server`.

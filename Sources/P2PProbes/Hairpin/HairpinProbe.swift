@@ -114,8 +114,9 @@ public struct HairpinProbe: Sendable {
         let clock = self.clock, deadline = self.deadline
         async let ra = STUNHelper.binding(a, to: server, deadline: deadline, clock: clock)
         async let rb = STUNHelper.binding(b, to: server, deadline: deadline, clock: clock)
-        o.aPublic = await ra.answer?.mapped
-        o.bPublic = await rb.answer?.mapped
+        let (answerA, answerB) = (await ra.answer, await rb.answer)
+        o.aPublic = answerA?.mapped
+        o.bPublic = answerB?.mapped
         if let port = try? b.localAddress().port, let src = try? routeSourceAddress(toward: server) {
             o.bLocal = TransportAddress(src, port)
         }
@@ -127,9 +128,14 @@ public struct HairpinProbe: Sendable {
         try? a.send(holeA, to: bPub)
         let id = TransactionID.random()
         let request = STUNMessage(type: .bindingRequest, transactionID: id, attributes: []).encode()
-        let end = min(deadline, Deadline.after(seconds: window, clock: clock))
+        // A hairpinned packet only crosses the local NAT, never farther than the STUN server: 20
+        // round trips to the server (at least 50 ms, at most `window`) is ample, with ten sends
+        // spread over it so a lost packet cannot pass for "no hairpin".
+        let rtt = max(answerA?.rttMs ?? 0, answerB?.rttMs ?? 0) / 1000
+        let wait = min(window, max(0.05, rtt * 20))
+        let end = min(deadline, Deadline.after(seconds: wait, clock: clock))
         let start = clock.nowNanos()
-        let offsets: [Double] = [0, 0.05, 0.1, 0.2, 0.3, 0.4]
+        let offsets: [Double] = (0..<10).map { Double($0) * wait / 10 }
         var next = 0
         while !end.hasPassed(clock: clock) {
             if next < offsets.count, start + UInt64(offsets[next] * 1e9) <= clock.nowNanos() {

@@ -58,7 +58,7 @@ public struct IPv6Probe: Sendable {
         let resolved: [(String, TransportAddress?, String?)] = await withTaskGroup(of: (Int, String, TransportAddress?, String?).self) { group in
             for (i, name) in servers.enumerated() {
                 group.addTask {
-                    let r = await blockingUntil(deadline, clock: clock) { () -> (TransportAddress?, String?) in
+                    let r = await blockingUntil(Schedule.resolveDeadline(deadline, clock: clock), clock: clock) { () -> (TransportAddress?, String?) in
                         do {
                             guard let a = try resolver(name).first(where: { !$0.ip.isIPv4 }) else { return (nil, "no IPv6 address") }
                             return (a, nil)

@@ -51,7 +51,7 @@ public struct NATProbe: Sendable {
             for (i, name) in servers.enumerated() {
                 group.addTask {
                     // Bounded by the probe's deadline: a hung resolver cannot stretch the check.
-                    let r = await blockingUntil(deadline, clock: clock) { () -> Result<TransportAddress, ResolveFailure> in
+                    let r = await blockingUntil(Schedule.resolveDeadline(deadline, clock: clock), clock: clock) { () -> Result<TransportAddress, ResolveFailure> in
                         do {
                             guard let a = try resolver(name).first else { return .failure(.init(text: "dns-failure: no IPv4 address for \(name)")) }
                             return .success(a)
