@@ -25,6 +25,8 @@ struct Options {
     /// Flood: rebind a socket to a fresh address/port after this many packets (0: never).
     var churn = 0
     var legacy = false
+    /// Requests mode: bind every socket to this source address (a second loopback source).
+    var bind: IPAddress?
 }
 
 /// Writes to standard error (the C `stderr` global is not concurrency-safe in Swift 6).
@@ -36,7 +38,8 @@ func warn(_ text: String) {
 func usage() -> Never {
     let text = """
         usage: p2ptui-load --server IP:PORT [--duration S] [--sockets N] [--window N] [--timeout S]
-                           [--rate R] [--legacy] [--flood garbage|truncated|responses|badfp|attrs|mixed]
+                           [--rate R] [--legacy] [--bind IP]
+                           [--flood garbage|truncated|responses|badfp|attrs|mixed|requests]
                            [--loopback-sources] [--churn N]
 
         """
@@ -60,6 +63,7 @@ func parseOptions() -> Options {
         case "--loopback-sources": o.loopbackSources = true
         case "--churn": o.churn = Int(value()) ?? 0
         case "--legacy": o.legacy = true
+        case "--bind": guard let ip = IPAddress(value()), ip.isIPv4 else { usage() }; o.bind = ip
         default: usage()
         }
     }
@@ -137,7 +141,7 @@ func fmt(_ x: Double) -> String {
 func runRequests(_ o: Options) {
     var socks: [(fd: Int32, local: TransportAddress)] = []
     for _ in 0..<o.sockets {
-        guard let s = openSocket(local: nil, server: o.server) else { warn("p2ptui-load: socket: errno \(errno)\n"); exit(1) }
+        guard let s = openSocket(local: o.bind.map { TransportAddress($0, 0) }, server: o.server) else { warn("p2ptui-load: socket: errno \(errno)\n"); exit(1) }
         socks.append(s)
     }
     var inflight = [[UInt64: Double]](repeating: [:], count: socks.count)
@@ -219,13 +223,17 @@ func runRequests(_ o: Options) {
 // MARK: flood mode
 
 /// Malformed or spoofed packets. "responses" are Binding success/error responses with random
-/// transaction IDs (what an off-path spoofer would send); the rest are broken requests.
+/// transaction IDs (what an off-path spoofer would send); "requests" are valid Binding requests
+/// (with --loopback-sources and --churn: many sources, to fill the rate limiter's table); the rest
+/// are broken requests.
 func floodPacket(_ kind: String, _ n: Int, _ rng: inout SystemRandomNumberGenerator) -> [UInt8] {
     func random(_ count: Int) -> [UInt8] { (0..<count).map { _ in UInt8.random(in: 0...255, using: &rng) } }
     let kinds = ["garbage", "truncated", "responses", "badfp", "attrs"]
     let k = kind == "mixed" ? kinds[n % kinds.count] : kind
     let cookieAndID: [UInt8] = [0x21, 0x12, 0xA4, 0x42] + random(12)
     switch k {
+    case "requests":
+        return [0x00, 0x01, 0x00, 0x00] + cookieAndID
     case "garbage":
         return random(Int.random(in: 0...548, using: &rng))
     case "truncated":  // header claims more than arrives
