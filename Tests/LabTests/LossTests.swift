@@ -79,37 +79,44 @@ import Testing
     }
 
     /// Runs a command with the lab's environment; output through files (a full pipe cannot block
-    /// it); SIGTERM after `timeout` seconds (natlab then tears its lab down).
+    /// it); SIGTERM after `timeout` seconds (natlab then tears its lab down). posix_spawn +
+    /// waitpid, not Foundation's Process: that one also waits for the lab's daemons, which inherit
+    /// its descriptors.
     @discardableResult
     static func run(_ args: [String], expect: Int32? = nil, timeout: Double = 60) throws -> Outcome {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("losstests-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        let outURL = dir.appendingPathComponent("out"), errURL = dir.appendingPathComponent("err")
-        guard FileManager.default.createFile(atPath: outURL.path, contents: nil),
-              FileManager.default.createFile(atPath: errURL.path, contents: nil) else { throw CocoaError(.fileWriteUnknown) }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: args[0])
-        p.arguments = Array(args.dropFirst())
+        let outPath = dir.appendingPathComponent("out").path, errPath = dir.appendingPathComponent("err").path
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         var env = ProcessInfo.processInfo.environment
         env["NATLAB_PREFIX"] = prefix
         env["NATLAB_QUIET"] = "1"
         env["P2PTUI_BIN"] = binary
         env["PATH"] = (env["PATH"] ?? "") + ":/usr/local/sbin:/usr/sbin:/sbin"
-        p.environment = env
-        p.standardInput = FileHandle.nullDevice
-        p.standardOutput = try FileHandle(forWritingTo: outURL)
-        p.standardError = try FileHandle(forWritingTo: errURL)
+        var cArgs = args.map { strdup($0) } + [nil]
+        var cEnv = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { cArgs.forEach { free($0) }; cEnv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, args[0], &actions, nil, &cArgs, &cEnv)
+        guard rc == 0 else { throw POSIXError(POSIXErrorCode(rawValue: rc) ?? .EIO) }
         let start = Date()
-        try p.run()
-        while p.isRunning {
-            if Date().timeIntervalSince(start) > timeout { p.terminate() }
-            usleep(10_000)
+        var status: Int32 = 0
+        var termSent = false
+        while true {
+            let r = waitpid(pid, &status, WNOHANG)
+            if r == pid || (r < 0 && errno != EINTR) { break }
+            if !termSent, Date().timeIntervalSince(start) > timeout { kill(pid, SIGTERM); termSent = true }
+            usleep(5_000)
         }
-        p.waitUntilExit()
-        let o = Outcome(status: p.terminationStatus,
-                        stdout: (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
-                        stderr: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "")
+        let o = Outcome(status: (status & 0x7f) == 0 ? (status >> 8) & 0xff : -1,
+                        stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
+                        stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
         if let expect, o.status != expect {
             Issue.record("\(args.joined(separator: " ")) exited \(o.status): \(o.stderr.suffix(400))")
         }
