@@ -14,26 +14,41 @@ import Testing
     static let binary = ProcessInfo.processInfo.environment["P2PTUI_BIN"]
         ?? repo.appendingPathComponent(".build/debug/p2ptui").path
     static let prefix = "p2pls\(getpid())"
+    /// See `offPool`. The rest of the suite finishes in about 4 s here.
+    static let startDelayNanos: UInt64 = 6_000_000_000
 
-    /// One lab for 20 checks, with PCT % loss per direction; counts verdicts by classic NAT type.
-    func verdicts(scenario: String, lossPercent: Int, runs: Int) throws -> [String] {
-        _ = try Self.run([Self.natlab, "up", scenario], expect: 0)
-        defer { _ = try? Self.run([Self.natlab, "down"]) }
-        _ = try Self.run([Self.natlab, "loss", String(lossPercent)], expect: 0)
+    /// One lab for 20 checks, with PCT % loss per direction; returns each run's classic NAT type.
+    /// Blocking (processes, waitpid): call it through `offPool`.
+    static func verdicts(scenario: String, lossPercent: Int, runs: Int) throws -> [String] {
+        try run([natlab, "up", scenario], expect: 0)
+        defer { _ = try? run([natlab, "down"]) }
+        try run([natlab, "loss", String(lossPercent)], expect: 0)
         var out: [String] = []
         for _ in 0..<runs {
-            let r = try Self.run([Self.natlab, "exec", "client", Self.binary, "check", "--json",
-                                  "--stun", "203.0.113.10:3478", "--stun", "203.0.113.20:3478"])
-            let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+            let r = try run([natlab, "exec", "client", binary, "check", "--json",
+                             "--stun", "203.0.113.10:3478", "--stun", "203.0.113.20:3478"])
+            let json = try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
             let nat = json?["nat"] as? [String: Any]
             out.append(nat?["classicType"] as? String ?? "no report (exit \(r.status)): \(r.stderr.suffix(200))")
         }
         return out
     }
 
-    @Test func tenPercentLossEIMRightInAtLeast19Of20() throws {
+    /// Runs blocking work on a thread of its own, so 20 s of lab runs never hold one of the
+    /// cooperative pool's threads (two on this machine) that other suites' async tests need.
+    /// It also starts late: bringing a lab up and running debug `check`s loads both cores, and the
+    /// other suites' sub-second timing tests (cancellation latency, 1.5 s "blocked") run in the
+    /// first seconds of `swift test`.
+    static func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await Task.sleep(nanoseconds: startDelayNanos)
+        return try await withCheckedThrowingContinuation { c in
+            Thread { c.resume(with: Result { try body() }) }.start()
+        }
+    }
+
+    @Test func tenPercentLossEIMRightInAtLeast19Of20() async throws {
         guard Self.available() else { return }
-        let v = try verdicts(scenario: "eim", lossPercent: 10, runs: 20)
+        let v = try await Self.offPool { try Self.verdicts(scenario: "eim", lossPercent: 10, runs: 20) }
         let right = v.filter { $0 == "Port Restricted Cone" }.count
         #expect(right >= 19, "\(v)")
         #expect(v.allSatisfy { $0 == "Port Restricted Cone" || $0 == "Unknown" }, "never wrong: \(v)")
@@ -41,9 +56,9 @@ import Testing
 
     /// Full cone at 30 %: the riskiest case for a false "filtered" answer (every filtering test's
     /// answer must cross the lossy link both ways).
-    @Test func thirtyPercentLossFullConeNeverWrong() throws {
+    @Test func thirtyPercentLossFullConeNeverWrong() async throws {
         guard Self.available() else { return }
-        let v = try verdicts(scenario: "fullcone", lossPercent: 30, runs: 20)
+        let v = try await Self.offPool { try Self.verdicts(scenario: "fullcone", lossPercent: 30, runs: 20) }
         #expect(v.allSatisfy { $0 == "Full Cone" || $0 == "Unknown" }, "right or inconclusive only: \(v)")
         #expect(v.filter { $0 == "Full Cone" }.count >= 15, "mostly right: \(v)")
     }
@@ -70,6 +85,10 @@ import Testing
             print("LossTests: skipped: \(reason)")
         }
         return false
+    }
+
+    struct LabCommandFailed: Error, CustomStringConvertible {
+        var description: String
     }
 
     struct Outcome {
@@ -118,7 +137,7 @@ import Testing
                         stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
                         stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
         if let expect, o.status != expect {
-            Issue.record("\(args.joined(separator: " ")) exited \(o.status): \(o.stderr.suffix(400))")
+            throw LabCommandFailed(description: "\(args.joined(separator: " ")) exited \(o.status): \(o.stderr.suffix(400))")
         }
         return o
     }
