@@ -71,8 +71,11 @@ let package = Package(
                     resources: [.copy("Golden")], swiftSettings: strict),
         .testTarget(name: "P2PWizardTests", dependencies: ["P2PWizard", "P2PReport"],
                     resources: [.copy("Golden")], swiftSettings: strict),
-        // End-to-end: the real binary in NAT lab namespaces (root) and in tmux.
-        .testTarget(name: "LabTests", dependencies: ["P2PReport"], swiftSettings: strict),
-        .testTarget(name: "TUITests", dependencies: ["P2PReport"], swiftSettings: strict),
+        // End-to-end: the real binary in NAT lab namespaces (root), against third-party STUN
+        // tools, and in tmux. P2PTestSupport runs their subprocesses.
+        .target(name: "P2PTestSupport", path: "Tests/Support", swiftSettings: strict),
+        .testTarget(name: "LabTests", dependencies: ["P2PReport", "P2PTestSupport"], swiftSettings: strict),
+        .testTarget(name: "InteropTests", dependencies: ["P2PReport", "P2PTestSupport"], swiftSettings: strict),
+        .testTarget(name: "TUITests", dependencies: ["P2PReport", "P2PTestSupport"], swiftSettings: strict),
     ]
 )

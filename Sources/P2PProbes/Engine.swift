@@ -17,6 +17,17 @@ public struct CheckOptions: Sendable {
     public var role: Role
     /// Written into the report.
     public var toolVersion: String
+    /// Ports probed by the UDP egress probe besides the STUN servers' own (ICMP-aware).
+    public var egressPorts: [UInt16]
+    /// Host those ports are probed on; nil: the first STUN server's host.
+    public var egressTarget: String?
+    /// QUIC server for the Version Negotiation probe, "host[:port]" (default port 443).
+    public var quicServer: String
+    /// Cloud metadata service base URL; nil means the standard http://169.254.169.254, queried only
+    /// when DMI names a cloud. Given explicitly, it is queried whatever DMI says (the lab's fake).
+    public var metadataEndpoint: String?
+    /// Where the DMI strings are read (/sys/class/dmi/id; tests point it at fixtures).
+    public var dmiRoot: String
 
     /// Public STUN servers used when neither `--stun` nor the config file name any. The first two
     /// are run by companies that operate RFC 5780-capable servers; the others give the
@@ -27,13 +38,24 @@ public struct CheckOptions: Sendable {
         "stun.nextcloud.com:3478",
     ]
 
+    /// A well-known public QUIC endpoint that answers Version Negotiation on UDP 443.
+    public static let defaultQUICServer = "www.google.com:443"
+
     public init(stunServers: [String] = CheckOptions.defaultServers, timeout: Double = 3.0,
-                hairpin: Bool = true, role: Role = .unknown, toolVersion: String = "dev") {
+                hairpin: Bool = true, role: Role = .unknown, toolVersion: String = "dev",
+                egressPorts: [UInt16] = EgressPlan.defaultExtraPorts, egressTarget: String? = nil,
+                quicServer: String = CheckOptions.defaultQUICServer,
+                metadataEndpoint: String? = nil, dmiRoot: String = "/sys/class/dmi/id") {
         self.stunServers = stunServers
         self.timeout = timeout
         self.hairpin = hairpin
         self.role = role
         self.toolVersion = toolVersion
+        self.egressPorts = egressPorts
+        self.egressTarget = egressTarget
+        self.quicServer = quicServer
+        self.metadataEndpoint = metadataEndpoint
+        self.dmiRoot = dmiRoot
     }
 }
 
@@ -83,17 +105,21 @@ public struct Engine: Sendable {
         case .nat:
             return .nat(await NATProbe(servers: options.stunServers, deadline: deadline, clock: clock).run(progress: progress))
         case .udp:
-            return .udp(UDPSection())
+            let targets = EgressPlan.build(stunServers: options.stunServers, extraPorts: options.egressPorts,
+                                           extraTarget: options.egressTarget)
+            return .udp(await EgressProbe(targets: targets, deadline: deadline, clock: clock).run(progress: progress))
         case .quic:
-            return .quic(QUICSection())
+            return .quic(await QUICProbe(server: options.quicServer, deadline: deadline, clock: clock).run(progress: progress))
         case .doubleNat:
-            return .doubleNat(DoubleNATSection(), GatewaySection())
+            let (d, g) = await DoubleNATProbe(servers: options.stunServers, deadline: deadline, clock: clock).run(progress: progress)
+            return .doubleNat(d, g)
         case .hairpin:
-            return .hairpin(HairpinSection())
+            return .hairpin(await HairpinProbe(servers: options.stunServers, deadline: deadline, clock: clock).run(progress: progress))
         case .cloud:
-            return .cloud(CloudSection())
+            return .cloud(await CloudProbe(servers: options.stunServers, deadline: deadline, clock: clock,
+                                           metadataEndpoint: options.metadataEndpoint, dmiRoot: options.dmiRoot).run(progress: progress))
         case .ipv6:
-            return .ipv6(IPv6Section())
+            return .ipv6(await IPv6Probe(servers: options.stunServers, deadline: deadline, clock: clock).run(progress: progress))
         }
     }
 

@@ -22,7 +22,29 @@ struct EngineOptions: ParsableArguments {
     @Option(help: "File listing STUN servers, one host[:port] per line ('#' comments). Default: $XDG_CONFIG_HOME/p2ptui/stun-servers.")
     var config: String?
 
+    @Option(name: .customLong("egress-port"), help: ArgumentHelp(
+        "Extra destination port for the UDP egress probe (repeatable; default 443, 53, 123, 40000, 51820).",
+        valueName: "port"))
+    var egressPorts: [UInt16] = []
+
+    @Option(name: .customLong("egress-target"), help: ArgumentHelp(
+        "Host the extra egress ports are probed on (default: the first STUN server's host).", valueName: "host"))
+    var egressTarget: String?
+
+    @Option(name: .customLong("quic"), help: ArgumentHelp(
+        "QUIC server for the Version Negotiation probe (default \(CheckOptions.defaultQUICServer)).",
+        valueName: "host[:port]"))
+    var quic: String?
+    @Option(help: ArgumentHelp("Cloud metadata service base URL (default http://169.254.169.254, asked only on a cloud VM; given, it is always asked). Env P2PTUI_METADATA_ENDPOINT.",
+                               valueName: "url"))
+    var metadataEndpoint: String?
+
+    @Option(help: ArgumentHelp("Directory of DMI strings used to recognise a cloud VM (default /sys/class/dmi/id). Env P2PTUI_DMI_ROOT.",
+                               valueName: "path"))
+    var dmiRoot: String?
+
     func validate() throws {
+        if egressPorts.contains(0) { throw ValidationError("--egress-port must be between 1 and 65535") }
         guard timeout > 0, timeout <= 60 else { throw ValidationError("--timeout must be between 0 and 60 seconds") }
     }
 
@@ -57,8 +79,14 @@ struct EngineOptions: ParsableArguments {
     }
 
     func checkOptions() throws -> CheckOptions {
-        CheckOptions(stunServers: try servers(), timeout: timeout, hairpin: !noHairpin, role: role,
-                     toolVersion: P2PTUI.version)
+        let env = ProcessInfo.processInfo.environment
+        let endpoint = metadataEndpoint ?? env["P2PTUI_METADATA_ENDPOINT"].flatMap { $0.isEmpty ? nil : $0 }
+        let dmi = dmiRoot ?? env["P2PTUI_DMI_ROOT"].flatMap { $0.isEmpty ? nil : $0 } ?? "/sys/class/dmi/id"
+        return CheckOptions(stunServers: try servers(), timeout: timeout, hairpin: !noHairpin, role: role,
+                            toolVersion: P2PTUI.version,
+                            egressPorts: egressPorts.isEmpty ? EgressPlan.defaultExtraPorts : egressPorts,
+                            egressTarget: egressTarget, quicServer: quic ?? CheckOptions.defaultQUICServer,
+                            metadataEndpoint: endpoint, dmiRoot: dmi)
     }
 }
 

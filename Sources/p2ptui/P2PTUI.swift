@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// `p2ptui`: the wizard by default; `check`, `serve` and `compare` as subcommands.
 @main
@@ -11,4 +12,24 @@ struct P2PTUI: AsyncParsableCommand {
         version: version,
         subcommands: [WizardCommand.self, CheckCommand.self, ServeCommand.self, CompareCommand.self],
         defaultSubcommand: WizardCommand.self)
+
+    /// Parses and runs the command, with one place that turns errors into exit statuses: argument
+    /// parser's usage errors (its code 64) become the documented 2; help, version and the commands'
+    /// own `ExitCode`s pass through unchanged.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            if exitCode(for: error).rawValue == 64 {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(ExitStatus.usage)
+            }
+            exit(withError: error)
+        }
+    }
 }

@@ -35,6 +35,9 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Print counters every N seconds (0: only on exit).")
     var statsInterval: Double = 0
 
+    @Option(help: "Also answer QUIC long-header packets with Version Negotiation on this UDP port of the primary address (a stand-in QUIC server, e.g. 443).")
+    var quicPort: UInt16?
+
     func validate() throws {
         guard IPAddress(primary) != nil else { throw ValidationError("--primary must be an IP address literal, got '\(primary)'") }
         if let alternate {
@@ -61,6 +64,21 @@ struct ServeCommand: ParsableCommand {
             emit("p2ptui serve: RFC 5780 server on \(listening); OTHER-ADDRESS \(addresses.otherAddress!)")
         }
 
+        let quic: QUICVersionNegotiationServer?
+        if let quicPort {
+            do {
+                quic = try QUICVersionNegotiationServer(bindTo: TransportAddress(addresses.primary, quicPort))
+            } catch {
+                fail(error)
+            }
+            emit("p2ptui serve: QUIC Version Negotiation responder on \(quic?.boundAddress?.description ?? "?")")
+            let t = Thread { quic?.run() }
+            t.name = "quic-vn"
+            t.start()
+        } else {
+            quic = nil
+        }
+
         let done = DispatchSemaphore(value: 0)
         let thread = Thread {
             server.run()
@@ -75,7 +93,10 @@ struct ServeCommand: ParsableCommand {
         let queue = DispatchQueue(label: "serve-control")
         let sources = [SIGINT, SIGTERM].map { sig -> DispatchSourceSignal in
             let s = DispatchSource.makeSignalSource(signal: sig, queue: queue)
-            s.setEventHandler { server.stop() }
+            s.setEventHandler { [quic] in
+                server.stop()
+                quic?.stop()
+            }
             s.resume()
             return s
         }

@@ -14,8 +14,6 @@ import Testing
     static let binary = ProcessInfo.processInfo.environment["P2PTUI_BIN"]
         ?? repo.appendingPathComponent(".build/debug/p2ptui").path
     static let prefix = "p2pls\(getpid())"
-    /// See `offPool`. The rest of the suite finishes in about 4 s here.
-    static let startDelayNanos: UInt64 = 6_000_000_000
 
     /// One lab for 20 checks, with PCT % loss per direction; returns each run's classic NAT type.
     /// Blocking (processes, waitpid): call it through `offPool`.
@@ -36,12 +34,8 @@ import Testing
 
     /// Runs blocking work on a thread of its own, so 20 s of lab runs never hold one of the
     /// cooperative pool's threads (two on this machine) that other suites' async tests need.
-    /// It also starts late: bringing a lab up and running debug `check`s loads both cores, and the
-    /// other suites' sub-second timing tests (cancellation latency, 1.5 s "blocked") run in the
-    /// first seconds of `swift test`.
     static func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await Task.sleep(nanoseconds: startDelayNanos)
-        return try await withCheckedThrowingContinuation { c in
+        try await withCheckedThrowingContinuation { c in
             Thread { c.resume(with: Result { try body() }) }.start()
         }
     }

@@ -47,10 +47,11 @@ public struct NATProbe: Sendable {
         // Resolve every server concurrently, off the cooperative pool (getaddrinfo blocks).
         let resolved: [(String, Result<TransportAddress, ResolveFailure>)] = await withTaskGroup(
             of: (Int, String, Result<TransportAddress, ResolveFailure>).self
-        ) { group in
+        ) { [deadline, clock, resolver] group in
             for (i, name) in servers.enumerated() {
                 group.addTask {
-                    let r = await blocking { () -> Result<TransportAddress, ResolveFailure> in
+                    // Bounded by the probe's deadline: a hung resolver cannot stretch the check.
+                    let r = await blockingUntil(deadline, clock: clock) { () -> Result<TransportAddress, ResolveFailure> in
                         do {
                             guard let a = try resolver(name).first else { return .failure(.init(text: "dns-failure: no IPv4 address for \(name)")) }
                             return .success(a)
@@ -62,7 +63,7 @@ public struct NATProbe: Sendable {
                         } catch {
                             return .failure(.init(text: "error: \(error)"))
                         }
-                    }
+                    } ?? .failure(.init(text: "dns-failure: resolving \(name) did not finish before the deadline"))
                     return (i, name, r)
                 }
             }
@@ -83,7 +84,7 @@ public struct NATProbe: Sendable {
 
         // 1. Test I to every resolved server from the mapping socket.
         var stats = TransactionStats()
-        let firstDeadline = min(deadline, Deadline.after(seconds: Schedule.firstContact.last! + 0.2, clock: clock))
+        let firstDeadline = min(deadline, Deadline.after(seconds: Schedule.silenceWindow, clock: clock))
         let targets = resolved.compactMap { try? $0.1.get() }
         let specs = targets.map { TransactionSpec(destination: $0, sendOffsets: Schedule.firstContact, deadline: firstDeadline) }
         progress("test I: binding requests to \(targets.count) server(s)")
@@ -182,12 +183,5 @@ public struct NATProbe: Sendable {
                                                           deadline: testDeadline)],
                                          on: socket, clock: clock, stats: &stats)[0]
         return (setup, test, stats.ignored)
-    }
-}
-
-/// Runs blocking work (getaddrinfo, file reads) on a GCD thread, keeping the cooperative pool free.
-func blocking<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
-    await withCheckedContinuation { cont in
-        DispatchQueue.global().async { cont.resume(returning: body()) }
     }
 }

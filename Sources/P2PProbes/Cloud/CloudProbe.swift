@@ -1,0 +1,204 @@
+import P2PReport
+import P2PSocket
+import STUNCodec
+
+/// Whether the public mapping changes with the destination (RFC 4787 section 4.1).
+public enum MappingCheck: Sendable, Equatable {
+    /// The mapped address is one of this host's own: no NAT.
+    case noNAT(TransportAddress)
+    /// Every destination saw the same public endpoint.
+    case independent(TransportAddress, destinations: Int)
+    /// Destinations saw different public endpoints.
+    case dependent([TransportAddress])
+    case unknown(String)
+}
+
+public struct CloudObservations: Sendable, Equatable {
+    public var dmi: DMIVerdict
+    /// The metadata service's answer, nil when none answered (or none was asked).
+    public var metadata: MetadataAnswer?
+    /// Whether a metadata query was made, and where.
+    public var metadataQueried: String?
+    public var mapping: MappingCheck
+
+    public init(dmi: DMIVerdict, metadata: MetadataAnswer? = nil, metadataQueried: String? = nil,
+                mapping: MappingCheck = .unknown("not run")) {
+        self.dmi = dmi
+        self.metadata = metadata
+        self.metadataQueried = metadataQueried
+        self.mapping = mapping
+    }
+}
+
+/// The pure cloud decision.
+public enum CloudClassifier {
+    /// What to change, per provider, when its NAT gateway breaks direct connections.
+    public static func fix(_ p: CloudProvider) -> String {
+        switch p {
+        case .aws:
+            return "AWS NAT Gateway suspected: it picks a new port per destination (endpoint-dependent mapping). Fix: put the instance in a public subnet (0.0.0.0/0 routed to an Internet Gateway) with a public or Elastic IP, or send its traffic through a NAT that keeps mappings endpoint-independent."
+        case .azure:
+            return "Azure NAT Gateway suspected: it picks a new port per connection (endpoint-dependent mapping). Fix: give the VM an instance-level public IP, or use a NAT that keeps mappings endpoint-independent."
+        case .gcp:
+            return "Cloud NAT without endpoint-independent mapping suspected. Fix: enable it (gcloud compute routers nats update NAT --router=ROUTER --enable-endpoint-independent-mapping) or give the VM an external IP (access config)."
+        default:
+            return "A NAT with endpoint-dependent mapping is in the path. Fix: give the VM a public address, or use a NAT that keeps mappings endpoint-independent."
+        }
+    }
+
+    public static func classify(_ o: CloudObservations) -> CloudSection {
+        var s = CloudSection(status: .checked)
+        var provider: CloudProvider
+        switch o.dmi {
+        case .cloud(let p, let why): provider = p; s.evidence.append(why)
+        case .maybeAzure(let why): provider = .unknown; s.evidence.append(why)
+        case .otherCloud(let name): provider = .unknown; s.evidence.append("DMI names \(name), whose metadata service p2ptui does not read")
+        case .notCloud(let why): provider = .none; s.evidence.append(why)
+        case .noDMI: provider = .none; s.evidence.append("no DMI information")
+        }
+        if let m = o.metadata {
+            provider = m.provider
+            s.evidence += m.evidence
+        } else if let q = o.metadataQueried {
+            s.evidence.append("no metadata service answered at \(q)")
+        }
+        s.provider = provider
+        if provider == .none {
+            s.natGatewaySuspected = false
+            s.evidence.append("not a cloud VM")
+            return s
+        }
+        s.publicAddress = o.metadata?.publicAddress?.description
+        switch o.mapping {
+        case .noNAT(let e):
+            s.natGatewaySuspected = false
+            s.evidence.append("STUN saw this host's own address \(e.ip): no NAT in the path")
+        case .independent(let e, let n):
+            s.natGatewaySuspected = false
+            s.evidence.append("\(n) destinations saw the same public endpoint \(e): mapping is endpoint-independent")
+        case .dependent(let list):
+            s.evidence.append("public endpoint changes with the destination (\(list.map(\.description).joined(separator: ", "))): endpoint-dependent mapping")
+            if let pub = s.publicAddress {
+                s.natGatewaySuspected = false
+                s.evidence.append("the VM has public address \(pub), so the varying mapping comes from elsewhere (host firewall or NAT on the VM)")
+            } else {
+                s.natGatewaySuspected = true
+                s.evidence.append(fix(provider))
+            }
+        case .unknown(let why):
+            if let pub = s.publicAddress {
+                s.natGatewaySuspected = false
+                s.evidence.append("the VM has public address \(pub): its traffic leaves through a one-to-one NAT")
+            } else {
+                s.natGatewaySuspected = nil
+                s.status = .inconclusive
+                s.evidence.append("mapping behaviour not judged: \(why)")
+            }
+        }
+        return s
+    }
+}
+
+/// Cloud VM and cloud NAT gateway detection: DMI first (no packet), then the metadata service
+/// and a mapping comparison across destinations, concurrently, only when DMI says a cloud (or a
+/// metadata endpoint was given explicitly).
+public struct CloudProbe: Sendable {
+    public var servers: [String]
+    public var deadline: Deadline
+    public var clock: any MonotonicClock
+    /// Metadata service base URL; `explicitEndpoint` makes it queried whatever DMI says.
+    public var metadataEndpoint: String
+    public var explicitEndpoint: Bool
+    public var dmiRoot: String
+
+    public init(servers: [String], deadline: Deadline, clock: any MonotonicClock = SystemClock(),
+                metadataEndpoint: String? = nil, dmiRoot: String = "/sys/class/dmi/id") {
+        self.servers = servers
+        self.deadline = deadline
+        self.clock = clock
+        self.metadataEndpoint = metadataEndpoint ?? CloudMetadata.defaultEndpoint
+        self.explicitEndpoint = metadataEndpoint != nil
+        self.dmiRoot = dmiRoot
+    }
+
+    public func run(progress: @escaping @Sendable (String) -> Void = { _ in }) async -> CloudSection {
+        CloudClassifier.classify(await observe(progress: progress))
+    }
+
+    public func observe(progress: @escaping @Sendable (String) -> Void = { _ in }) async -> CloudObservations {
+        let root = dmiRoot
+        let dmi = DMIVerdict.classify(await blocking { DMIInfo.read(root: root) })
+        var o = CloudObservations(dmi: dmi)
+        var which: [CloudProvider]
+        switch dmi {
+        case .cloud(let p, _): which = [p]
+        case .maybeAzure: which = [.azure]
+        case .otherCloud, .notCloud, .noDMI: which = []
+        }
+        if explicitEndpoint && which.isEmpty { which = [.aws, .gcp, .azure] }
+        guard !which.isEmpty else {
+            o.mapping = .unknown("not a cloud VM")
+            return o
+        }
+        guard let base = HTTP.URL(metadataEndpoint) else {
+            o.metadataQueried = metadataEndpoint + " (not an http URL)"
+            o.mapping = await mappingCheck()
+            return o
+        }
+        progress("metadata service at \(base)")
+        o.metadataQueried = base.description
+        let metaDeadline = min(deadline, Deadline.after(seconds: 1.0, clock: clock))
+        let providers = which
+        async let metadata: MetadataAnswer? = withTaskGroup(of: (Int, MetadataAnswer?).self) { group in
+            for (i, p) in providers.enumerated() {
+                group.addTask {
+                    let a = await blocking { () -> MetadataAnswer? in
+                        switch p {
+                        case .aws: return CloudMetadata.aws(base, deadline: metaDeadline)
+                        case .gcp: return CloudMetadata.gcp(base, deadline: metaDeadline)
+                        case .azure: return CloudMetadata.azure(base, deadline: metaDeadline)
+                        default: return nil
+                        }
+                    }
+                    return (i, a)
+                }
+            }
+            var all: [(Int, MetadataAnswer?)] = []
+            for await r in group { all.append(r) }
+            return all.sorted { $0.0 < $1.0 }.compactMap(\.1).first
+        }
+        async let mapping = mappingCheck()
+        o.metadata = await metadata
+        o.mapping = await mapping
+        return o
+    }
+
+    /// Binding requests from one socket to up to three servers, plus the first server's
+    /// OTHER-ADDRESS when it has one (a different destination on the same server, as RFC 5780
+    /// test III): different mapped endpoints mean endpoint-dependent mapping.
+    func mappingCheck() async -> MappingCheck {
+        var targets: [TransportAddress] = []
+        for name in servers.prefix(3) {
+            if let a = await STUNHelper.resolveServer(name), !targets.contains(a) { targets.append(a) }
+        }
+        guard !targets.isEmpty else { return .unknown("no STUN server resolved") }
+        guard let socket = try? UDPSocket(family: .ipv4) else { return .unknown("no socket") }
+        defer { socket.close() }
+        let d = min(deadline, Deadline.after(seconds: Schedule.silenceWindow, clock: clock))
+        var stats = TransactionStats()
+        let first = await runTransactions(targets.map { TransactionSpec(destination: $0, sendOffsets: Schedule.firstContact, deadline: d) },
+                                          on: socket, clock: clock, stats: &stats)
+        var mapped = first.compactMap { $0.answer?.mapped }
+        if let a = first.first?.answer, let other = a.other, !targets.contains(other) {
+            let d2 = min(deadline, Deadline.after(seconds: 1.0, clock: clock))
+            let second = await runTransactions([TransactionSpec(destination: other, sendOffsets: Schedule.known(rtt: max(0.001, a.rttMs / 1000)), deadline: d2)],
+                                               on: socket, clock: clock, stats: &stats)
+            if let m = second[0].answer?.mapped { mapped.append(m) }
+        }
+        guard let m0 = mapped.first else { return .unknown("no STUN server answered") }
+        if STUNHelper.localAddresses().contains(m0.ip) { return .noNAT(m0) }
+        guard mapped.count >= 2 else { return .unknown("only one destination answered") }
+        if Set(mapped).count == 1 { return .independent(m0, destinations: mapped.count) }
+        return .dependent(mapped)
+    }
+}

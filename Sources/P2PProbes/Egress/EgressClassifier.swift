@@ -1,0 +1,199 @@
+import P2PReport
+import P2PSocket
+import STUNCodec
+
+/// What happened to the datagrams sent to one egress target (no judgement yet).
+public enum EgressOutcome: Sendable, Equatable {
+    /// A STUN success response with our transaction ID came back.
+    case stunAnswer(mapped: TransportAddress, rttMs: Double)
+    /// Some other datagram came back from the destination (a connected socket only receives from
+    /// its peer): the packet arrived.
+    case otherReply(bytes: Int)
+    /// An ICMP error about our datagram (IP_RECVERR report).
+    case icmp(ICMPErrorReport)
+    /// ECONNREFUSED without an error-queue report: the destination (presumably) said port unreachable.
+    case refused
+    /// The local kernel refused the send: EPERM/EACCES, a netfilter drop or reject on OUTPUT.
+    case blockedLocally(String)
+    /// The local routing table has no route (ENETUNREACH/EHOSTUNREACH on connect or send).
+    case noRoute(String)
+    /// The host name did not resolve.
+    case dnsFailure(String)
+    /// Nothing came back after `sends` transmissions.
+    case silent(sends: Int)
+    /// Anything else (socket creation failed, ...).
+    case error(String)
+}
+
+/// One target and what happened to it.
+public struct EgressObservation: Sendable, Equatable {
+    public var target: EgressTarget
+    /// The address probed, nil when resolution failed.
+    public var address: TransportAddress?
+    public var outcome: EgressOutcome
+
+    public init(target: EgressTarget, address: TransportAddress?, outcome: EgressOutcome) {
+        self.target = target
+        self.address = address
+        self.outcome = outcome
+    }
+}
+
+/// Firewall rules read from this host (evidence only, never used to decide a port's fate).
+public struct FirewallEvidence: Sendable, Equatable {
+    /// Quoted rules that drop or reject outbound UDP.
+    public var rules: [String]
+    /// What could and could not be read ("nft: not permitted", "firewalld is running").
+    public var notes: [String]
+
+    public init(rules: [String] = [], notes: [String] = []) {
+        self.rules = rules
+        self.notes = notes
+    }
+}
+
+/// Turns egress observations into the report's UDP section. Pure.
+public enum EgressClassifier {
+    /// Per-observation verdict: reach plus the failure name used in `UDPSection.failures`.
+    public static func judge(_ o: EgressObservation) -> (reach: PortReach, failure: String?, text: String) {
+        var name = "port \(o.target.port) \(o.target.hostPort)"
+        if let a = o.address, "\(a.ip)" != o.target.host { name += " (\(a))" }
+        switch o.outcome {
+        case let .stunAnswer(mapped, rtt):
+            return (.reached, nil, "\(name): STUN answered in \(formatMs(rtt)) ms (public \(mapped))")
+        case let .otherReply(n):
+            return (.reached, nil, "\(name): the destination replied (\(n) bytes)")
+        case .refused:
+            return (.reached, nil, "\(name): port unreachable (ECONNREFUSED): the packet arrived, the port is closed")
+        case let .icmp(r):
+            let from = r.offender.map { " from \($0)" } ?? ""
+            let what = "ICMP \(icmpName(r))\(from)"
+            if r.isPortUnreachable && (r.offender == nil || r.offender == o.address?.ip) {
+                return (.reached, nil, "\(name): \(what): the packet reached the host (port closed)")
+            }
+            if r.origin != ICMPErrorReport.originICMP && r.origin != ICMPErrorReport.originICMP6 {
+                return (.blocked, "no-route", "\(name): local error \(what) (errno \(r.errno))")
+            }
+            if isProhibited(r) {
+                return (.blocked, "icmp-prohibited", "\(name): \(what): a firewall refused it")
+            }
+            if r.isPortUnreachable {
+                return (.blocked, "icmp-unreachable", "\(name): \(what), not from the destination: a firewall on the way rejects it")
+            }
+            return (.blocked, "icmp-unreachable", "\(name): \(what)")
+        case let .blockedLocally(d):
+            return (.blocked, "blocked-locally", "\(name): this host's firewall refused the send (\(d))")
+        case let .noRoute(d):
+            return (.blocked, "no-route", "\(name): no route (\(d))")
+        case let .dnsFailure(d):
+            return (.unknown, "dns-failure", "\(name): \(d)")
+        case let .silent(sends):
+            if o.target.method == .stun {
+                return (.blocked, "silent-drop", "\(name): no STUN answer after \(sends) requests and no ICMP: dropped silently")
+            }
+            return (.unknown, "silent-drop", "\(name): no answer and no ICMP after \(sends) sends; nothing is known to listen there, so silence proves nothing")
+        case let .error(d):
+            return (.unknown, "error", "\(name): \(d)")
+        }
+    }
+
+    /// Combines every observation. Per port: reached if any target on it was reached, else blocked if
+    /// any was proven blocked, else unknown. Status: open (every port reached), partial (some reached,
+    /// some blocked), blocked (none reached, some blocked: a silent STUN port counts), unknown
+    /// (nothing proven either way, e.g. only silent ICMP-aware ports).
+    public static func classify(_ observations: [EgressObservation], firewall: FirewallEvidence = FirewallEvidence()) -> UDPSection {
+        var section = UDPSection(status: .unknown)
+        section.firewallRules = firewall.rules
+        var byPort: [UInt16: [(PortReach, String?)]] = [:]
+        var lines: [String] = []
+        for o in observations {
+            let j = judge(o)
+            byPort[o.target.port, default: []].append((j.reach, j.failure))
+            lines.append(j.text)
+        }
+        for (port, js) in byPort {
+            let key = String(port)
+            if js.contains(where: { $0.0 == .reached }) {
+                section.ports[key] = .reached
+            } else if let b = js.first(where: { $0.0 == .blocked }) {
+                section.ports[key] = .blocked
+                section.failures[key] = b.1
+            } else {
+                section.ports[key] = .unknown
+                section.failures[key] = js.first(where: { $0.1 != nil })?.1
+            }
+        }
+        let ports = byPort.keys.sorted()
+        let reached = ports.filter { section.ports[String($0)] == .reached }
+        let blocked = ports.filter { section.ports[String($0)] == .blocked }
+        let unknown = ports.filter { section.ports[String($0)] == .unknown }
+        if ports.isEmpty {
+            section.status = .unknown
+        } else if reached.count == ports.count {
+            section.status = .open
+        } else if !reached.isEmpty && !blocked.isEmpty {
+            section.status = .partial
+        } else if reached.isEmpty && !blocked.isEmpty {
+            section.status = .blocked
+        } else {
+            section.status = .unknown
+        }
+        func list(_ ps: [UInt16]) -> String {
+            ps.map { p in section.failures[String(p)].map { "\(p) (\($0))" } ?? "\(p)" }.joined(separator: ", ")
+        }
+        var summary: [String] = []
+        if !reached.isEmpty { summary.append("reached: \(list(reached))") }
+        if !blocked.isEmpty { summary.append("blocked: \(list(blocked))") }
+        if !unknown.isEmpty { summary.append("not proven: \(list(unknown))") }
+        if !summary.isEmpty { section.evidence.append("UDP egress \(section.status.rawValue): " + summary.joined(separator: "; ")) }
+        section.evidence += lines
+        for rule in firewall.rules { section.evidence.append("local firewall rule: \(rule)") }
+        section.evidence += firewall.notes
+        return section
+    }
+
+    /// ICMPv4 type 3 codes 9, 10, 13 and ICMPv6 type 1 codes 1, 5, 6: the packet was refused by
+    /// policy (RFC 1812 section 5.2.7.1, RFC 4443 section 3.1), not lost for want of a route.
+    public static func isProhibited(_ r: ICMPErrorReport) -> Bool {
+        if r.origin == ICMPErrorReport.originICMP { return r.type == 3 && [9, 10, 13].contains(r.code) }
+        if r.origin == ICMPErrorReport.originICMP6 { return r.type == 1 && [1, 5, 6].contains(r.code) }
+        return false
+    }
+
+    /// "type 3 code 13 (communication administratively prohibited)".
+    public static func icmpName(_ r: ICMPErrorReport) -> String {
+        var meaning: String?
+        if r.origin == ICMPErrorReport.originICMP {
+            switch (r.type, r.code) {
+            case (3, 0): meaning = "net unreachable"
+            case (3, 1): meaning = "host unreachable"
+            case (3, 2): meaning = "protocol unreachable"
+            case (3, 3): meaning = "port unreachable"
+            case (3, 4): meaning = "fragmentation needed"
+            case (3, 9): meaning = "network administratively prohibited"
+            case (3, 10): meaning = "host administratively prohibited"
+            case (3, 13): meaning = "communication administratively prohibited"
+            case (11, _): meaning = "time exceeded"
+            default: meaning = nil
+            }
+        } else if r.origin == ICMPErrorReport.originICMP6 {
+            switch (r.type, r.code) {
+            case (1, 0): meaning = "no route to destination"
+            case (1, 1): meaning = "administratively prohibited"
+            case (1, 3): meaning = "address unreachable"
+            case (1, 4): meaning = "port unreachable"
+            case (1, 5): meaning = "source address failed policy"
+            case (1, 6): meaning = "reject route"
+            case (2, _): meaning = "packet too big"
+            case (3, _): meaning = "time exceeded"
+            default: meaning = nil
+            }
+        }
+        let base = "\(r.origin == ICMPErrorReport.originICMP6 ? "v6 " : "")type \(r.type) code \(r.code)"
+        return meaning.map { "\(base) (\($0))" } ?? base
+    }
+
+    static func formatMs(_ ms: Double) -> String {
+        ms < 10 ? String(Double(Int(ms * 10)) / 10) : String(Int(ms.rounded()))
+    }
+}

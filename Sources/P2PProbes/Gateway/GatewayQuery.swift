@@ -1,0 +1,176 @@
+import Glibc
+import P2PSocket
+import STUNCodec
+
+/// Asks the default gateway for its external address by UPnP IGD, NAT-PMP and PCP, all at once.
+public struct GatewayQuery: Sendable {
+    public var gateway: IPAddress
+    /// Where the port-control protocols are sent (5351; tests point it elsewhere).
+    public var portControlPort: UInt16
+    /// Where unicast SSDP goes (1900), besides the multicast group.
+    public var ssdpPort: UInt16
+    /// Also send the M-SEARCH to 239.255.255.250.
+    public var multicastSSDP: Bool
+    public var clock: any MonotonicClock
+
+    public init(gateway: IPAddress, portControlPort: UInt16 = NATPMP.port, ssdpPort: UInt16 = UPnP.ssdpPort,
+                multicastSSDP: Bool = true, clock: any MonotonicClock = SystemClock()) {
+        self.gateway = gateway
+        self.portControlPort = portControlPort
+        self.ssdpPort = ssdpPort
+        self.multicastSSDP = multicastSSDP
+        self.clock = clock
+    }
+
+    public struct Result: Sendable, Equatable {
+        public var reports: [GatewayReport] = []
+        public var pcpAddressMismatch = false
+        /// Protocols that did not answer or failed, with why.
+        public var notes: [String] = []
+    }
+
+    public func run(deadline: Deadline) async -> Result {
+        async let pmp = natPMP(deadline: deadline)
+        async let pcp = pcp(deadline: deadline)
+        async let upnp = upnp(deadline: deadline)
+        var r = Result()
+        for (report, note, mismatch) in [await upnp, await pmp, await pcp] {
+            if let report { r.reports.append(report) }
+            if let note { r.notes.append(note) }
+            r.pcpAddressMismatch = r.pcpAddressMismatch || mismatch
+        }
+        return r
+    }
+
+    /// Sends `request` on the schedule and returns the first datagram `accept` takes; nil on
+    /// silence or when the gateway refuses the port (ICMP port unreachable, seen through
+    /// IP_RECVERR so a closed port ends the wait at once instead of at the deadline).
+    static func exchange<T: Sendable>(_ socket: UDPSocket, to: TransportAddress, request: [UInt8], sends: [Double],
+                                      until end: Deadline, clock: any MonotonicClock,
+                                      accept: ([UInt8]) -> T?) async -> (T?, refused: Bool) {
+        let start = clock.nowNanos()
+        var next = 0
+        while !end.hasPassed(clock: clock) {
+            if next < sends.count, start + UInt64(sends[next] * 1e9) <= clock.nowNanos() {
+                do { try socket.send(request, to: to) } catch let e as SocketError where e.code == ECONNREFUSED {
+                    return (nil, true)
+                } catch {}
+                next += 1
+            }
+            let wake = next < sends.count ? min(end, Deadline(nanos: start + UInt64(sends[next] * 1e9))) : end
+            do {
+                if let d = try await socket.receive(until: wake, clock: clock), d.source.ip == to.ip, let v = accept(d.bytes) {
+                    return (v, false)
+                }
+            } catch is CancellationError {
+                return (nil, false)
+            } catch let e as SocketError {
+                // With IP_RECVERR the report also sits in the error queue: drain it, or every
+                // later receive would throw at once.
+                var refused = e.code == ECONNREFUSED
+                while let r = try? socket.readErrorQueue() { refused = refused || r.isPortUnreachable }
+                if refused { return (nil, true) }
+            } catch {}
+        }
+        return (nil, false)
+    }
+
+    /// RFC 6886 section 3.2, retransmitted at 0, 250 and 500 ms (section 3.1 starts at 250 ms).
+    func natPMP(deadline: Deadline) async -> (GatewayReport?, String?, Bool) {
+        guard let s = try? UDPSocket(family: .ipv4) else { return (nil, "nat-pmp: no socket", false) }
+        defer { s.close() }
+        try? s.enableErrorQueue()
+        let end = min(deadline, Deadline.after(seconds: 1.0, clock: clock))
+        let (reply, refused) = await Self.exchange(s, to: TransportAddress(gateway, portControlPort), request: NATPMP.externalAddressRequest(),
+                                                   sends: [0, 0.25, 0.5], until: end, clock: clock,
+                                                   accept: NATPMP.decodeExternalAddressResponse)
+        guard let reply else { return (nil, "nat-pmp: " + (refused ? "port 5351 closed" : "no answer"), false) }
+        if reply.resultCode != 0 {
+            return (GatewayReport(protocolName: "nat-pmp", externalAddress: nil, detail: "result code \(reply.resultCode)"), nil, false)
+        }
+        return (GatewayReport(protocolName: "nat-pmp", externalAddress: reply.externalAddress, detail: "epoch \(reply.epoch)"), nil, false)
+    }
+
+    /// RFC 6887: ANNOUNCE (section 14.1) shows support and, with ADDRESS_MISMATCH, a NAT in
+    /// between; then a short MAP (section 11) gives the external address, deleted right after
+    /// (lifetime 0, section 15) so the probe leaves no mapping behind.
+    func pcp(deadline: Deadline) async -> (GatewayReport?, String?, Bool) {
+        guard let s = try? UDPSocket(family: .ipv4) else { return (nil, "pcp: no socket", false) }
+        defer { s.close() }
+        try? s.enableErrorQueue()
+        let server = TransportAddress(gateway, portControlPort)
+        guard let client = try? routeSourceAddress(toward: server) else { return (nil, "pcp: no route to gateway", false) }
+        let end = min(deadline, Deadline.after(seconds: 1.0, clock: clock))
+        enum Reply: Sendable { case pcp(PCP.Response), natPMPOnly }
+        let accept: ([UInt8]) -> Reply? = { b in
+            if let r = PCP.decodeResponse(b) { return .pcp(r) }
+            if NATPMP.isUnsupportedVersionReply(b) { return .natPMPOnly }
+            return nil
+        }
+        let (announce, refused) = await Self.exchange(s, to: server, request: PCP.announceRequest(client: client),
+                                                      sends: [0, 0.25, 0.5], until: end, clock: clock, accept: accept)
+        guard let announce else { return (nil, "pcp: " + (refused ? "port 5351 closed" : "no answer"), false) }
+        guard case .pcp(let a) = announce else { return (nil, "pcp: gateway speaks NAT-PMP only", false) }
+        if a.resultCode == PCP.addressMismatch {
+            return (GatewayReport(protocolName: "pcp", externalAddress: nil, detail: "ADDRESS_MISMATCH"), nil, true)
+        }
+        guard a.resultCode == 0, let port = try? s.localAddress().port else {
+            return (GatewayReport(protocolName: "pcp", externalAddress: nil, detail: "ANNOUNCE: \(a.resultName)"), nil, false)
+        }
+        let nonce = (0..<12).map { _ in UInt8.random(in: 0...255) }
+        let (map, _) = await Self.exchange(s, to: server, request: PCP.mapRequest(client: client, nonce: nonce, internalPort: port, lifetime: 30),
+                                           sends: [0, 0.25, 0.5], until: end, clock: clock) { b -> PCP.Response? in
+            guard let r = PCP.decodeResponse(b), r.opcode == PCP.Opcode.map.rawValue, r.nonce == nonce else { return nil }
+            return r
+        }
+        guard let map else { return (GatewayReport(protocolName: "pcp", externalAddress: nil, detail: "ANNOUNCE answered, MAP did not"), nil, false) }
+        if map.resultCode == PCP.addressMismatch {
+            return (GatewayReport(protocolName: "pcp", externalAddress: nil, detail: "ADDRESS_MISMATCH"), nil, true)
+        }
+        guard map.resultCode == 0 else {
+            return (GatewayReport(protocolName: "pcp", externalAddress: nil, detail: "MAP: \(map.resultName)"), nil, false)
+        }
+        // Delete the mapping (one send; it also expires by itself in 30 s).
+        try? s.send(PCP.mapRequest(client: client, nonce: nonce, internalPort: port, lifetime: 0), to: server)
+        return (GatewayReport(protocolName: "pcp", externalAddress: map.assignedAddress, detail: "MAP"), nil, false)
+    }
+
+    /// SSDP M-SEARCH (multicast and unicast to the gateway), then the description and SOAP
+    /// GetExternalIPAddress over HTTP.
+    func upnp(deadline: Deadline) async -> (GatewayReport?, String?, Bool) {
+        guard let s = try? UDPSocket(family: .ipv4) else { return (nil, "upnp: no socket", false) }
+        defer { s.close() }
+        try? s.enableErrorQueue()
+        let end = min(deadline, Deadline.after(seconds: Schedule.silenceWindow, clock: clock))
+        let search = UPnP.mSearch()
+        if multicastSSDP { try? s.send(search, to: TransportAddress(.v4(239, 255, 255, 250), UPnP.ssdpPort)) }
+        let (found, refused) = await Self.exchange(s, to: TransportAddress(gateway, ssdpPort), request: search,
+                                             sends: [0, 0.3, 0.6], until: end, clock: clock, accept: UPnP.decodeSearchResponse)
+        guard let found else { return (nil, "upnp: " + (refused ? "SSDP port 1900 closed" : "no SSDP answer"), false) }
+        let httpEnd = min(deadline, Deadline.after(seconds: 1.5, clock: clock))
+        let location = found.location
+        let result: Swift.Result<String, HTTP.Failure> = await blocking {
+            do {
+                let desc = try HTTP.fetch(url: location, deadline: httpEnd)
+                guard desc.status == 200 else { return .failure(.malformed("description: HTTP \(desc.status)")) }
+                let services = UPnP.wanServices(descriptionXML: desc.body, descriptionURL: location)
+                guard let svc = services.first else { return .failure(.malformed("no WANIPConnection/WANPPPConnection service")) }
+                let (headers, body) = UPnP.getExternalIPAddressRequest(serviceType: svc.serviceType)
+                let soap = try HTTP.fetch(method: "POST", url: svc.controlURL, headers: headers, body: body, deadline: httpEnd)
+                if let ip = UPnP.decodeExternalIPAddress(soap.body), soap.status == 200 { return .success(ip) }
+                if let code = UPnP.decodeFaultCode(soap.body) { return .failure(.malformed("SOAP fault \(code)")) }
+                return .failure(.malformed("GetExternalIPAddress: HTTP \(soap.status)"))
+            } catch {
+                return .failure((error as? HTTP.Failure) ?? .connect("\(error)"))
+            }
+        }
+        switch result {
+        case .success(let text):
+            let ip = IPAddress(text)
+            return (GatewayReport(protocolName: "upnp", externalAddress: ip,
+                                  detail: ip == nil ? "empty external address" : "IGD at \(location)"), nil, false)
+        case .failure(let f):
+            return (GatewayReport(protocolName: "upnp", externalAddress: nil, detail: "\(f)"), nil, false)
+        }
+    }
+}

@@ -1,0 +1,84 @@
+import Glibc
+import P2PSocket
+import STUNCodec
+
+/// Path hops without root, the way tracepath(8) does it: one UDP socket per TTL with IP_RECVERR;
+/// an ICMP "time exceeded" read from the error queue names the hop (its offender address), a
+/// "port unreachable" or a STUN answer means the probe reached the destination.
+///
+/// The probes carry a STUN binding request to the STUN server, so the destination answers at
+/// the application layer too. All TTLs run at once, each retransmitted a few times (routers
+/// rate-limit ICMP), so the whole trace takes at most `budget` seconds.
+public struct HopTracer: Sendable {
+    public var destination: TransportAddress
+    public var maxTTL: Int
+    public var budget: Double
+    public var clock: any MonotonicClock
+
+    public init(destination: TransportAddress, maxTTL: Int = 8, budget: Double = 1.0, clock: any MonotonicClock = SystemClock()) {
+        self.destination = destination
+        self.maxTTL = maxTTL
+        self.budget = budget
+        self.clock = clock
+    }
+
+    public func trace(deadline: Deadline) async -> [Hop] {
+        let end = min(deadline, Deadline.after(seconds: budget, clock: clock))
+        let hops = await withTaskGroup(of: Hop.self) { group in
+            for ttl in 1...maxTTL {
+                group.addTask { await self.probe(ttl: ttl, end: end) }
+            }
+            var out: [Hop] = []
+            for await h in group { out.append(h) }
+            return out.sorted { $0.ttl < $1.ttl }
+        }
+        // Keep the path up to the first probe that reached the destination.
+        if let i = hops.firstIndex(where: \.isDestination) { return Array(hops[...i]) }
+        // Nothing beyond the last answering hop tells anything: trim trailing silence to one "*".
+        if let last = hops.lastIndex(where: { $0.address != nil }) { return Array(hops[...min(last + 1, hops.count - 1)]) }
+        return hops.isEmpty ? [] : [hops[0]]
+    }
+
+    func probe(ttl: Int, end: Deadline) async -> Hop {
+        guard let socket = try? UDPSocket(family: AddressFamily(of: destination.ip)) else { return Hop(ttl: ttl, address: nil) }
+        defer { socket.close() }
+        do {
+            try socket.setTTL(ttl)
+            try socket.enableErrorQueue()
+        } catch {
+            return Hop(ttl: ttl, address: nil)
+        }
+        let request = STUNMessage(type: .bindingRequest, transactionID: .random(), attributes: []).encode()
+        let start = clock.nowNanos()
+        let sends: [Double] = [0, 0.25, 0.5]
+        var next = 0
+        while !end.hasPassed(clock: clock) {
+            let now = clock.nowNanos()
+            if next < sends.count, start + UInt64(sends[next] * 1e9) <= now {
+                try? socket.send(request, to: destination)
+                next += 1
+            }
+            let wake = next < sends.count ? min(end, Deadline(nanos: start + UInt64(sends[next] * 1e9))) : end
+            do {
+                if let d = try await socket.receive(until: wake, clock: clock) {
+                    if d.source == destination, (try? STUNMessage.decode(d.bytes)) != nil {
+                        return Hop(ttl: ttl, address: destination.ip, isDestination: true)
+                    }
+                }
+            } catch is CancellationError {
+                break
+            } catch {
+                // An ICMP report: drain the error queue and judge each entry.
+                while let report = try? socket.readErrorQueue() {
+                    if report.isTimeExceeded, let hop = report.offender {
+                        return Hop(ttl: ttl, address: hop)
+                    }
+                    if report.isPortUnreachable || report.errno == ECONNREFUSED {
+                        return Hop(ttl: ttl, address: report.offender ?? destination.ip, isDestination: true)
+                    }
+                }
+            }
+        }
+        return Hop(ttl: ttl, address: nil)
+    }
+}

@@ -1,0 +1,157 @@
+import P2PReport
+import P2PSocket
+import STUNCodec
+
+/// What the hairpin test saw, judged by `HairpinClassifier.classify`.
+public struct HairpinObservations: Sendable, Equatable {
+    /// A's public endpoint from STUN; nil when the server did not answer.
+    public var aPublic: TransportAddress?
+    /// B's public endpoint from STUN; nil when the server did not answer B.
+    public var bPublic: TransportAddress?
+    /// B's local endpoint (route source address and bound port), to spot a non-translated source.
+    public var bLocal: TransportAddress?
+    public var localAddresses: Set<IPAddress> = []
+    /// Binding requests B sent to A's public endpoint.
+    public var sends = 0
+    /// Where B's request arrived at A from; nil when it never arrived.
+    public var receivedFrom: TransportAddress?
+    /// A local failure that stopped the test.
+    public var failure: String?
+
+    public init() {}
+}
+
+/// The pure hairpin decision (RFC 4787 section 6, REQ-9).
+public enum HairpinClassifier {
+    public static func classify(_ o: HairpinObservations) -> HairpinSection {
+        var s = HairpinSection(status: .checked)
+        if let f = o.failure {
+            s.status = .inconclusive
+            s.evidence = ["hairpin test could not run: \(f)"]
+            return s
+        }
+        guard let a = o.aPublic else {
+            s.status = .inconclusive
+            s.evidence = ["no STUN answer: this host's public endpoint is unknown, so hairpin cannot be tested"]
+            return s
+        }
+        guard let b = o.bPublic else {
+            s.status = .inconclusive
+            s.evidence = ["the second socket got no STUN answer: inconclusive"]
+            return s
+        }
+        let noNAT = o.localAddresses.contains(a.ip)
+        s.evidence.append("socket A public endpoint \(a), socket B public endpoint \(b); B sent \(o.sends) binding request(s) to A's public endpoint")
+        if let from = o.receivedFrom {
+            s.supported = true
+            s.observedSource = from.description
+            if noNAT {
+                s.evidence.append("no NAT: \(a.ip) is this host's own address, the packet arrived directly (hairpin not needed)")
+            } else if from == b {
+                s.evidence.append("A received it from B's public endpoint \(from): the NAT hairpins with the external source, as RFC 4787 REQ-9 requires")
+            } else if let local = o.bLocal, from.ip == local.ip || o.localAddresses.contains(from.ip) {
+                s.evidence.append("A received it from \(from), B's private address: the NAT hairpins but does not translate the source (RFC 4787 REQ-9 wants the external one); peers may be confused by the source")
+            } else {
+                s.evidence.append("A received it from \(from), which is neither B's public nor its private endpoint")
+            }
+        } else {
+            s.supported = false
+            if noNAT {
+                s.evidence.append("no NAT, yet a packet to this host's own public endpoint never arrived: a local firewall drops it")
+            } else {
+                s.evidence.append("nothing arrived at A although both sockets had sent to each other's public endpoint first (so filtering could not hide it): the NAT does not hairpin (RFC 4787 REQ-9)")
+            }
+        }
+        return s
+    }
+}
+
+/// Hairpin test (RFC 4787 REQ-9): can a host reach another host behind the same NAT through
+/// that NAT's public endpoint?
+///
+/// 1. Sockets A and B each learn their public endpoint from the STUN server (some routers only
+///    hairpin for mappings that are active, so B must have sent outward first).
+/// 2. A sends a packet to B's public endpoint and B one to A's: with address- or
+///    address-and-port-dependent filtering (RFC 4787 section 5), an unsolicited packet from B's
+///    public endpoint would be filtered even by a NAT that hairpins, so both holes are opened
+///    first to avoid a false "no".
+/// 3. B sends binding requests to A's public endpoint (retransmitted for about 0.5 s); A watches
+///    for them and records the source: REQ-9 wants B's public endpoint, not its private one.
+public struct HairpinProbe: Sendable {
+    public var servers: [String]
+    public var deadline: Deadline
+    public var clock: any MonotonicClock
+    /// How long A waits for B's request.
+    public var window: Double
+
+    public init(servers: [String], deadline: Deadline, clock: any MonotonicClock = SystemClock(), window: Double = 0.5) {
+        self.servers = servers
+        self.deadline = deadline
+        self.clock = clock
+        self.window = window
+    }
+
+    public func run(progress: @escaping @Sendable (String) -> Void = { _ in }) async -> HairpinSection {
+        HairpinClassifier.classify(await observe(progress: progress))
+    }
+
+    public func observe(progress: @escaping @Sendable (String) -> Void = { _ in }) async -> HairpinObservations {
+        var o = HairpinObservations()
+        o.localAddresses = STUNHelper.localAddresses()
+        guard let first = servers.first, let server = await STUNHelper.resolveServer(first) else {
+            o.failure = "no STUN server resolved"
+            return o
+        }
+        let a: UDPSocket, b: UDPSocket
+        do {
+            a = try UDPSocket(family: .ipv4)
+            b = try UDPSocket(family: .ipv4)
+        } catch {
+            o.failure = "\(error)"
+            return o
+        }
+        defer { a.close(); b.close() }
+        let clock = self.clock, deadline = self.deadline
+        async let ra = STUNHelper.binding(a, to: server, deadline: deadline, clock: clock)
+        async let rb = STUNHelper.binding(b, to: server, deadline: deadline, clock: clock)
+        o.aPublic = await ra.answer?.mapped
+        o.bPublic = await rb.answer?.mapped
+        if let port = try? b.localAddress().port, let src = try? routeSourceAddress(toward: server) {
+            o.bLocal = TransportAddress(src, port)
+        }
+        guard let aPub = o.aPublic, let bPub = o.bPublic else { return o }
+        progress("A is \(aPub), B is \(bPub); B -> A's public endpoint")
+
+        // Holes both ways first (see the type's comment).
+        let holeA = STUNMessage(type: .bindingRequest, transactionID: .random(), attributes: []).encode()
+        try? a.send(holeA, to: bPub)
+        let id = TransactionID.random()
+        let request = STUNMessage(type: .bindingRequest, transactionID: id, attributes: []).encode()
+        let end = min(deadline, Deadline.after(seconds: window, clock: clock))
+        let start = clock.nowNanos()
+        let offsets: [Double] = [0, 0.05, 0.1, 0.2, 0.3, 0.4]
+        var next = 0
+        while !end.hasPassed(clock: clock) {
+            if next < offsets.count, start + UInt64(offsets[next] * 1e9) <= clock.nowNanos() {
+                if next == 1 { try? a.send(holeA, to: bPub) }  // a second hole-punch, in case the first was lost
+                try? b.send(request, to: aPub)
+                next += 1
+                o.sends = next
+            }
+            let wake = next < offsets.count ? min(end, Deadline(nanos: start + UInt64(offsets[next] * 1e9))) : end
+            do {
+                if let d = try await a.receive(until: wake, clock: clock),
+                   let m = try? STUNMessage.decode(d.bytes), m.transactionID == id {
+                    o.receivedFrom = d.source
+                    break
+                }
+            } catch is CancellationError {
+                break
+            } catch {
+                // ICMP errors for A's hole-punch (port unreachable) are expected; keep waiting.
+                while (try? a.readErrorQueue()) != nil {}
+            }
+        }
+        return o
+    }
+}

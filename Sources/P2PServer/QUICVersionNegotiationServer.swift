@@ -1,0 +1,39 @@
+import P2PSocket
+import STUNCodec
+import Synchronization
+
+/// One UDP socket answering QUIC long-header packets with Version Negotiation
+/// (`QUICVersionNegotiationResponder`), behind `p2ptui serve --quic-port`.
+public final class QUICVersionNegotiationServer: Sendable {
+    private let socket: UDPSocket
+    private let stopFlag = Atomic<Bool>(false)
+    private let counters = Mutex((received: 0, answered: 0))
+
+    /// Binds now, so address errors surface before `run`.
+    public init(bindTo address: TransportAddress) throws {
+        socket = try UDPSocket(family: AddressFamily(of: address.ip), bindTo: address)
+    }
+
+    public var boundAddress: TransportAddress? { try? socket.localAddress() }
+
+    /// (datagrams received, Version Negotiation replies sent).
+    public var stats: (received: Int, answered: Int) { counters.withLock { $0 } }
+
+    /// Asks `run` to return (within its poll interval).
+    public func stop() { stopFlag.store(true, ordering: .relaxed) }
+
+    /// Serves until `stop()`. Blocks the calling thread: run it on a thread of its own.
+    public func run() {
+        while !stopFlag.load(ordering: .relaxed) {
+            guard let d = try? socket.receive(timeout: 0.1) else { continue }
+            let reply = QUICVersionNegotiationResponder.reply(to: d.bytes, unusedBits: UInt8.random(in: 0...63))
+            var sent = false
+            if let reply { sent = (try? socket.send(reply, to: d.source)) != nil }
+            counters.withLock { c in
+                c.received += 1
+                if sent { c.answered += 1 }
+            }
+        }
+        socket.close()
+    }
+}

@@ -1,0 +1,178 @@
+// The wizard's whole state as one value. `update` changes it; `view` draws it. Nothing here does I/O,
+// so every screen and every key can be tested without a terminal.
+import P2PReport
+
+/// The screens, in the support article's order.
+public enum Screen: Int, Sendable, Equatable, CaseIterable {
+    case welcome, firewall, natType, doubleNat, hairpin, cloudNat, logs, summary
+
+    public var number: Int { rawValue + 1 }
+
+    public var title: String {
+        switch self {
+        case .welcome: return "Welcome"
+        case .logs: return "Logs: direct or relayed?"
+        case .summary: return "Summary"
+        default: return step!.title
+        }
+    }
+
+    /// The article step this screen checks, if any.
+    public var step: Step? {
+        switch self {
+        case .firewall: return .firewall
+        case .natType: return .natType
+        case .doubleNat: return .doubleNat
+        case .hairpin: return .hairpin
+        case .cloudNat: return .cloudNat
+        default: return nil
+        }
+    }
+
+    /// Probes whose results this screen shows (and `r` re-runs).
+    public var probes: [ProbeID] {
+        switch self {
+        case .firewall: return [.udp, .quic]
+        case .natType: return [.nat, .ipv6]
+        case .doubleNat: return [.doubleNat]
+        case .hairpin: return [.hairpin]
+        case .cloudNat: return [.cloud]
+        case .welcome, .logs, .summary: return []
+        }
+    }
+}
+
+/// Where one probe is.
+public enum ProbeState: Sendable, Equatable {
+    case idle
+    /// Started at `startedAtMs` on the wizard's clock; `detail` is the last progress line.
+    case running(startedAtMs: Int, detail: String?)
+    case done(elapsedMs: Int)
+    /// Not run on purpose (declined or `--no-hairpin`).
+    case skipped
+}
+
+/// Whether the person agreed to the hairpin probe (it sends a packet to our own public address,
+/// which some enterprise firewalls read as a LAND attack).
+public enum HairpinConsent: Sendable, Equatable {
+    case notAsked, granted, declined, disabledByFlag
+}
+
+/// What `save` reported back.
+public enum SaveOutcome: Sendable, Equatable {
+    case saved(path: String)
+    /// The file exists and overwrite was not asked for.
+    case exists(path: String)
+    case failed(path: String, reason: String)
+}
+
+/// A modal box over the screen.
+public enum Dialog: Sendable, Equatable {
+    case help
+    case quitConfirm
+    /// Path entry; `error` is shown under the field after a failed save (the dialog stays open).
+    case savePrompt(text: String, cursor: Int, error: String?)
+    case overwriteConfirm(path: String)
+}
+
+/// Fixed facts the wizard starts with.
+public struct WizardConfig: Sendable, Equatable {
+    public var role: Role
+    public var hairpinAllowed: Bool
+    /// Characters: UTF-8 symbols or ASCII only.
+    public var ascii: Bool
+    public var defaultSummaryPath: String
+    public var minCols: Int
+    public var minRows: Int
+
+    public init(role: Role = .unknown, hairpinAllowed: Bool = true, ascii: Bool = false,
+                defaultSummaryPath: String = "./p2ptui-summary.txt", minCols: Int = 80, minRows: Int = 24) {
+        self.role = role
+        self.hairpinAllowed = hairpinAllowed
+        self.ascii = ascii
+        self.defaultSummaryPath = defaultSummaryPath
+        self.minCols = minCols
+        self.minRows = minRows
+    }
+}
+
+public struct WizardModel: Sendable, Equatable {
+    public var config: WizardConfig
+    public var screen: Screen = .welcome
+    public var role: Role
+    /// Everything found so far (sections of unfinished probes stay not-checked).
+    public var report: Report
+    public var probes: [ProbeID: ProbeState] = [:]
+    /// Body scroll offset per screen, in lines.
+    public var scroll: [Screen: Int] = [:]
+    public var hairpinConsent: HairpinConsent
+    public var dialog: Dialog?
+    /// One line under the body (save result, hints); cleared on the next key.
+    public var message: String?
+    public var messageStyle: CellStyle = .normal
+    /// Path of the last successful save; nil while the summary is unsaved.
+    public var savedPath: String?
+    /// The report as it was when saved, to tell whether newer results make the saved file stale.
+    public var savedReport: Report?
+    public var cols: Int
+    public var rows: Int
+    /// Wizard clock in milliseconds since launch (from ticks).
+    public var nowMs: Int = 0
+
+    public init(config: WizardConfig, cols: Int = 80, rows: Int = 24, report: Report = Report()) {
+        self.config = config
+        self.role = config.role
+        self.report = report
+        self.report.run.role = config.role
+        self.hairpinConsent = config.hairpinAllowed ? .notAsked : .disabledByFlag
+        self.cols = cols
+        self.rows = rows
+        for p in ProbeID.allCases { probes[p] = .idle }
+        if !config.hairpinAllowed { probes[.hairpin] = .skipped }
+    }
+
+    public var tooSmall: Bool { cols < config.minCols || rows < config.minRows }
+
+    /// True when the current results have not been written to a file.
+    public var summaryUnsaved: Bool { savedPath == nil || savedReport != report }
+
+    public func isRunning(_ p: ProbeID) -> Bool {
+        if case .running = probes[p] { return true }
+        return false
+    }
+
+    public var anyRunning: Bool { ProbeID.allCases.contains { isRunning($0) } }
+}
+
+/// A key, already decoded by the terminal adapter.
+public enum Key: Sendable, Equatable {
+    case char(Character)
+    /// Control-letter, e.g. `.ctrl("u")`.
+    case ctrl(Character)
+    case enter, escape, backspace, delete, tab
+    case up, down, left, right, pageUp, pageDown, home, end
+}
+
+public enum WizardMsg: Sendable, Equatable {
+    case key(Key)
+    /// Clock tick for spinners and elapsed times.
+    case tick(nowMs: Int)
+    case probe(ProbeEvent)
+    /// An engine run for `probes` returned `report`: anything not yet reported by events is taken from it.
+    case runFinished(probes: [ProbeID], report: Report)
+    case resize(cols: Int, rows: Int)
+    case saveResult(SaveOutcome)
+}
+
+/// What the outside world must do for the wizard. The command performs these.
+public enum WizardEffect: Sendable, Equatable {
+    case startProbes([ProbeID])
+    case save(path: String, text: String, overwrite: Bool)
+    case quit(code: Int32)
+}
+
+/// Writes the summary file. Injected by the command so the state machine stays pure; the writer must
+/// replace the file atomically so a failed save keeps the old file.
+public protocol SummarySaver: Sendable {
+    func save(_ text: String, to path: String, overwrite: Bool) -> SaveOutcome
+}

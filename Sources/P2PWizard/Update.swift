@@ -1,0 +1,275 @@
+// The wizard's only state transition: a message in, a changed model and effects out.
+import P2PReport
+import P2PExport
+
+/// What the wizard does the moment it opens: start every probe except hairpin, which waits for consent
+/// on its step, so results are usually ready when the person reaches a step.
+public func start(_ model: inout WizardModel) -> [WizardEffect] {
+    let probes = ProbeID.allCases.filter { $0 != .hairpin }
+    return launch(probes, in: &model)
+}
+
+public func update(_ model: inout WizardModel, _ msg: WizardMsg) -> [WizardEffect] {
+    switch msg {
+    case .tick(let now):
+        model.nowMs = max(model.nowMs, now)
+        return []
+    case .resize(let c, let r):
+        model.cols = max(0, c)
+        model.rows = max(0, r)
+        clampScroll(&model)
+        return []
+    case .probe(let event):
+        apply(event, to: &model)
+        clampScroll(&model)
+        return []
+    case .runFinished(let probes, let report):
+        finishRun(probes, report, in: &model)
+        clampScroll(&model)
+        return []
+    case .saveResult(let outcome):
+        return saved(outcome, in: &model)
+    case .key(let key):
+        return handle(key, in: &model)
+    }
+}
+
+// MARK: - Probes
+
+private func launch(_ probes: [ProbeID], in model: inout WizardModel) -> [WizardEffect] {
+    let todo = probes.filter { !model.isRunning($0) }
+    guard !todo.isEmpty else { return [] }
+    for p in todo { model.probes[p] = .running(startedAtMs: model.nowMs, detail: nil) }
+    return [.startProbes(todo)]
+}
+
+private func apply(_ event: ProbeEvent, to model: inout WizardModel) {
+    switch event {
+    case .started(let p, _):
+        if !model.isRunning(p) { model.probes[p] = .running(startedAtMs: model.nowMs, detail: nil) }
+    case .progress(let p, let text):
+        if case .running(let s, _) = model.probes[p] { model.probes[p] = .running(startedAtMs: s, detail: text) }
+    case .finished(let result, let elapsed):
+        result.apply(to: &model.report)
+        model.report.run.role = model.role
+        let p = result.probe
+        if case .running(let s, _) = model.probes[p] {
+            model.probes[p] = .done(elapsedMs: max(0, model.nowMs - s))
+        } else {
+            model.probes[p] = .done(elapsedMs: elapsed)
+        }
+    }
+}
+
+/// Takes from a finished engine run whatever its events did not deliver, so no spinner is left turning.
+private func finishRun(_ probes: [ProbeID], _ report: Report, in model: inout WizardModel) {
+    if model.report.run.startedAt.isEmpty && model.report.run.hostname.isEmpty {
+        model.report.run = report.run
+    }
+    for p in probes {
+        guard case .running(let s, _) = model.probes[p] else { continue }
+        copySection(p, from: report, to: &model.report)
+        model.probes[p] = .done(elapsedMs: max(0, model.nowMs - s))
+    }
+    model.report.run.role = model.role
+    model.report.verdict = Verdict.derive(from: model.report)
+}
+
+private func copySection(_ p: ProbeID, from src: Report, to dst: inout Report) {
+    switch p {
+    case .nat: dst.nat = src.nat
+    case .udp: dst.udp = src.udp
+    case .quic: dst.quic = src.quic
+    case .doubleNat: dst.doubleNat = src.doubleNat; dst.gateway = src.gateway
+    case .hairpin: dst.hairpin = src.hairpin
+    case .cloud: dst.cloud = src.cloud
+    case .ipv6: dst.ipv6 = src.ipv6
+    }
+}
+
+/// `r`: the current step's probes, or every probe on a screen without its own.
+private func rerun(in model: inout WizardModel) -> [WizardEffect] {
+    var probes = model.screen.probes
+    if model.screen == .hairpin && model.hairpinConsent != .granted {
+        model.message = model.hairpinConsent == .disabledByFlag
+            ? "The hairpin test is off (--no-hairpin)."
+            : "Press y to run the hairpin test first."
+        return []
+    }
+    if probes.isEmpty {
+        probes = ProbeID.allCases.filter { $0 != .hairpin || model.hairpinConsent == .granted }
+    }
+    let effects = launch(probes, in: &model)
+    model.message = effects.isEmpty ? "Already running." : "Re-running: " + probes.map(\.label).joined(separator: ", ") + "."
+    return effects
+}
+
+// MARK: - Keys
+
+private func handle(_ key: Key, in model: inout WizardModel) -> [WizardEffect] {
+    if model.tooSmall {
+        // Below the minimum size nothing else is readable; `q` still leaves at once.
+        if key == .char("q") || key == .char("Q") || key == .ctrl("c") { return [.quit(code: 0)] }
+        return []
+    }
+    if let dialog = model.dialog { return handleDialog(dialog, key, in: &model) }
+    model.message = nil
+    model.messageStyle = .normal
+    switch key {
+    case .char("q"), .char("Q"):
+        if model.summaryUnsaved {
+            model.dialog = .quitConfirm
+            return []
+        }
+        return [.quit(code: 0)]
+    case .char("?"), .char("h"):
+        model.dialog = .help
+    case .char("s"), .char("S"):
+        openSavePrompt(&model)
+    case .char("r"), .char("R"):
+        return rerun(in: &model)
+    case .enter, .right, .char("n"), .char(" "):
+        if let next = Screen(rawValue: model.screen.rawValue + 1) {
+            model.screen = next
+        } else {
+            model.message = "This is the last step: s saves the summary, q quits."
+        }
+    case .left, .char("b"):
+        if let prev = Screen(rawValue: model.screen.rawValue - 1) { model.screen = prev }
+    case .up, .char("k"):
+        scroll(&model, by: -1)
+    case .down, .char("j"):
+        scroll(&model, by: 1)
+    case .pageUp:
+        scroll(&model, by: -max(1, bodyHeight(model) - 1))
+    case .pageDown:
+        scroll(&model, by: max(1, bodyHeight(model) - 1))
+    case .home:
+        model.scroll[model.screen] = 0
+    case .end:
+        scroll(&model, by: Int.max / 2)
+    case .char(let c) where model.screen == .welcome && ["1", "2", "3"].contains(c):
+        model.role = c == "1" ? .client : c == "2" ? .connector : .unknown
+        model.report.run.role = model.role
+    case .char("y"), .char("Y"):
+        if model.screen == .hairpin && model.hairpinConsent != .disabledByFlag && !model.isRunning(.hairpin) {
+            model.hairpinConsent = .granted
+            return launch([.hairpin], in: &model)
+        }
+    case .char("x"), .char("X"):
+        if model.screen == .hairpin && model.hairpinConsent == .notAsked {
+            model.hairpinConsent = .declined
+            model.probes[.hairpin] = .skipped
+        }
+    default:
+        break
+    }
+    return []
+}
+
+private func openSavePrompt(_ model: inout WizardModel) {
+    let path = model.savedPath ?? model.config.defaultSummaryPath
+    model.dialog = .savePrompt(text: path, cursor: path.count, error: nil)
+}
+
+private func summaryText(_ model: WizardModel) -> String {
+    var report = model.report
+    report.run.role = model.role
+    return SummaryText.render(report, options: SummaryOptions(ascii: model.config.ascii, redact: false, width: 80))
+}
+
+private func handleDialog(_ dialog: Dialog, _ key: Key, in model: inout WizardModel) -> [WizardEffect] {
+    switch dialog {
+    case .help:
+        model.dialog = nil
+    case .quitConfirm:
+        switch key {
+        case .char("y"), .char("Y"), .char("q"): return [.quit(code: 0)]
+        case .char("s"), .char("S"): openSavePrompt(&model)
+        case .char("n"), .char("N"), .escape: model.dialog = nil
+        default: break
+        }
+    case .overwriteConfirm(let path):
+        switch key {
+        case .char("y"), .char("Y"):
+            return [.save(path: path, text: summaryText(model), overwrite: true)]
+        case .char("n"), .char("N"), .escape:
+            model.dialog = .savePrompt(text: path, cursor: path.count, error: nil)
+        default: break
+        }
+    case .savePrompt(var text, var cursor, _):
+        var chars = Array(text)
+        cursor = min(max(0, cursor), chars.count)
+        switch key {
+        case .escape:
+            model.dialog = nil
+            return []
+        case .enter:
+            let path = text.trimmingSpaces
+            if path.isEmpty {
+                model.dialog = .savePrompt(text: text, cursor: cursor, error: "Type a file name first.")
+                return []
+            }
+            return [.save(path: path, text: summaryText(model), overwrite: false)]
+        case .char(let c):
+            chars.insert(c, at: cursor)
+            cursor += 1
+        case .backspace:
+            if cursor > 0 { chars.remove(at: cursor - 1); cursor -= 1 }
+        case .delete, .ctrl("d"):
+            if cursor < chars.count { chars.remove(at: cursor) }
+        case .left, .ctrl("b"): cursor = max(0, cursor - 1)
+        case .right, .ctrl("f"): cursor = min(chars.count, cursor + 1)
+        case .home, .ctrl("a"): cursor = 0
+        case .end, .ctrl("e"): cursor = chars.count
+        case .ctrl("u"): chars.removeAll(); cursor = 0
+        default:
+            return []
+        }
+        text = String(chars)
+        model.dialog = .savePrompt(text: text, cursor: cursor, error: nil)
+    }
+    return []
+}
+
+private func saved(_ outcome: SaveOutcome, in model: inout WizardModel) -> [WizardEffect] {
+    switch outcome {
+    case .saved(let path):
+        model.dialog = nil
+        model.savedPath = path
+        model.savedReport = model.report
+        model.message = "Summary saved to \(path)"
+        model.messageStyle = .pass
+    case .exists(let path):
+        model.dialog = .overwriteConfirm(path: path)
+    case .failed(let path, let reason):
+        model.dialog = .savePrompt(text: path, cursor: path.count,
+                                   error: "Could not save: \(reason). Any existing file is unchanged.")
+    }
+    return []
+}
+
+// MARK: - Scrolling
+
+private func scroll(_ model: inout WizardModel, by delta: Int) {
+    let current = model.scroll[model.screen] ?? 0
+    model.scroll[model.screen] = current &+ delta
+    clampScroll(&model)
+}
+
+func clampScroll(_ model: inout WizardModel) {
+    guard !model.tooSmall else { return }
+    let maxOffset = max(0, bodyLines(model).count - bodyHeight(model))
+    for s in Screen.allCases {
+        if let v = model.scroll[s] { model.scroll[s] = min(max(0, v), s == model.screen ? maxOffset : Int.max) }
+    }
+}
+
+extension String {
+    var trimmingSpaces: String {
+        var s = Substring(self)
+        while s.first == " " { s = s.dropFirst() }
+        while s.last == " " { s = s.dropLast() }
+        return String(s)
+    }
+}

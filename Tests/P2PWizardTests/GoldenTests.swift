@@ -1,0 +1,80 @@
+import Foundation
+import Testing
+import P2PReport
+@testable import P2PWizard
+
+/// Golden grids for every screen at 80x24 and 120x40. `P2PTUI_RECORD=1 swift test --filter GoldenTests`
+/// rewrites them in the source tree (found from #filePath); otherwise a mismatch fails with a diff.
+@Suite struct GoldenTests {
+    static let goldenDir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden")
+
+    static let cases: [(String, Int, Int, Bool)] = [("good", 80, 24, false), ("bad", 80, 24, false),
+                                                    ("bad", 120, 40, false), ("good", 120, 40, false),
+                                                    ("bad", 80, 24, true)]
+
+    @Test(arguments: Screen.allCases)
+    func screens(_ screen: Screen) throws {
+        for (name, cols, rows, ascii) in Self.cases {
+            var m = Fixtures.finished(name == "good" ? Fixtures.goodReport : Fixtures.badReport,
+                                      cols: cols, rows: rows, ascii: ascii)
+            m.screen = screen
+            let file = "\(screen.number)-\(screen)-\(name)-\(cols)x\(rows)\(ascii ? "-ascii" : "").txt"
+            try check(view(m), file)
+        }
+    }
+
+    @Test func dialogsAndRunning() throws {
+        var m = Fixtures.finished(Fixtures.goodReport)
+        m.screen = .summary
+        _ = update(&m, .key(.char("s")))
+        try check(view(m), "dialog-save-80x24.txt")
+        _ = update(&m, .saveResult(.failed(path: "/nope/x.txt", reason: "No such file or directory")))
+        try check(view(m), "dialog-save-error-80x24.txt")
+        _ = update(&m, .saveResult(.exists(path: "x.txt")))
+        try check(view(m), "dialog-overwrite-80x24.txt")
+        var q = Fixtures.finished(Fixtures.goodReport)
+        _ = update(&q, .key(.char("q")))
+        try check(view(q), "dialog-quit-80x24.txt")
+        _ = update(&q, .key(.char("n")))
+        _ = update(&q, .key(.char("?")))
+        try check(view(q), "dialog-help-80x24.txt")
+        var r = WizardModel(config: Fixtures.config())
+        _ = start(&r)
+        _ = update(&r, .tick(nowMs: 1234))
+        r.screen = .hairpin
+        try check(view(r), "5-hairpin-consent-running-80x24.txt")
+        _ = update(&r, .resize(cols: 79, rows: 24))
+        try check(view(r), "too-small-79x24.txt")
+    }
+
+    func check(_ grid: TextGrid, _ name: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        #expect(grid.cells.count == grid.rows && grid.cells.allSatisfy { $0.count == grid.cols })
+        let url = Self.goldenDir.appendingPathComponent(name)
+        let actual = grid.goldenText
+        if ProcessInfo.processInfo.environment["P2PTUI_RECORD"] == "1" {
+            try FileManager.default.createDirectory(at: Self.goldenDir, withIntermediateDirectories: true)
+            try actual.write(to: url, atomically: true, encoding: .utf8)
+            return
+        }
+        guard let expected = try? String(contentsOf: url, encoding: .utf8) else {
+            Issue.record("missing golden \(name); run with P2PTUI_RECORD=1", sourceLocation: sourceLocation)
+            return
+        }
+        if expected != actual {
+            Issue.record("golden \(name) differs:\n\(diff(expected, actual))", sourceLocation: sourceLocation)
+        }
+    }
+
+    /// Line-by-line difference: `-` expected, `+` actual, with line numbers.
+    func diff(_ a: String, _ b: String) -> String {
+        let x = a.split(separator: "\n", omittingEmptySubsequences: false)
+        let y = b.split(separator: "\n", omittingEmptySubsequences: false)
+        var out: [String] = []
+        for i in 0..<max(x.count, y.count) {
+            let l = i < x.count ? String(x[i]) : "<none>"
+            let r = i < y.count ? String(y[i]) : "<none>"
+            if l != r { out.append("line \(i + 1):\n- \(l)\n+ \(r)") }
+        }
+        return out.prefix(20).joined(separator: "\n")
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import P2PTestSupport
+import Testing
+
+/// The wizard inside a NAT lab scenario, so what it shows live comes from a real Linux NAT, not
+/// from loopback: behind the `symmetric` router the NAT step must say "Symmetric NAT" and the
+/// summary must not say a direct connection is likely.
+@Suite(.serialized, .enabled(if: isolatedNetwork, "needs tmux and a network namespace with only lo (scripts/test)"))
+struct LabTUITests {
+    static let natlab = packageRoot.appendingPathComponent("scripts/natlab").path
+
+    /// Root, ip, nft and natlab; otherwise skip with a reason (a failure under CI=true).
+    static func labAvailable() -> Bool {
+        var missing: String?
+        if getuid() != 0 { missing = "root" }
+        for tool in ["ip", "nft", "turnserver"] where missing == nil && Subprocess.which(tool) == nil { missing = tool }
+        guard let missing else { return true }
+        if ProcessInfo.processInfo.environment["CI"] == "true" {
+            Issue.record("the wizard's NAT lab test needs \(missing) (CI must run it)")
+        } else {
+            print("LabTUITests: skipped: needs \(missing)")
+        }
+        return false
+    }
+
+    @Test func liveResultsBehindASymmetricNAT() throws {
+        guard Self.labAvailable() else { return }
+        let prefix = "p2pw\(getpid() % 100_000)"
+        var env = ProcessInfo.processInfo.environment
+        env["NATLAB_PREFIX"] = prefix
+        env["NATLAB_QUIET"] = "1"
+        env["P2PTUI_BIN"] = binary
+        env["PATH"] = "/usr/local/sbin:/usr/sbin:/sbin:" + (env["PATH"] ?? "/usr/bin:/bin")
+        let up = try Subprocess.run([Self.natlab, "up", "symmetric"], timeout: 60, environment: env)
+        #expect(up.status == 0, "natlab up: \(up.stderr)")
+        defer { _ = try? Subprocess.run([Self.natlab, "down"], timeout: 60, environment: env) }
+
+        let t = try Tmux(cwd: try tempDir())
+        try t.shell("export LANG=C.UTF-8 PATH=/usr/sbin:/sbin:$PATH NATLAB_PREFIX=\(prefix); "
+                    + "\(Self.natlab) exec client \(binary) --stun 203.0.113.10:3478 --stun 203.0.113.20:3478 "
+                    + "--no-hairpin --role client; echo EXIT=$?")
+        #expect(t.waitFor(timeout: 8) { $0.contains("Step 1/8") } != nil, "\(t.capture())")
+        try t.keys("n", "n")
+        // The spinner gives way to the live result: a fail naming the lab router's behaviour.
+        let nat = t.waitFor(timeout: 8) { $0.contains("Step 3/8: NAT type") && $0.contains("✘ fail")
+            && $0.contains("(Symmetric NAT)") }
+        #expect(nat != nil, "the NAT step shows the lab router's behaviour:\n\(t.capture())")
+        try t.keys("n", "n", "n", "n", "n")
+        #expect(t.waitFor(timeout: 5) { $0.contains("Step 8/8: Summary") && !$0.contains("still running") } != nil)
+        let summary = t.capture()
+        #expect(summary.contains("unlikely"), "a symmetric NAT is never 'likely':\n\(summary)")
+        try t.keys("q")
+        if t.waitFor(timeout: 2, { $0.contains("The summary has not been saved.") }) != nil { try t.keys("y") }
+        #expect(t.waitFor(timeout: 5) { $0.contains("EXIT=0") } != nil, "\(t.capture())")
+        try expectRestored(t)
+    }
+}
+
+/// Under CI=true the tmux tests must run, never be skipped as disabled.
+@Test func tuiTestsAreNotSkippedUnderCI() {
+    if ProcessInfo.processInfo.environment["CI"] == "true" {
+        #expect(isolatedNetwork, "TUITests need tmux and the lo-only namespace scripts/test provides")
+    }
+}
