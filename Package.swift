@@ -52,6 +52,11 @@ let package = Package(
                            .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
+        // Benchmark load generator (scripts/bench): Binding requests or malformed floods over UDP.
+        .executableTarget(name: "p2ptui-load", dependencies: ["STUNCodec"], swiftSettings: strict),
+        // libFuzzer harness over the decoder and the server's request path (scripts/fuzz); a plain
+        // build makes a replay driver of the same checks.
+        .executableTarget(name: "p2ptui-fuzz", dependencies: ["STUNCodec", "P2PServer"], swiftSettings: strict),
 
         .testTarget(name: "STUNCodecTests", dependencies: ["STUNCodec"],
                     resources: [.copy("Corpus")], swiftSettings: strict),
