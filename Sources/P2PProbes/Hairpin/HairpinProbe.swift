@@ -129,10 +129,10 @@ public struct HairpinProbe: Sendable {
         let id = TransactionID.random()
         let request = STUNMessage(type: .bindingRequest, transactionID: id, attributes: []).encode()
         // A hairpinned packet only crosses the local NAT, never farther than the STUN server: 20
-        // round trips to the server (at least 50 ms, at most `window`) is ample, with ten sends
+        // round trips to the server (at least 20 ms, at most `window`) is ample, with ten sends
         // spread over it so a lost packet cannot pass for "no hairpin".
         let rtt = max(answerA?.rttMs ?? 0, answerB?.rttMs ?? 0) / 1000
-        let wait = min(window, max(0.05, rtt * 20))
+        let wait = min(window, max(0.02, rtt * 20))
         let end = min(deadline, Deadline.after(seconds: wait, clock: clock))
         let start = clock.nowNanos()
         let offsets: [Double] = (0..<10).map { Double($0) * wait / 10 }
