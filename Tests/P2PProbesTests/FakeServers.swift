@@ -123,13 +123,15 @@ final class FakeUDPResponder: Sendable {
     func stop() { socket.close() }
 }
 
-/// The project's own STUN server on 127.0.0.1 (ephemeral port), run on a thread.
+/// The project's own STUN server as a plain binding server on loopback, run on a thread.
 final class LoopbackSTUN: Sendable {
     let server: STUNServer
     let address: TransportAddress
 
-    init() throws {
-        server = try STUNServer(addresses: ServerAddresses(primary: .v4(127, 0, 0, 1), alternate: nil, port: 0))
+    /// A plain binding server (one address: no OTHER-ADDRESS, CHANGE-REQUEST refused with 420) at
+    /// `address`; port 0 picks a free one.
+    init(address requested: TransportAddress = TransportAddress(.v4(127, 0, 0, 1), 0)) throws {
+        server = try STUNServer(addresses: ServerAddresses(primary: requested.ip, alternate: nil, port: requested.port))
         address = server.boundAddresses[0]
         let s = server
         Thread { s.run() }.start()

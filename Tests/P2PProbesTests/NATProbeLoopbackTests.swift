@@ -80,8 +80,8 @@ import Testing
 
     @Test func twoServersWithoutBehaviourSupportStillGiveAMappingVerdict() async throws {
         // Single-address servers: no OTHER-ADDRESS, CHANGE-REQUEST refused with 420.
-        let a = try PlainServer(address: TransportAddress(.v4(127, 0, 0, 1), 33600))
-        let b = try PlainServer(address: TransportAddress(.v4(127, 0, 0, 2), 33601))
+        let a = try LoopbackSTUN(address: TransportAddress(.v4(127, 0, 0, 1), 33600))
+        let b = try LoopbackSTUN(address: TransportAddress(.v4(127, 0, 0, 2), 33601))
         defer { a.stop(); b.stop() }
         let s = await probe(["127.0.0.1:33600", "127.0.0.2:33601"])
         #expect(s.mappingVariesByDestination == false)
@@ -96,17 +96,6 @@ import Testing
         #expect(s.servers.first?.outcome == "dns-failure")
         #expect(s.classicType != .blocked, "a name that does not resolve is not blocked UDP")
     }
-}
-
-/// The project's real server with one address (a plain binding server).
-final class PlainServer: Sendable {
-    let server: P2PServer.STUNServer
-    init(address: TransportAddress) throws {
-        server = try P2PServer.STUNServer(addresses: .init(primary: address.ip, alternate: nil, port: address.port))
-        let s = server
-        Thread { s.run() }.start()
-    }
-    func stop() { server.stop() }
 }
 
 import Foundation
