@@ -53,8 +53,13 @@ struct Glyphs {
     var radioOff: String { "( )" }
 }
 
-/// "2.3 s" from milliseconds.
+/// "2.3 s" from milliseconds: the running clock, which ticks in tenths.
 func seconds(_ ms: Int) -> String {
     let ms = max(0, ms)
     return "\(ms / 1000).\((ms % 1000) / 100) s"
+}
+
+/// A finished probe's duration: "9 ms" under a second (most probes), else "2.3 s".
+func duration(_ ms: Int) -> String {
+    ms < 1000 ? "\(max(0, ms)) ms" : seconds(ms)
 }

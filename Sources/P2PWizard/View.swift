@@ -212,7 +212,7 @@ private func probeLines(_ b: inout Builder, _ model: WizardModel, _ g: Glyphs, _
             b.para("running \(seconds(model.nowMs - start))\(d)", indent: 2,
                    lead: "\(g.spinner(model.nowMs)) \(p.label): ", leadStyle: .bold)
         case .done(let ms):
-            b.para("done in \(seconds(ms))", indent: 2, lead: "\(g.done) \(p.label): ")
+            b.para("done in \(duration(ms))", indent: 2, lead: "\(g.done) \(p.label): ")
         case .skipped:
             b.para("skipped", style: .dim, indent: 2, lead: "\(g.skipped) \(p.label): ")
         }
@@ -261,14 +261,7 @@ private func stepBody(_ b: inout Builder, _ model: WizardModel, _ g: Glyphs) {
     case .firewall:
         if r.udp.status != .notChecked {
             facts.append("Outbound UDP: \(r.udp.status.rawValue)")
-            let ports = r.udp.ports.keys.sorted { (Int($0) ?? 0) < (Int($1) ?? 0) }
-            if !ports.isEmpty {
-                facts.append("Ports: " + ports.map { p in
-                    let reach = r.udp.ports[p]!.rawValue
-                    let how = r.udp.failures[p].map { " (\($0))" } ?? ""
-                    return "\(p) \(reach)\(how)"
-                }.joined(separator: ", "))
-            }
+            // Each port, with how it failed, comes from the guide's evidence below.
             facts += r.udp.firewallRules.map { "Firewall rule: \($0)" }
         }
         if r.quic.status != .notChecked {
