@@ -70,10 +70,12 @@ struct CheckCommand: AsyncParsableCommand {
         throw ExitCode(Self.exitStatus(report))
     }
 
-    /// 1 when a finding blocks; 3 when the NAT test could not decide; else 0.
+    /// 1 when a finding blocks; 3 when the mapping behaviour (what decides peer-to-peer) could not
+    /// be found; else 0. Filtering left inconclusive (say, by servers without OTHER-ADDRESS) does
+    /// not make it 3: with a known endpoint-independent mapping the verdict stands.
     static func exitStatus(_ report: Report) -> Int32 {
         if report.verdict.blocking { return ExitStatus.finding }
-        if report.nat.status != .checked { return ExitStatus.couldNotRun }
+        if report.nat.mapping == .unknown { return ExitStatus.couldNotRun }
         return ExitStatus.ok
     }
 }
