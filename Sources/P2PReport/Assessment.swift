@@ -139,6 +139,8 @@ extension Report {
             return .init(step: .hairpin, status: .notChecked, finding: "Not checked.")
         }
         switch hairpin.supported {
+        case true? where nat.mapping == .noNAT:
+            return .init(step: .hairpin, status: .pass, finding: "No NAT: peers reach this host at its own address, so hairpin is not needed.")
         case true?:
             return .init(step: .hairpin, status: .pass, finding: "The NAT hairpins: peers on this LAN can reach each other by public address.")
         case false?:

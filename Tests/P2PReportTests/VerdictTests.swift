@@ -64,6 +64,14 @@ import Testing
         #expect(v.reasons.first?.contains("UDP is blocked") == true)
     }
 
+    @Test func hairpinWithoutNATSaysItIsNotNeeded() {
+        let open = Self.report { $0.nat.mapping = .noNAT; $0.hairpin = HairpinSection(status: .checked, supported: true) }
+        #expect(open.assess(.hairpin).status == .pass)
+        #expect(open.assess(.hairpin).finding.contains("not needed"))
+        let nat = Self.report { $0.hairpin = HairpinSection(status: .checked, supported: true) }
+        #expect(nat.assess(.hairpin).finding.contains("The NAT hairpins"))
+    }
+
     @Test func stepsFollowTheArticleOrder() {
         let steps = Self.report { _ in }.assessSteps().map(\.step)
         #expect(steps == [.firewall, .natType, .doubleNat, .hairpin, .cloudNat])
