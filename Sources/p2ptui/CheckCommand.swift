@@ -87,9 +87,10 @@ enum CheckText {
         let locale = env["LC_ALL"].flatMap { $0.isEmpty ? nil : $0 } ?? env["LC_CTYPE"].flatMap { $0.isEmpty ? nil : $0 } ?? env["LANG"] ?? ""
         let utf8 = !ascii && (locale.uppercased().contains("UTF-8") || locale.uppercased().contains("UTF8"))
         var out = "p2ptui check: \(report.run.durationMs) ms, STUN servers: \(report.run.stunServers.joined(separator: ", "))\n"
-        for a in report.assessSteps() {
-            out += "\(symbol(a.status, utf8: utf8)) \(a.step.title): \(a.finding)\n"
-            for e in evidence(a.step, report).prefix(verbose ? 100 : 3) {
+        // The same findings and evidence the summary and the wizard show (P2PExport's Guide).
+        for g in Guide.guides(for: report) {
+            out += "\(SummaryText.statusSymbol(g.status, ascii: !utf8)) \(g.step.title): \(g.finding)\n"
+            for e in g.evidence.prefix(verbose ? 100 : 3) {
                 out += "    \(e)\n"
             }
         }
@@ -98,30 +99,5 @@ enum CheckText {
             out += "  - \(r)\n"
         }
         return out
-    }
-
-    static func symbol(_ s: StepStatus, utf8: Bool) -> String {
-        SummaryText.statusSymbol(s, ascii: !utf8)
-    }
-
-    static func evidence(_ step: Step, _ r: Report) -> [String] {
-        switch step {
-        case .firewall: return r.udp.evidence + r.quic.evidence
-        case .natType:
-            var lines: [String] = []
-            if let p = r.nat.publicEndpoint {
-                var l = "public \(p)"
-                if let local = r.nat.localEndpoint { l += ", local \(local)" }
-                if let pp = r.nat.portPreserved { l += pp ? ", port preserved" : ", port changed" }
-                lines.append(l)
-            }
-            lines.append("mapping \(r.nat.mapping.rawValue), filtering \(r.nat.filtering.rawValue), classic type \(r.nat.classicType.rawValue)")
-            if let why = r.nat.inconclusiveReason { lines.append("inconclusive: \(why)") }
-            if r.nat.ignoredResponses > 0 { lines.append("\(r.nat.ignoredResponses) stray or invalid responses ignored") }
-            return lines + r.nat.evidence
-        case .doubleNat: return r.doubleNat.evidence + r.gateway.evidence
-        case .hairpin: return r.hairpin.evidence
-        case .cloudNat: return r.cloud.evidence
-        }
     }
 }
