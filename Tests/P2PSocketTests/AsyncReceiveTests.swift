@@ -66,7 +66,8 @@ struct AsyncReceiveTests {
         let (cancelled, endedAt) = await task.value
         #expect(cancelled)
         let lag = Double(endedAt - cancelledAt) / 1e9
-        #expect(lag < 0.2, "receive ended \(lag) s after cancel")
+        // The wait was 5 s; ending within 1 s proves cancellation, with room for a loaded 2-core CI.
+        #expect(lag < 1.0, "receive ended \(lag) s after cancel")
     }
 
     @Test func alreadyCancelledTaskThrowsAtOnce() async throws {
@@ -128,7 +129,8 @@ struct AsyncPollTests {
         try await Task.sleep(nanoseconds: 50_000_000)
         task.cancel()
         let (result, elapsed) = await measureAsync { await task.result }
-        #expect(elapsed < 0.2)
+        // The wait was 5 s; ending within 1 s proves cancellation, with room for a loaded 2-core CI.
+        #expect(elapsed < 1.0)
         #expect(throws: CancellationError.self) { _ = try result.get() }
     }
 
