@@ -84,6 +84,7 @@ public enum Guide {
         case .likely: return "Direct connection: LIKELY"
         case .possible: return "Direct connection: POSSIBLE"
         case .unlikely: return "Direct connection: UNLIKELY"
+        case .unknown: return "Direct connection: UNKNOWN"
         }
     }
 
@@ -99,6 +100,9 @@ public enum Guide {
         case .unlikely:
             return "Something found on this side stops direct connections: expect connections to go "
                 + "through a relay (they work, but slower) until it is fixed."
+        case .unknown:
+            return "The NAT could not be checked at all, so nothing can be said yet: fix what stopped the "
+                + "check (see the next steps) and run it again."
         }
     }
 
@@ -107,6 +111,11 @@ public enum Guide {
     public static func nextSteps(for report: Report) -> [String] {
         let guides = guides(for: report)
         var out: [String] = []
+        // Nothing could be checked: the fix for that comes first (issue 11).
+        if report.verdict.directConnection == .unknown,
+           let first = guides.first(where: { $0.step == .natType })?.advice.first {
+            out.append(first)
+        }
         for wanted in [StepStatus.fail, .warning] {
             for g in guides where g.status == wanted {
                 if let first = g.advice.first, !out.contains(first) { out.append(first) }
@@ -246,6 +255,13 @@ public enum Guide {
                               + "UDP port to it.")
             }
         case .warning:
+            if n.publicEndpoint == nil, !n.servers.isEmpty, n.servers.allSatisfy({ $0.outcome == "dns-failure" }) {
+                advice.append("DNS does not answer, so no STUN server could be looked up: fix name resolution, "
+                              + "or give `--stun` a STUN server's IP address instead of its name (`--stun IP:PORT`).")
+            } else if n.publicEndpoint == nil {
+                advice.append("No STUN server answered, yet UDP was not proven blocked: run the check again, "
+                              + "or give `--stun` a server you know answers.")
+            }
             advice.append("Run the check again with a STUN server that supports RFC 5780 behaviour tests "
                           + "(a second IP address and port; `p2ptui serve` on a public machine is one).")
         case .notChecked:

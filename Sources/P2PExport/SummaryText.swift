@@ -134,6 +134,8 @@ public enum SummaryText {
         case (.likely, true): return "[PASS]"
         case (.possible, true): return "[WARN]"
         case (.unlikely, true): return "[FAIL]"
+        case (.unknown, false): return "?"
+        case (.unknown, true): return "[????]"
         }
     }
 

@@ -83,11 +83,14 @@ public struct Engine: Sendable {
         let wanted = probes.filter { $0 != .hairpin || options.hairpin }
         let clock = self.clock
         let elapsed: @Sendable () -> Int = { Int((clock.nowNanos() &- start) / 1_000_000) }
+        // The path trace's first hop goes before the other askers of the first router's ICMP.
+        let gate = FirstHopGate()
+        if !wanted.contains(.doubleNat) { gate.open() }
         await withTaskGroup(of: ProbeResult.self) { group in
             for probe in wanted {
                 group.addTask {
                     events(.started(probe, elapsedMs: elapsed()))
-                    let result = await self.runProbe(probe, deadline: deadline) { events(.progress(probe, $0)) }
+                    let result = await self.runProbe(probe, deadline: deadline, firstHop: gate) { events(.progress(probe, $0)) }
                     events(.finished(result, elapsedMs: elapsed()))
                     return result
                 }
@@ -100,7 +103,8 @@ public struct Engine: Sendable {
     }
 
     /// One probe, by identity. Each returns the section(s) it owns.
-    func runProbe(_ probe: ProbeID, deadline: Deadline, progress: @escaping @Sendable (String) -> Void) async -> ProbeResult {
+    func runProbe(_ probe: ProbeID, deadline: Deadline, firstHop: FirstHopGate = FirstHopGate(),
+                  progress: @escaping @Sendable (String) -> Void) async -> ProbeResult {
         switch probe {
         case .nat:
             return .nat(await NATProbe(servers: options.stunServers, deadline: deadline, clock: clock).run(progress: progress))
@@ -111,10 +115,12 @@ public struct Engine: Sendable {
         case .quic:
             return .quic(await QUICProbe(server: options.quicServer, deadline: deadline, clock: clock).run(progress: progress))
         case .doubleNat:
-            let (d, g) = await DoubleNATProbe(servers: options.stunServers, deadline: deadline, clock: clock).run(progress: progress)
+            let (d, g) = await DoubleNATProbe(servers: options.stunServers, deadline: deadline, clock: clock,
+                                              firstHop: firstHop).run(progress: progress)
             return .doubleNat(d, g)
         case .hairpin:
-            return .hairpin(await HairpinProbe(servers: options.stunServers, deadline: deadline, clock: clock).run(progress: progress))
+            return .hairpin(await HairpinProbe(servers: options.stunServers, deadline: deadline, clock: clock,
+                                               firstHop: firstHop).run(progress: progress))
         case .cloud:
             return .cloud(await CloudProbe(servers: options.stunServers, deadline: deadline, clock: clock,
                                            metadataEndpoint: options.metadataEndpoint, dmiRoot: options.dmiRoot).run(progress: progress))

@@ -219,8 +219,17 @@ extension Verdict {
             notes.append("QUIC could not be proven open (no Version Negotiation reply).")
         }
 
+        // The NAT could not be checked at all: no server resolved or answered, and nothing proved
+        // UDP blocked. Then no verdict is honest but "unknown", with the fix first.
+        let natUnchecked = report.nat.status == .inconclusive && report.nat.publicEndpoint == nil
+            && report.nat.classicType != .blocked
         let level: DirectConnection
-        if !unlikely.isEmpty { level = .unlikely } else if !possible.isEmpty { level = .possible } else { level = .likely }
+        if !unlikely.isEmpty { level = .unlikely } else if natUnchecked { level = .unknown }
+        else if !possible.isEmpty { level = .possible } else { level = .likely }
+        if level == .unknown {
+            possible.removeAll { $0.hasPrefix("The NAT type could not be determined") }
+            possible.insert("The NAT could not be checked\(report.nat.inconclusiveReason.map { ": \($0)" } ?? ".")", at: 0)
+        }
         var reasons = unlikely + possible + notes
         if level == .likely {
             reasons.insert("Nothing found stands in the way of a direct peer-to-peer connection from this side.", at: 0)

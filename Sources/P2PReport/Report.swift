@@ -386,6 +386,9 @@ public struct IPv6Section: Codable, Sendable, Equatable {
 
 public enum DirectConnection: String, Codable, Sendable, CaseIterable {
     case likely, possible, unlikely
+    /// Nothing about the NAT could be checked (no STUN server resolved or answered, without proof
+    /// that UDP is blocked): nothing checked is not "possible" (issue 11).
+    case unknown
 }
 
 public struct Verdict: Codable, Sendable, Equatable {

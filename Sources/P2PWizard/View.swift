@@ -347,7 +347,7 @@ private func summaryBody(_ b: inout Builder, _ model: WizardModel, _ g: Glyphs) 
     }
     let v = model.report.verdict
     b.heading("Verdict")
-    let style: CellStyle = v.directConnection == .likely ? .pass : v.directConnection == .possible ? .warn : .fail
+    let style: CellStyle = v.directConnection == .likely ? .pass : (v.directConnection == .possible || v.directConnection == .unknown) ? .warn : .fail
     b.para("Direct connection \(v.directConnection.rawValue) from this side.", style: style, indent: 2)
     for reason in v.reasons { b.bullet(reason, glyphs: g) }
     b.heading("Next steps")

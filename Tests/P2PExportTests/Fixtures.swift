@@ -157,6 +157,24 @@ enum Fixtures {
                               publicEndpoint: "[2001:db8:99::1]:45000")))
     }
 
+    /// No DNS, default servers (issue 11): the NAT could not be checked at all, verdict "unknown".
+    static var noDNS: Report {
+        finish(Report(
+            run: run(.client, host: "no-dns"),
+            nat: NATSection(status: .inconclusive, mapping: .unknown, classicType: .unknown,
+                            inconclusiveReason: "no STUN server could be resolved (DNS failure): the checks could not run",
+                            servers: [ServerObservation(server: "stun.l.google.com:19302", outcome: "dns-failure",
+                                                        detail: "dns-failure: no answer before the deadline"),
+                                      ServerObservation(server: "stun.cloudflare.com:3478", outcome: "dns-failure",
+                                                        detail: "dns-failure: no answer before the deadline")]),
+            udp: UDPSection(status: .unknown, ports: ["19302": .unknown, "3478": .unknown],
+                            failures: ["19302": "dns-failure", "3478": "dns-failure"]),
+            quic: QUICSection(status: .notProven, server: "www.google.com:443"),
+            doubleNat: DoubleNATSection(status: .inconclusive, detected: nil, evidence: ["no STUN server resolved"]),
+            hairpin: HairpinSection(status: .inconclusive, evidence: ["hairpin test could not run: no STUN server resolved"]),
+            cloud: CloudSection(status: .checked, provider: .none)))
+    }
+
     static let all: [(name: String, report: Report)] = [
         ("home-all-pass", homeAllPass),
         ("cloud-all-fail", cloudAllFail),
@@ -164,5 +182,6 @@ enum Fixtures {
         ("nothing-checked", nothingChecked),
         ("udp-blocked", udpBlocked),
         ("cloud-public-ip", cloudPublicIP),
+        ("no-dns", noDNS),
     ]
 }

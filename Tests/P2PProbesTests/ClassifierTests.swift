@@ -106,8 +106,8 @@ import Testing
     }
 
     @Test func noAnswerAnywhereIsBlocked() {
-        let o = NATObservations(servers: [ServerProbe(name: "a", address: Self.server, testI: .silent(sends: 6)),
-                                          ServerProbe(name: "b", address: Self.other, testI: .silent(sends: 6))])
+        let o = NATObservations(servers: [ServerProbe(name: "a", address: Self.server, testI: .silent(sends: 7)),
+                                          ServerProbe(name: "b", address: Self.other, testI: .silent(sends: 7))])
         let s = NATClassifier.classify(o)
         #expect(s.classicType == .blocked)
         #expect(s.status == .checked)

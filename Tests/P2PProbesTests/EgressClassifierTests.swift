@@ -34,7 +34,7 @@ import STUNCodec
             obs(123, .icmpAware, icmp(3, 3, from: .v4(198, 51, 100, 1))),  // port unreachable from a middlebox
             obs(40000, .icmpAware, .blockedLocally("send: EPERM")),
             obs(51820, .icmpAware, .noRoute("connect: ENETUNREACH")),
-            obs(3479, .stun, .silent(sends: 6)),
+            obs(3479, .stun, .silent(sends: NATClassifier.blockedMinSends)),
             obs(19302, .stun, .dnsFailure("dns-failure: x")),
             obs(1000, .icmpAware, .silent(sends: 4)),
         ])
@@ -50,7 +50,7 @@ import STUNCodec
 
     @Test func silentStunWithNothingReachedIsBlocked() {
         let s = EgressClassifier.classify([
-            obs(3478, .stun, .silent(sends: 6)),
+            obs(3478, .stun, .silent(sends: NATClassifier.blockedMinSends)),
             obs(443, .icmpAware, .silent(sends: 4)),
         ])
         #expect(s.status == .blocked)

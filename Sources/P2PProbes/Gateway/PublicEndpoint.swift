@@ -11,6 +11,33 @@ enum STUNHelper {
         return await blockingUntil(d, clock: clock) { (try? resolve(name, defaultPort: 3478, family: .ipv4))?.first } ?? nil
     }
 
+    /// Every configured server resolved (IPv4, concurrently), in the order given, duplicates and
+    /// unresolvable names dropped: the probes that need "a" public endpoint use whichever answers.
+    static func resolveServers(_ names: [String], clock: any MonotonicClock = SystemClock()) async -> [TransportAddress] {
+        let found = await withTaskGroup(of: (Int, TransportAddress?).self) { group in
+            for (i, n) in names.enumerated() { group.addTask { (i, await resolveServer(n, clock: clock)) } }
+            var out: [(Int, TransportAddress?)] = []
+            for await r in group { out.append(r) }
+            return out.sorted { $0.0 < $1.0 }.compactMap(\.1)
+        }
+        var out: [TransportAddress] = []
+        for a in found where !out.contains(a) { out.append(a) }
+        return out
+    }
+
+    /// Binding requests from `socket` to every server at once (issue 11: every answering server
+    /// counts, not only the first configured one); the first answer, and which server gave it.
+    static func bindingAny(_ socket: UDPSocket, to servers: [TransportAddress], deadline: Deadline,
+                           clock: any MonotonicClock) async -> (server: TransportAddress, answer: TransactionOutcome.Answer)? {
+        guard !servers.isEmpty else { return nil }
+        var stats = TransactionStats()
+        let d = min(deadline, Deadline.after(seconds: Schedule.silenceWindow, clock: clock))
+        let outcomes = await runTransactions(servers.map { TransactionSpec(destination: $0, sendOffsets: Schedule.firstContact, deadline: d) },
+                                             on: socket, clock: clock, stats: &stats, untilFirstAnswer: true)
+        for (s, o) in zip(servers, outcomes) { if let a = o.answer { return (s, a) } }
+        return nil
+    }
+
     /// One binding request (first-contact retransmissions) from `socket` to `server`.
     static func binding(_ socket: UDPSocket, to server: TransportAddress, deadline: Deadline,
                         clock: any MonotonicClock) async -> TransactionOutcome {

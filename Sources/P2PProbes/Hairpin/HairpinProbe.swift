@@ -17,6 +17,10 @@ public struct HairpinObservations: Sendable, Equatable {
     public var receivedFrom: TransportAddress?
     /// A local failure that stopped the test.
     public var failure: String?
+    /// The NAT answered B's packet to A's public endpoint with ICMP port-unreachable (it delivered
+    /// it to itself instead of looping it back), so B stopped sending: each further send would only
+    /// spend the router's ICMP budget toward this host, which the path trace needs (issue 11).
+    public var refusedByNAT = false
 
     public init() {}
 }
@@ -60,6 +64,9 @@ public enum HairpinClassifier {
                 s.evidence.append("no NAT, yet a packet to this host's own public endpoint never arrived: a local firewall drops it")
             } else {
                 s.evidence.append("nothing arrived at A although both sockets had sent to each other's public endpoint first (so filtering could not hide it): the NAT does not hairpin (RFC 4787 REQ-9)")
+                if o.refusedByNAT {
+                    s.evidence.append("the NAT answered ICMP port unreachable for its own public address, so B stopped sending")
+                }
             }
         }
         return s
@@ -83,8 +90,12 @@ public struct HairpinProbe: Sendable {
     public var clock: any MonotonicClock
     /// How long A waits for B's request.
     public var window: Double
+    /// Opened by the path trace's first hop (`FirstHopGate`); nil when no trace runs beside.
+    public var firstHop: FirstHopGate?
 
-    public init(servers: [String], deadline: Deadline, clock: any MonotonicClock = SystemClock(), window: Double = 0.5) {
+    public init(servers: [String], deadline: Deadline, clock: any MonotonicClock = SystemClock(), window: Double = 0.5,
+                firstHop: FirstHopGate? = nil) {
+        self.firstHop = firstHop
         self.servers = servers
         self.deadline = deadline
         self.clock = clock
@@ -98,7 +109,9 @@ public struct HairpinProbe: Sendable {
     public func observe(progress: @escaping @Sendable (String) -> Void = { _ in }) async -> HairpinObservations {
         var o = HairpinObservations()
         o.localAddresses = STUNHelper.localAddresses()
-        guard let first = servers.first, let server = await STUNHelper.resolveServer(first) else {
+        // Every configured server counts (issue 11): whichever answers gives the public endpoints.
+        let all = await STUNHelper.resolveServers(servers, clock: clock)
+        guard let server = all.first else {
             o.failure = "no STUN server resolved"
             return o
         }
@@ -112,9 +125,9 @@ public struct HairpinProbe: Sendable {
         }
         defer { a.close(); b.close() }
         let clock = self.clock, deadline = self.deadline
-        async let ra = STUNHelper.binding(a, to: server, deadline: deadline, clock: clock)
-        async let rb = STUNHelper.binding(b, to: server, deadline: deadline, clock: clock)
-        let (answerA, answerB) = (await ra.answer, await rb.answer)
+        async let ra = STUNHelper.bindingAny(a, to: all, deadline: deadline, clock: clock)
+        async let rb = STUNHelper.bindingAny(b, to: all, deadline: deadline, clock: clock)
+        let (answerA, answerB) = (await ra?.answer, await rb?.answer)
         o.aPublic = answerA?.mapped
         o.bPublic = answerB?.mapped
         if let port = try? b.localAddress().port, let src = try? routeSourceAddress(toward: server) {
@@ -123,6 +136,11 @@ public struct HairpinProbe: Sendable {
         guard let aPub = o.aPublic, let bPub = o.bPublic else { return o }
         progress("A is \(aPub), B is \(bPub); B -> A's public endpoint")
 
+        // B learns of the NAT's ICMP answer to its packets (see `refusedByNAT`).
+        try? b.enableErrorQueue()
+        // The path trace's TTL-1 probe, started with this probe, goes first: both ask the first
+        // router for ICMP, and its per-host budget is small.
+        await firstHop?.wait(limit: 1.0, clock: clock)
         // Holes both ways first (see the type's comment).
         let holeA = STUNMessage(type: .bindingRequest, transactionID: .random(), attributes: []).encode()
         try? a.send(holeA, to: bPub)
@@ -143,6 +161,10 @@ public struct HairpinProbe: Sendable {
                 try? b.send(request, to: aPub)
                 next += 1
                 o.sends = next
+            }
+            if let r = try? b.readErrorQueue(), r.isPortUnreachable, r.offender == nil || r.offender == aPub.ip {
+                o.refusedByNAT = true
+                break
             }
             let wake = next < offsets.count ? min(end, Deadline(nanos: start + UInt64(offsets[next] * 1e9))) : end
             do {

@@ -10,6 +10,9 @@ import STUNCodec
 public enum NATClassifier {
     /// A negative (silent) test counts only if the chance that every send or answer was lost is below this.
     static let maxFalseNegative = 0.01
+    /// Unanswered binding requests (over all servers) before silence may be called "Blocked": at
+    /// 30 % loss each way about half of all round trips fail, and 0.51^14 < 1e-4 (issue 11).
+    public static let blockedMinSends = 14
 
     public static func classify(_ obs: NATObservations) -> NATSection {
         var s = NATSection(status: .checked)
@@ -21,9 +24,17 @@ public enum NATClassifier {
         let answered = obs.servers.compactMap { p -> (ServerProbe, TransactionOutcome.Answer)? in
             p.testI.answer.map { (p, $0) }
         }
-        guard let (primary, first) = answered.first else {
+        guard let (firstServer, firstAnswer) = answered.first else {
             return classifyNoAnswer(obs, section: s, evidence: ev)
         }
+        for why in obs.unsupportedServers { ev.append("not used for behaviour tests: \(why)") }
+        // The behaviour tests ran against `behaviourServer`; mapping comparisons use its answer.
+        let (primary, first): (ServerProbe, TransactionOutcome.Answer) = {
+            if let i = obs.behaviourServer, obs.servers.indices.contains(i), let a = obs.servers[i].testI.answer {
+                return (obs.servers[i], a)
+            }
+            return (firstServer, firstAnswer)
+        }()
         let local = obs.mappingLocal
         s.publicEndpoint = first.mapped.description
         s.localEndpoint = local?.description
@@ -71,6 +82,26 @@ public enum NATClassifier {
 
     // MARK: - Pieces
 
+    /// Why an advertised OTHER-ADDRESS cannot serve RFC 5780 behaviour tests, or nil when it can:
+    /// it must differ from the server's own address in both IP and port (RFC 5780 section 7.2;
+    /// some public servers advertise their own address, and a test "to the alternate" would then
+    /// reach the primary and prove nothing).
+    public static func otherAddressProblem(server: TransportAddress, other: TransportAddress) -> String? {
+        if other == server {
+            return "OTHER-ADDRESS \(other) is the server's own address: it cannot do behaviour tests"
+        }
+        if other.ip == server.ip {
+            return "OTHER-ADDRESS \(other) has the server's own IP address: the change-IP tests cannot run against it"
+        }
+        if other.port == server.port {
+            return "OTHER-ADDRESS \(other) has the server's own port: the change-port tests cannot run against it"
+        }
+        if other.ip.isIPv4 != server.ip.isIPv4 {
+            return "OTHER-ADDRESS \(other) is of another IP version than the server"
+        }
+        return nil
+    }
+
     static func classicName(mapping: NATMapping, filtering: NATFiltering) -> ClassicNATType {
         switch (mapping, filtering) {
         case (.addressDependent, _), (.addressAndPortDependent, _): return .symmetricNAT
@@ -108,9 +139,15 @@ public enum NATClassifier {
             s.inconclusiveReason = "no route to any STUN server: this host has no working network path"
             return s
         }
+        let sent = resolved.reduce(0) { $0 + $1.testI.sends }
+        guard sent >= blockedMinSends else {
+            s.status = .inconclusive
+            s.inconclusiveReason = "no STUN server answered \(sent) request(s), too few to tell packet loss from blocking (\(blockedMinSends) needed)"
+            return s
+        }
         s.status = .checked
         s.classicType = .blocked
-        s.evidence.append("no STUN server answered over UDP: outbound UDP (or its replies) is blocked")
+        s.evidence.append("no STUN server answered any of \(sent) requests over UDP: outbound UDP (or its replies) is blocked")
         return s
     }
 
@@ -151,7 +188,9 @@ public enum NATClassifier {
             }
             return .addressDependent
         }
-        if first.other == nil {
+        if !obs.unsupportedServers.isEmpty, obs.behaviourServer == nil {
+            reasons.append("no answering server supports behaviour tests (\(obs.unsupportedServers.joined(separator: "; "))); add a second --stun server")
+        } else if first.other == nil {
             reasons.append("the only answering server (\(primary.name)) does not support behaviour tests (no OTHER-ADDRESS); add a second --stun server")
         } else {
             reasons.append("the server's alternate address did not answer the mapping tests")
@@ -162,8 +201,12 @@ public enum NATClassifier {
     private static func classifyFiltering(_ obs: NATObservations, primary: ServerProbe, first: TransactionOutcome.Answer,
                                           loss: (sent: Int, lost: Int), evidence ev: inout [String],
                                           reasons: inout [String]) -> NATFiltering {
-        guard first.other != nil else {
-            reasons.append("\(primary.name) sent no OTHER-ADDRESS, so filtering could not be tested")
+        guard first.other != nil, obs.behaviourServer != nil || obs.unsupportedServers.isEmpty else {
+            if !obs.unsupportedServers.isEmpty {
+                reasons.append("no server could do behaviour tests (\(obs.unsupportedServers.joined(separator: "; "))), so filtering could not be tested")
+            } else {
+                reasons.append("\(primary.name) sent no OTHER-ADDRESS, so filtering could not be tested")
+            }
             return .unknown
         }
         ev.append(describe("filtering test II (change IP and port)", obs.filterII, compareTo: nil))
@@ -188,6 +231,7 @@ public enum NATClassifier {
             return .unknown
         }
         guard obs.mappingII.answer != nil || obs.mappingIII.answer != nil else {
+            ev.append("\(primary.name): its alternate address \(first.other.map { "\($0)" } ?? "") never answered a direct request: the server does not support behaviour tests, and no filtering verdict is drawn from it")
             reasons.append("the server's alternate address never answered a direct request, so silence proves nothing")
             return .unknown
         }

@@ -89,6 +89,37 @@ public struct NATProbe: Sendable {
         let specs = targets.map { TransactionSpec(destination: $0, sendOffsets: Schedule.firstContact, deadline: firstDeadline) }
         progress("test I: binding requests to \(targets.count) server(s)")
         var outcomes = await runTransactions(specs, on: mapping, clock: clock, stats: &stats)
+        // Nobody answered: silence that may be loss is never "Blocked" (issue 11). Keep asking every
+        // server from the same socket until enough requests went out to tell loss from blocking
+        // (`NATClassifier.blockedMinSends`), within the overall deadline; only what is missing.
+        let silentSends = zip(specs, outcomes).reduce(0) { n, x in
+            if case .silent(let k) = x.1 { return n + k }
+            return n
+        }
+        if !outcomes.isEmpty, !outcomes.contains(where: { $0.answer != nil }),
+           outcomes.contains(where: { if case .silent = $0 { return true } else { return false } }),
+           silentSends < NATClassifier.blockedMinSends {
+            let perServer = (NATClassifier.blockedMinSends - silentSends + targets.count - 1) / targets.count
+            let offsets = (0..<perServer).map { Double($0) * 0.1 }
+            let more = min(deadline, Deadline.after(seconds: Double(perServer) * 0.1 + 0.3, clock: clock))
+            progress("test I: no answer yet; asking again (\(perServer) more request(s) per server)")
+            let again = await runTransactions(targets.map { TransactionSpec(destination: $0, sendOffsets: offsets, deadline: more) },
+                                              on: mapping, clock: clock, stats: &stats, untilFirstAnswer: true)
+            for (k, o) in again.enumerated() {
+                guard case .silent(let before) = outcomes[k] else { continue }
+                switch o {
+                case .answered(var a):
+                    a.sends += before
+                    outcomes[k] = .answered(a)
+                case .silent(let n):
+                    outcomes[k] = .silent(sends: before + n)
+                case .notRun:
+                    break
+                default:
+                    outcomes[k] = o
+                }
+            }
+        }
         var k = 0
         obs.servers = resolved.map { name, r in
             switch r {
@@ -108,9 +139,25 @@ public struct NATProbe: Sendable {
             progress("test I \(s.name): \(NATClassifier.short(s.testI))")
         }
 
-        // 2. Behaviour tests against the first server that offers an alternate address.
-        guard let b = obs.servers.first(where: { $0.testI.answer?.other != nil }),
-              let bAddr = b.address, let bAnswer = b.testI.answer, let other = bAnswer.other else {
+        // 2. Behaviour tests against the first server that offers a usable alternate address
+        //    (OTHER-ADDRESS is not trusted blindly: `NATClassifier.otherAddressProblem`).
+        var chosen: Int?
+        for (i, p) in obs.servers.enumerated() {
+            guard let addr = p.address, let other = p.testI.answer?.other else { continue }
+            if let why = NATClassifier.otherAddressProblem(server: addr, other: other) {
+                obs.unsupportedServers.append("\(p.name): \(why)")
+                continue
+            }
+            chosen = i
+            break
+        }
+        guard let ci = chosen else {
+            obs.ignoredResponses = stats.ignored
+            return obs
+        }
+        obs.behaviourServer = ci
+        let b = obs.servers[ci]
+        guard let bAddr = b.address, let bAnswer = b.testI.answer, let other = bAnswer.other else {
             obs.ignoredResponses = stats.ignored
             return obs
         }

@@ -98,6 +98,10 @@ public struct NATObservations: Sendable, Equatable {
     public var filterSetup: [TransactionOutcome]
     /// Responses dropped: wrong transaction ID, malformed, unexpected source.
     public var ignoredResponses: Int
+    /// Index in `servers` of the server the behaviour tests ran against; nil when none qualified.
+    public var behaviourServer: Int?
+    /// Servers that advertised an OTHER-ADDRESS but cannot do behaviour tests, with the reason.
+    public var unsupportedServers: [String] = []
 
     public init(mappingLocal: TransportAddress? = nil, localAddresses: Set<IPAddress> = [], servers: [ServerProbe] = [],
                 mappingII: TransactionOutcome = .notRun("no OTHER-ADDRESS"),

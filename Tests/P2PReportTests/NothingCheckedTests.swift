@@ -1,0 +1,40 @@
+import P2PReport
+import Testing
+
+/// Issue 11: when the NAT could not be checked at all, the verdict is "unknown", not "possible".
+@Suite struct NothingCheckedTests {
+    static func dnsFailure() -> Report {
+        var r = Report()
+        r.nat = NATSection(status: .inconclusive)
+        r.nat.inconclusiveReason = "no STUN server could be resolved (DNS failure): the checks could not run"
+        r.nat.servers = [ServerObservation(server: "stun.l.google.com:19302", outcome: "dns-failure")]
+        r.udp.status = .unknown
+        r.doubleNat = DoubleNATSection(status: .inconclusive)
+        r.cloud = CloudSection(status: .checked, provider: .none, natGatewaySuspected: false)
+        return r
+    }
+
+    @Test func noDNSIsUnknownNotPossible() {
+        let v = Verdict.derive(from: Self.dnsFailure())
+        #expect(v.directConnection == .unknown)
+        #expect(v.reasons.first?.contains("could not be checked") == true, "\(v.reasons)")
+    }
+
+    @Test func provenBlockedStaysUnlikely() {
+        var r = Self.dnsFailure()
+        r.nat.status = .checked
+        r.nat.classicType = .blocked
+        #expect(Verdict.derive(from: r).directConnection == .unlikely)
+    }
+
+    @Test func checkedButInconclusiveNATStaysPossible() {
+        var r = Self.dnsFailure()
+        r.nat.publicEndpoint = "198.51.100.2:40000"
+        r.nat.inconclusiveReason = "the only answering server does not support behaviour tests"
+        #expect(Verdict.derive(from: r).directConnection == .possible)
+    }
+
+    @Test func unknownCodesAsJSONString() throws {
+        #expect(DirectConnection.unknown.rawValue == "unknown")
+    }
+}
