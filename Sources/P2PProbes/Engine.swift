@@ -29,9 +29,10 @@ public struct CheckOptions: Sendable {
     /// Where the DMI strings are read (/sys/class/dmi/id; tests point it at fixtures).
     public var dmiRoot: String
 
-    /// Public STUN servers used when neither `--stun` nor the config file name any. The first two
-    /// are run by companies that operate RFC 5780-capable servers; the others give the
-    /// across-servers mapping comparison.
+    /// Public STUN servers used when neither `--stun` nor the config file name any: plain binding
+    /// servers (Google's has no OTHER-ADDRESS; none is relied on for RFC 5780 tests, and an
+    /// advertised OTHER-ADDRESS is validated at run time), three addresses for the across-servers
+    /// mapping comparison. README "What the built-in servers can tell" says what a user gets.
     public static let defaultServers = [
         "stun.l.google.com:19302",
         "stun.cloudflare.com:3478",

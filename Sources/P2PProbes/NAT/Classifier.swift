@@ -83,8 +83,9 @@ public enum NATClassifier {
     // MARK: - Pieces
 
     /// Why an advertised OTHER-ADDRESS cannot serve RFC 5780 behaviour tests, or nil when it can:
-    /// it must differ from the server's own address in both IP and port (RFC 5780 section 7.2;
-    /// some public servers advertise their own address, and a test "to the alternate" would then
+    /// it must differ from the server's own address in both IP and port (RFC 5780
+    /// section 7.4 forbids an OTHER-ADDRESS equal to its own; some public servers advertise their own
+    /// address anyway, and a test "to the alternate" would then
     /// reach the primary and prove nothing).
     public static func otherAddressProblem(server: TransportAddress, other: TransportAddress) -> String? {
         if other == server {
