@@ -93,6 +93,21 @@ import Testing
         #expect(EgressClassifier.classify([Self.stun] + obs).status == .open)
     }
 
+    /// The host's first answer came only after retries (a back-to-back run found its budget
+    /// empty): a silent port next is that budget; no second's wait, no control re-probe.
+    @Test func lateFirstAnswerMeansTheBudgetIsSpent() async {
+        let h = RateLimitedHost(tokens: 1)
+        let obs = await EgressProbe.probeICMPAware(ip: Self.host, targets: Self.targets, deadline: .after(seconds: 10),
+                                                   clock: SystemClock(), send: { a, sched, w in
+                                                       if a.port == 53 { try? await Task.sleep(nanoseconds: 300_000_000) }
+                                                       return await h.send(a, sched, w)
+                                                   }, sleep: { s in h.slept.withLock { $0 += s } })
+        #expect(obs[1].outcome == .rateLimited(answeredPort: 53, sends: EgressProbe.icmpFollowSchedule.count))
+        #expect(h.asked.withLock { $0 } == [53, 123])
+        #expect(h.slept.withLock { $0 } == 0)
+        #expect(EgressClassifier.classify([Self.stun] + obs).status == .open)
+    }
+
     /// A port dropped on the way while the host still answers: the control re-probe answers, so
     /// the silence is not rate limiting, and "open" is not claimed.
     @Test func dropWhileHostStillAnswersIsNotRateLimit() async {

@@ -135,7 +135,7 @@ public enum EgressClassifier {
             if sends == 0 {
                 return (.unknown, "rate-limited", "\(name): not probed: the host rate-limits the ICMP errors it sends us (RFC 1812 section 4.3.2.8) and its budget for this run went to port \(q) and the ports before; another try would only spend it")
             }
-            return (.unknown, "rate-limited", "\(name): silent after \(sends) sends, after the host had answered port \(q) with ICMP, and a re-probe of port \(q) was silent too: the host rate-limits ICMP errors to us (RFC 1812 section 4.3.2.8); not evidence of blocking")
+            return (.unknown, "rate-limited", "\(name): silent after \(sends) sends, right after the host had answered port \(q) with ICMP and shown its budget spent (a re-probe of port \(q) silent too, or its first answer only after retries): the host rate-limits ICMP errors to us (RFC 1812 section 4.3.2.8); not evidence of blocking")
         case let .error(d):
             return (.unknown, "error", "\(name): \(d)")
         }

@@ -35,6 +35,9 @@ public struct EgressProbe: Sendable {
     /// Linux's default icmp_ratelimit: one ICMP error per peer per this many seconds after the
     /// burst, plus a margin.
     public static let tokenInterval = 1.05
+    /// A host's first ICMP error later than this after the first send came after refused sends:
+    /// its budget was empty when the probe started.
+    public static let lateAnswer = 0.15
     /// Send times for a host's later ICMP-aware targets and for a control re-probe: the host has
     /// just answered, so its RTT is known to be short; a rate-limited host stays silent anyway.
     public static let icmpFollowSchedule: [Double] = [0, 0.05, 0.1, 0.15, 0.2, 0.25]
@@ -163,6 +166,7 @@ public struct EgressProbe: Sendable {
         var lastError: UInt64 = 0     // when the host's latest ICMP error arrived
         var waitedOnce = false
         var longSilent = false
+        var budgetWasEmpty = false
         var budgetSpent: UInt16?
         var i = 0
         while i < targets.count {
@@ -192,11 +196,20 @@ public struct EgressProbe: Sendable {
             // Until the host answered with ICMP once, a target gets the long window (a token
             // may be a second away); one long silence without any answer means a silent host.
             let long = control == nil && !longSilent
+            let asked = clock.nowNanos()
             var outcome = await probeOne(address, long ? icmpFirstSchedule : icmpFollowSchedule,
                                          long ? icmpFirstWindow : icmpFollowWindow)
             if long && !outcome.isAnswer { longSilent = true }
+            if long, outcome.isICMPAnswer, Double(clock.nowNanos() &- asked) / 1e9 > lateAnswer {
+                // Its first error came only after retries: the budget was empty (an earlier run
+                // spent it), so a silent port next is that budget, not worth a second's wait.
+                budgetWasEmpty = true
+            }
             var sends = outcome.silentSends
-            if !outcome.isAnswer, let q = control {
+            if !outcome.isAnswer, let q = control, budgetWasEmpty {
+                outcome = .rateLimited(answeredPort: q, sends: sends)
+                budgetSpent = q
+            } else if !outcome.isAnswer, let q = control {
                 // Silent after an ICMP answer from this host: its budget, or a drop of this port?
                 if !waitedOnce {
                     waitedOnce = true
