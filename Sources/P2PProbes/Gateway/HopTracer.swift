@@ -15,7 +15,9 @@ public struct HopTracer: Sendable {
     public var budget: Double
     public var clock: any MonotonicClock
 
-    public init(destination: TransportAddress, maxTTL: Int = 8, budget: Double = 1.0, clock: any MonotonicClock = SystemClock()) {
+    /// `budget` 1.2 s: a router's next ICMP token is at most 1 s away (an earlier run may have
+    /// spent the last one just before), and the retries below must still meet it.
+    public init(destination: TransportAddress, maxTTL: Int = 8, budget: Double = 1.2, clock: any MonotonicClock = SystemClock()) {
         self.destination = destination
         self.maxTTL = maxTTL
         self.budget = budget
@@ -65,7 +67,7 @@ public struct HopTracer: Sendable {
         let start = clock.nowNanos()
         // A send the router's ICMP rate limit refuses costs nothing: retry until the budget
         // window ends, since a token comes back at most a second after the last was spent.
-        let sends: [Double] = (0...9).map { Double($0) * 0.1 }
+        let sends: [Double] = (0...11).map { Double($0) * 0.1 }
         var next = 0
         while !end.hasPassed(clock: clock) {
             let now = clock.nowNanos()
