@@ -376,7 +376,8 @@ enum Steps {
             return "Give the VM an instance-level public IP address (Standard SKU) so its traffic leaves "
                 + "through that address instead of the NAT Gateway."
         case .gcp:
-            return "Enable endpoint-independent mapping on the Cloud NAT, or give the VM an external IP address."
+            return "Enable endpoint-independent mapping on the Cloud NAT (gcloud compute routers nats update "
+                + "NAT --router=ROUTER --enable-endpoint-independent-mapping), or give the VM an external IP address."
         case .none, .unknown:
             return "Give the Connector a public address, or use a NAT with endpoint-independent mapping "
                 + "(for example a VM running Linux masquerade) instead of the managed NAT gateway."
