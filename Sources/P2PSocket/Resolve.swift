@@ -50,7 +50,7 @@ public struct HostPort: Sendable, Equatable, CustomStringConvertible {
             case let .bracketNotIPv6(h): return "only an IPv6 address goes in brackets, not '\(h)'"
             case .afterBracket: return "only ':port' may follow ']'"
             case let .badPort(p): return "port '\(p)' is not a number from 1 to 65535"
-            case let .unbracketedIPv6(t): return "'\(t)' is not an IPv6 address (with a port, write it as [v6]:port)"
+            case .unbracketedIPv6: return "with more than one ':' it must be an IPv6 address, and it is not (with a port, write [v6]:port)"
             case let .badHost(h):
                 return "host '\(h)' is not a name (letters, digits, '-', '.', '_'; at most 253) nor an IP address"
             }

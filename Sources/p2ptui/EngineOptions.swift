@@ -56,10 +56,10 @@ struct EngineOptions: ParsableArguments {
         if let quic { try FlagCheck.hostPort(quic, flag: "--quic", defaultPort: 443) }
         if let metadataEndpoint { try FlagCheck.httpURL(metadataEndpoint, flag: "--metadata-endpoint") }
         else if let env = Self.env("P2PTUI_METADATA_ENDPOINT") { try FlagCheck.httpURL(env, flag: "P2PTUI_METADATA_ENDPOINT") }
-        if let dmiRoot {
+        if let (root, name) = dmiRoot.map({ ($0, "--dmi-root") }) ?? Self.env("P2PTUI_DMI_ROOT").map({ ($0, "P2PTUI_DMI_ROOT") }) {
             var isDir: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: dmiRoot, isDirectory: &isDir), isDir.boolValue else {
-                throw ValidationError("--dmi-root \(FlagCheck.quote(dmiRoot)) is not a directory (default /sys/class/dmi/id)")
+            guard FileManager.default.fileExists(atPath: root, isDirectory: &isDir), isDir.boolValue else {
+                throw ValidationError("\(name) \(FlagCheck.quote(root)) is not a directory (default /sys/class/dmi/id)")
             }
         }
         // The config file (when --stun does not replace it): every line, now. A ValidationError,

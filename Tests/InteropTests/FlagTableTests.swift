@@ -23,7 +23,7 @@ import Testing
         Case(args: ["--stun", "a b"], says: ["--stun 'a b'", "not a name"]),
         Case(args: ["--stun", "bad\u{1B}[31mhost"], says: ["--stun 'bad\\x1b[31mhost'"]),
         Case(args: ["--stun", "ok.example", "--stun", "2001:db8::1:3478:x"], says: ["--stun", "[v6]:port"]),
-        Case(args: ["--quic", "bad::host"], says: ["--quic 'bad::host'", "not an IPv6 address"]),
+        Case(args: ["--quic", "bad::host"], says: ["--quic 'bad::host'", "IPv6 address"]),
         Case(args: ["--egress-target", "x:y"], says: ["--egress-target 'x:y'", "port 'y'"]),
         Case(args: ["--metadata-endpoint", "ftp://x"], says: ["--metadata-endpoint 'ftp://x'", "http://169.254.169.254"]),
         Case(args: ["--metadata-endpoint", "http://:80/"], says: ["--metadata-endpoint"]),

@@ -24,6 +24,13 @@ import Testing
         let details = s.servers.compactMap(\.detail).joined(separator: " ")
         #expect(details.contains(Hostile.visible), "\(s.servers)")
         #expect(s.servers.allSatisfy { ($0.detail?.unicodeScalars.count ?? 0) <= 200 })
+
+        // A server that answers with ERROR-CODE: the reason phrase is cleaned too.
+        let failing = try HostileSTUNServer(errorsOnly: true)
+        defer { failing.stop() }
+        let e = await NATProbe(servers: [failing.name], deadline: .after(seconds: 3)).run()
+        try Self.expectClean(e)
+        #expect(e.servers.compactMap(\.detail).joined().contains("400 " + Hostile.visible), "\(e.servers)")
     }
 
     @Test func metadataHeadersBodiesAndDMIStringsAreCleaned() async throws {
@@ -66,8 +73,9 @@ import Testing
         #expect(base.resolving("/ctl/IPConn")?.path == "/ctl/IPConn")
     }
 
-    /// A gateway whose SSDP answer, description and SOAP reply all carry hostile text.
-    @Test func hostileGatewayGivesACleanGatewaySection() async throws {
+    /// A gateway whose SSDP answer, description and SOAP reply (an answer, or a fault) all carry
+    /// hostile text.
+    @Test(arguments: [false, true]) func hostileGatewayGivesACleanGatewaySection(fault: Bool) async throws {
         let xml = String(decoding: Fixtures.bytes("gateway/miniupnpd-rootDesc.xml"), as: UTF8.self)
             .replacingOccurrences(of: "<friendlyName>natlab router</friendlyName>",
                                   with: "<friendlyName>\u{202E}retuor</friendlyName>")
@@ -76,7 +84,16 @@ import Testing
         let http = try FakeHTTPServer { req in
             let server = [("Server", "miniupnpd \(Hostile.text)")]
             if req.path == "/rootDesc.xml" { return (200, server, xml) }
-            if req.path == "/ctl/IPConn" { return (200, server, soap) }
+            if req.path == "/ctl/IPConn" {
+                if fault {
+                    return (500, server, "<?xml version=\"1.0\"?><s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\">"
+                        + "<s:Body><s:Fault><faultcode>s:Client</faultcode><faultstring>UPnPError\u{202E}</faultstring>"
+                        + "<detail><UPnPError xmlns=\"urn:schemas-upnp-org:control-1-0\"><errorCode>501</errorCode>"
+                        + "<errorDescription>Action \u{202E}deliaF\u{2066}</errorDescription></UPnPError></detail>"
+                        + "</s:Fault></s:Body></s:Envelope>")
+                }
+                return (200, server, soap)
+            }
             return (404, server, "")
         }
         let port = http.port
@@ -91,6 +108,7 @@ import Testing
         let upnp = r.reports.first { $0.protocolName == "upnp" }
         #expect(upnp != nil, "\(r.reports) \(r.notes)")
         #expect(upnp?.externalAddress == nil)
+        if fault { #expect(upnp?.detail.contains("SOAP fault 501") == true, "\(String(describing: upnp))") }
         for s in r.reports.map(\.detail) + r.notes { #expect(UntrustedText.isClean(s), "\(s.debugDescription)") }
         var o = DoubleNATObservations()
         o.gatewayReports = r.reports

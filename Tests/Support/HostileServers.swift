@@ -37,7 +37,8 @@ public final class HostileSTUNServer: Sendable {
     public let socket: UDPSocket
     public let port: UInt16
 
-    public init(software: String = Hostile.text) throws {
+    /// `errorsOnly`: every request gets error 400 with the hostile reason phrase.
+    public init(software: String = Hostile.text, errorsOnly: Bool = false) throws {
         let s = try UDPSocket(family: .ipv4, bindTo: TransportAddress(.v4(127, 0, 0, 1), 0))
         socket = s
         port = try s.localAddress().port
@@ -46,9 +47,10 @@ public final class HostileSTUNServer: Sendable {
                 guard let d = try? s.receive(timeout: 0.05), let m = try? STUNMessage.decode(d.bytes),
                       m.type == .bindingRequest else { continue }
                 let answer: STUNMessage
-                if m.changeRequest != nil {
+                if m.changeRequest != nil || errorsOnly {
                     answer = STUNMessage(type: .bindingError, transactionID: m.transactionID,
-                                         attributes: [.errorCode(code: 420, reason: software), .software(software)])
+                                         attributes: [.errorCode(code: errorsOnly ? 400 : 420, reason: software),
+                                                      .software(software)])
                 } else {
                     answer = STUNMessage(type: .bindingSuccess, transactionID: m.transactionID,
                                          attributes: [.xorMappedAddress(d.source), .software(software)])
