@@ -72,8 +72,17 @@ struct EngineOptions: ParsableArguments {
     }
 
     /// Servers from --stun, else the config file, else the built-in list.
+    /// A file named with --config is checked even when --stun replaces it (a broken file the
+    /// person pointed at is never silently ignored); the default file only when it is used.
     func servers() throws -> [String] {
-        if !stun.isEmpty { return stun }
+        if !stun.isEmpty {
+            if config != nil { _ = try serversFromConfig() }
+            return stun
+        }
+        return try serversFromConfig()
+    }
+
+    private func serversFromConfig() throws -> [String] {
         let path = config ?? Self.defaultConfigPath()
         guard let path, FileManager.default.fileExists(atPath: path) else {
             if let config { throw UserError("config file \(FlagCheck.quote(config)) does not exist") }

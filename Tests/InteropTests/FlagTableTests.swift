@@ -99,6 +99,8 @@ import Testing
                      says: ["config file '\(path)' has 3 bad lines", "line 3: ':::bad::'", "line 5: 'host:99999'",
                             "port '99999'", "line 6: 'evil\\x1b[31mred'", "host[:port]"])
         try Self.expectUsageError([Self.bin, "check", "--config", path], c)
+        // Named with --config, it is checked even when --stun replaces it.
+        try Self.expectUsageError([Self.bin, "check", "--config", path, "--stun", "127.0.0.1"], c)
         // The same file through XDG_CONFIG_HOME (the default path) is checked just the same.
         let xdg = dir.appendingPathComponent("xdg")
         try FileManager.default.createDirectory(at: xdg.appendingPathComponent("p2ptui"), withIntermediateDirectories: true)
