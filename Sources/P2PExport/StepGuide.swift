@@ -351,6 +351,8 @@ public enum Guide {
         if c.status != .notChecked { ev.append("Cloud provider: \(providerName(c.provider))") }
         if let a = c.publicAddress {
             ev.append("Metadata service: public address \(a)")
+        } else if c.metadataSilence != nil {
+            ev.append("Metadata service: did not answer, so whether this VM has a public address is unknown")
         } else if c.status != .notChecked && c.provider != .none {
             ev.append("Metadata service: no public address for this VM")
         }

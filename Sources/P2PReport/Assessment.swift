@@ -166,6 +166,10 @@ extension Report {
             let addr = cloud.publicAddress.map { " (public address \($0))" } ?? ""
             return .init(step: .cloudNat, status: .pass, finding: "Cloud VM without a traversal-breaking NAT gateway\(addr).")
         case nil:
+            if let silence = cloud.metadataSilence {
+                return .init(step: .cloudNat, status: .warning,
+                             finding: "\(silence); whether a cloud NAT gateway is in the path is not decidable.")
+            }
             return .init(step: .cloudNat, status: .warning, finding: "Cloud VM; whether a NAT gateway is in the path is not decidable.")
         }
     }
@@ -207,6 +211,9 @@ extension Verdict {
         if report.cloud.natGatewaySuspected == true {
             unlikely.append("A cloud NAT gateway is likely in the path: put the Connector in a public subnet behind an Internet Gateway, or use a NAT with endpoint-independent mapping.")
             blocking = true
+        }
+        if report.cloud.natGatewaySuspected == nil, let silence = report.cloud.metadataSilence {
+            notes.append("\(silence): whether a cloud NAT gateway is in the path is not known; run the check again.")
         }
         if report.doubleNat.detected == true {
             possible.append("Double NAT: remove one layer (bridge mode on the ISP router) or forward a port through both.")

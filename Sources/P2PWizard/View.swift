@@ -306,7 +306,7 @@ private func stepBody(_ b: inout Builder, _ model: WizardModel, _ g: Glyphs) {
         if r.cloud.status != .notChecked {
             facts.append("Cloud: \(r.cloud.provider == .none ? "none detected" : r.cloud.provider.rawValue)")
             if r.cloud.provider != .none {
-                facts.append("Public address from the metadata service: \(r.cloud.publicAddress ?? "none")")
+                facts.append("Public address from the metadata service: \(r.cloud.publicAddress ?? (r.cloud.metadataSilence == nil ? "none" : "unknown (no answer)"))")
                 facts.append("Cloud NAT gateway suspected: \(yesNo(r.cloud.natGatewaySuspected))")
             }
         }
