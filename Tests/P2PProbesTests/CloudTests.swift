@@ -108,17 +108,17 @@ struct CloudTests {
     // MARK: Runner against fake metadata services (loopback STUN: mapping says "no NAT")
 
     /// The probe against `handler`, on a clock fifty times slow (the STUN mapping check's 1.2 s
-    /// window lasts a minute, so a starved runner cannot miss the loopback answer) and with a
-    /// long second metadata window (HTTP counts it on the system clock): the answers alone end
-    /// the run. The first window keeps its default.
+    /// window lasts a minute, so a starved runner cannot miss the loopback answer) and with long
+    /// metadata windows (HTTP counts them on the system clock: `SlowClock(ahead: false)` keeps
+    /// their length): the answers alone end the run. The silence tests pass short windows.
     func probe(_ handler: @escaping FakeHTTPServer.Handler, dmi: String, explicit: Bool = true,
-               silentConnections: Int = 0, window: Double = CloudProbe.defaultMetadataWindow,
+               silentConnections: Int = 0, window: Double = 30,
                retryWindow: Double = 30) async throws -> (CloudSection, FakeHTTPServer, Double) {
         let server = try FakeHTTPServer(handler: handler, silentConnections: silentConnections)
         let stun = try LoopbackSTUN()
         defer { stun.stop() }  // the server stops when the caller lets go of it (its thread holds it weakly)
         let t0 = Date()
-        let slow = SlowClock()
+        let slow = SlowClock(ahead: false)
         let probe = CloudProbe(servers: [stun.name], deadline: .after(seconds: 60, clock: slow), clock: slow,
                                metadataEndpoint: explicit ? "http://127.0.0.1:\(server.port)" : nil,
                                dmiRoot: Fixtures.path("dmi/\(dmi)"), metadataWindow: window, metadataRetryWindow: retryWindow)

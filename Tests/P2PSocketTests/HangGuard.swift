@@ -62,15 +62,21 @@ final class GuardState<T: Sendable>: Sendable {
 /// A monotonic clock running at `rate` times the system clock's speed from the moment it is made
 /// (0.02: fifty times slower). Windows a probe measures on it last 1/rate times longer in real
 /// time, so a hang guard tells "ended on the answer" from "waited out the window" on any machine.
+///
+/// `ahead` (the default) also starts it an hour ahead of the system clock: the waits that count
+/// a deadline on the system clock (HTTP, subprocesses) then see an hour-long deadline and end
+/// only on their answer. Without it such waits keep their length in real time.
 struct SlowClock: MonotonicClock {
     let origin: UInt64
+    let offset: UInt64
     let rate: Double
-    init(rate: Double = 0.02) {
+    init(rate: Double = 0.02, ahead: Bool = true) {
         origin = SystemClock().nowNanos()
+        offset = ahead ? 3_600_000_000_000 : 0
         self.rate = rate
     }
     func nowNanos() -> UInt64 {
         let now = SystemClock().nowNanos()
-        return origin &+ UInt64(Double(now &- origin) * rate)
+        return origin &+ offset &+ UInt64(Double(now &- origin) * rate)
     }
 }
