@@ -114,8 +114,12 @@ import Testing
         #expect(s.classicType == .symmetricUDPFirewall)
         if withStrays {
             #expect(server.straysSent.load(ordering: .relaxed) >= 4)
-            #expect(s.ignoredResponses >= server.straysSent.load(ordering: .relaxed),
-                    "every stray is ignored and counted (\(s.ignoredResponses))")
+            // Every stray the probe read is ignored and counted. Those answering its last requests
+            // may come after it stopped reading (more of them the more a busy machine delays the
+            // server's thread), so the count is at most what was sent, and some.
+            let sent = server.straysSent.load(ordering: .relaxed)
+            #expect(s.ignoredResponses >= 1 && s.ignoredResponses <= sent,
+                    "strays read are ignored and counted (\(s.ignoredResponses) of \(sent) sent)")
         } else {
             #expect(s.ignoredResponses == 0, "control")
         }
