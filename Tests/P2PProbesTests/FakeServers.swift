@@ -154,17 +154,3 @@ final class LoopbackSTUN: Sendable {
 
     func stop() { server.stop() }
 }
-
-/// The fastest of `runs` timed runs of `body`, with its result. Timing assertions use the minimum:
-/// on a loaded 2-core machine running tests in parallel, one run can stall for a second through no
-/// fault of the code under test, but a probe that really waits for a network timeout is slow every time.
-func fastest<T: Sendable>(of runs: Int = 3, _ body: () async throws -> T) async rethrows -> (result: T, seconds: Double) {
-    var best: (T, Double)?
-    for _ in 0..<runs {
-        let t0 = Date()
-        let r = try await body()
-        let s = Date().timeIntervalSince(t0)
-        if best == nil || s < best!.1 { best = (r, s) }
-    }
-    return best!
-}
