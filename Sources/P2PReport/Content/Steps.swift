@@ -313,6 +313,8 @@ enum Steps {
             if c.provider != .none || ev.isEmpty { ev.append("Cloud provider: \(Pages.providerName(c.provider))") }
             if let a = c.publicAddress {
                 ev.append("Metadata service: public address \(a)")
+            } else if c.metadataSilence != nil {
+                ev.append("Metadata service: did not answer, so whether this VM has a public address is unknown")
             } else if c.provider != .none {
                 ev.append("Metadata service: no public address for this VM")
             }
@@ -358,6 +360,16 @@ enum Steps {
                 let addr = c.publicAddress.map { " (public address \($0))" } ?? ""
                 return Finding(.pass, "Cloud VM without a traversal-breaking NAT gateway\(addr).")
             case nil:
+                if let silence = c.metadataSilence {
+                    // A starved process or a blocked metadata route must not read as "not a cloud VM".
+                    let f = Finding(.warning, "\(silence); whether a cloud NAT gateway is in the path is not decidable.", advice: [
+                        "Run the check again (a busy machine can answer late). If the metadata service stays silent, "
+                            + "check that this VM reaches 169.254.169.254 (on AWS, the IMDSv2 hop limit), and check "
+                            + "the subnet's route table: a default route to a managed NAT gateway is the thing to "
+                            + "change. \(cloudFix(c.provider))",
+                    ])
+                    return f.weighs(.note)
+                }
                 return Finding(.warning, "Cloud VM; whether a NAT gateway is in the path is not decidable.", advice: [
                     "Check the subnet's route table: a default route to a managed NAT gateway is the thing to "
                         + "change. \(cloudFix(c.provider))",
