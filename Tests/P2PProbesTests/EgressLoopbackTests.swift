@@ -91,7 +91,7 @@ let noFirewall: @Sendable (Deadline) async -> FirewallEvidence = { _ in Firewall
         // Silence ends at the 1.2 s target window, not at the 60 s deadline (hang guard).
         let s = try await hangGuard { await EgressProbe(targets: targets, deadline: .after(seconds: 60), firewall: noFirewall).run() }
         #expect(s.status == .blocked)
-        #expect(s.failures[String(port)] == "silent-drop")
+        #expect(s.failures[String(port)] == .silentDrop)
         let u = await EgressProbe(targets: [EgressTarget(port: port, host: "127.0.0.1", method: .icmpAware)],
                                   deadline: .after(seconds: 3), firewall: noFirewall).run()
         #expect(u.status == .unknown)
@@ -108,7 +108,7 @@ let noFirewall: @Sendable (Deadline) async -> FirewallEvidence = { _ in Firewall
                                       if text.hasPrefix("name.invalid") { throw ResolveError.dnsFailure(host: "name.invalid", reason: "test") }
                                       return try resolve(text, defaultPort: 3478)
                                   }, firewall: noFirewall).run()
-        #expect(s.failures == ["443": "no-route", "3478": "dns-failure"])
+        #expect(s.failures == ["443": .noRoute, "3478": .dnsFailure])
         #expect(s.ports == ["443": .blocked, "3478": .unknown])
         #expect(s.status == .blocked)
     }
@@ -120,7 +120,7 @@ let noFirewall: @Sendable (Deadline) async -> FirewallEvidence = { _ in Firewall
                               deadline: .after(seconds: 0.3),
                               resolver: { _ in Thread.sleep(forTimeInterval: 60); return [] }, firewall: noFirewall).run()
         }
-        #expect(s.failures["3478"] == "dns-failure")
+        #expect(s.failures["3478"] == .dnsFailure)
     }
 
     @Test func quicVersionNegotiationOnLoopbackIsOpen() async throws {
@@ -214,8 +214,8 @@ struct EgressNamespaceTests {
         #expect(s.ports[String(stun.port)] == .reached)
         #expect(s.ports[String(closed)] == .reached)
         #expect(s.ports[String(dropped)] == .blocked)
-        #expect(s.failures[String(dropped)] == "blocked-locally")
-        #expect(s.failures[String(prohibited)] == "icmp-prohibited")
+        #expect(s.failures[String(dropped)] == .blockedLocally)
+        #expect(s.failures[String(prohibited)] == .icmpProhibited)
         #expect(s.firewallRules.contains { $0.contains("udp dport \(dropped) drop") }, "the real ruleset is quoted: \(s.firewallRules)")
         #expect(!s.firewallRules.contains { $0.contains("\(prohibited)") }, "input rules are not outbound")
     }

@@ -31,7 +31,7 @@ import Testing
     @Test func nothingListeningIsBlockedAfterTheFirstWindowNotTheDeadline() async throws {
         let s = try await hangGuard { await probe(["127.0.0.1:33999"], timeout: 60) }
         #expect(s.classicType == .blocked)
-        #expect(s.servers.first?.outcome == "timeout")
+        #expect(s.servers.first?.outcome == .timeout)
     }
 
     @Test func serverIgnoringChangeRequestIsUnsupportedNeverFullCone() async throws {
@@ -89,7 +89,7 @@ import Testing
     @Test func dnsFailureIsToldApart() async {
         let s = await probe(["no-such-host.invalid:3478"])
         #expect(s.status == .inconclusive)
-        #expect(s.servers.first?.outcome == "dns-failure")
+        #expect(s.servers.first?.outcome == .dnsFailure)
         #expect(s.classicType != .blocked, "a name that does not resolve is not blocked UDP")
     }
 }
