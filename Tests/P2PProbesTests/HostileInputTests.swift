@@ -105,7 +105,7 @@ import Testing
         defer { http.stop(); ssdp.stop() }
         let q = GatewayQuery(gateway: .v4(127, 0, 0, 1), portControlPort: 9, ssdpPort: ssdp.port, multicastSSDP: false)
         let r = await q.run(deadline: .after(seconds: 3))
-        let upnp = r.reports.first { $0.protocolName == "upnp" }
+        let upnp = r.reports.first { $0.via == .upnp }
         #expect(upnp != nil, "\(r.reports) \(r.notes)")
         #expect(upnp?.externalAddress == nil)
         if fault { #expect(upnp?.detail.contains("SOAP fault 501") == true, "\(String(describing: upnp))") }
