@@ -34,11 +34,10 @@ enum TTY {
         return fds[0].revents & Int16(POLLIN) != 0 ? .readable : .idle
     }
 
-    /// Whether stdin or stdout is already gone (no wait).
-    static func hungUp() -> Bool {
-        var fds = [pollfd(fd: STDIN_FILENO, events: 0, revents: 0),
-                   pollfd(fd: STDOUT_FILENO, events: 0, revents: 0)]
-        guard poll(&fds, nfds_t(fds.count), 0) > 0 else { return false }
-        return fds.contains { $0.revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0 }
+    /// Whether stdout (where curses draws) is already gone (no wait).
+    static func outputGone() -> Bool {
+        var fds = [pollfd(fd: STDOUT_FILENO, events: 0, revents: 0)]
+        guard poll(&fds, 1, 0) > 0 else { return false }
+        return fds[0].revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0
     }
 }

@@ -63,12 +63,13 @@ public final class Terminal {
         active = true
     }
 
-    /// Leaves curses mode (idempotent). Every exit path calls it. A terminal that is gone (hung up,
-    /// closed) gets nothing: no reset sequence, no termios call; there is nobody to restore it for.
+    /// Leaves curses mode (idempotent). Every exit path calls it. A terminal whose output is gone
+    /// (hung up, closed) gets nothing: no reset sequence, no termios call; there is nobody to
+    /// restore it for. (When only the input ended, the screen is still there and is restored.)
     public func stop() {
         guard active else { return }
         active = false
-        if closed || TTY.hungUp() {
+        if TTY.outputGone() {
             closed = true
             return
         }

@@ -242,3 +242,20 @@ struct HangupTests {
         #expect(Self.waitExit(pid) == 0)
     }
 }
+
+extension HangupTests {
+    /// The terminal's input descriptor reaches end of file under the wizard (test hook: fd 0
+    /// replaced by a pipe at EOF; no signal): it ends with 129 and the screen, still there, is
+    /// restored. Today's main spun here at full speed.
+    @Test func inputAtEndOfFileEndsIt() throws {
+        let t = try Tmux(cwd: try tempDir())
+        defer { t.kill() }
+        try t.shell("export LANG=C.UTF-8; \(binary) --stun 127.0.0.1:9 --test-stdin-eof-after-ms 1500; echo EXIT=$?")
+        #expect(t.waitFor(timeout: 8) { $0.contains("Step 1/8") } != nil, "\(t.capture())")
+        let pid = try #require(Self.findP2PTUI(in: t), "no p2ptui under the pane")
+        let e = Self.watchEnd(of: pid, "input at end of file; time includes the wait for the hook") {}
+        Self.expectEnded(e, "terminal input at end of file")
+        #expect(t.waitFor(timeout: 5) { $0.contains("EXIT=129") } != nil, "\(t.capture())")
+        try expectRestored(t)
+    }
+}
