@@ -15,6 +15,11 @@ struct ServeCommand: ParsableCommand {
             --alternate-port) and answers CHANGE-REQUEST from the right one, so clients can test NAT \
             mapping and filtering. With one address it is a plain binding server and rejects \
             CHANGE-REQUEST with error 420, so no client mistakes it for a behaviour-test server.
+
+            SIGINT and SIGTERM stop it (exit status 0, counters printed). So does SIGHUP, sent when \
+            the terminal it runs in closes, unless --ignore-hup is given or it was started with \
+            SIGHUP ignored (nohup): use one of those to keep it serving after you log out; under a \
+            service manager (systemd) it has no terminal, and no flag is needed.
             """)
 
     @Option(help: "Primary address to listen on (IPv4 or IPv6 literal).")
@@ -39,6 +44,10 @@ struct ServeCommand: ParsableCommand {
 
     @Option(parsing: .unconditional, help: "Also answer QUIC long-header packets with Version Negotiation on this UDP port of the primary address (a stand-in QUIC server, e.g. 443).")
     var quicPort: Int?
+
+    @Flag(name: .customLong("ignore-hup"),
+          help: "Keep serving when the terminal closes (SIGHUP is ignored); SIGINT/SIGTERM still stop it.")
+    var ignoreHup = false
 
     func validate() throws {
         guard IPAddress(primary) != nil else {
@@ -102,18 +111,13 @@ struct ServeCommand: ParsableCommand {
         thread.start()
 
         // Signals and the stats timer run on a background queue; this thread just waits for the server.
-        signal(SIGINT, SIG_IGN)
-        signal(SIGTERM, SIG_IGN)
-        let queue = DispatchQueue(label: "serve-control")
-        let sources = [SIGINT, SIGTERM].map { sig -> DispatchSourceSignal in
-            let s = DispatchSource.makeSignalSource(signal: sig, queue: queue)
-            s.setEventHandler { [quic] in
-                server.stop()
-                quic?.stop()
-            }
-            s.resume()
-            return s
+        // A dead terminal must not stop the counters' writer either (emit ignores write errors).
+        signal(SIGPIPE, SIG_IGN)
+        let stop = StopSignals(ignoringHangup: ignoreHup) { [quic] _ in
+            server.stop()
+            quic?.stop()
         }
+        let queue = DispatchQueue(label: "serve-control")
         let timer = DispatchSource.makeTimerSource(queue: queue)
         if statsInterval > 0 {
             timer.schedule(deadline: .now() + statsInterval, repeating: statsInterval)
@@ -123,12 +127,19 @@ struct ServeCommand: ParsableCommand {
         }
         timer.resume()
         done.wait()
-        withExtendedLifetime(sources) { timer.cancel() }
-        emit("p2ptui serve: stopped; \(server.stats)")
+        withExtendedLifetime(stop) { timer.cancel() }
+        let why = stop.received == SIGHUP ? " (SIGHUP: the terminal closed; --ignore-hup keeps serving)" : ""
+        emit("p2ptui serve: stopped\(why); \(server.stats)")
     }
 }
 
-/// Unbuffered line to stdout (the lab and scripts read it while the server runs).
+/// Unbuffered line to stdout (the lab and scripts read it while the server runs). Errors are
+/// ignored: a closed terminal or log reader must not stop (or crash) the server.
 func emit(_ line: String) {
-    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    let bytes = Array((line + "\n").utf8)
+    var off = 0
+    while off < bytes.count {
+        let n = bytes[off...].withUnsafeBytes { Glibc.write(STDOUT_FILENO, $0.baseAddress, $0.count) }
+        if n > 0 { off += n } else if n < 0 && errno == EINTR { continue } else { return }
+    }
 }
