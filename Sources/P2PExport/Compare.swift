@@ -42,12 +42,8 @@ public enum Compare {
         let sides = [k, c]
         for s in sides {
             switch s.udp {
-            case .blocked:
-                issues.append(Issue(.unlikely, s.role, "\(s.Name)'s network blocks outbound UDP: allow UDP "
-                                    + "to any port of any public IP address on \(s.name) side."))
-            case .partial:
-                issues.append(Issue(.possible, s.role, "\(s.Name)'s network blocks outbound UDP to some "
-                                    + "ports: allow UDP to any port of any public IP address there."))
+            case .blocked: issues.append(Issue(.unlikely, s.role, s.says(s.udpStep)))
+            case .partial: issues.append(Issue(.possible, s.role, s.says(s.udpStep)))
             case .fine: break
             }
         }
@@ -56,49 +52,36 @@ public enum Compare {
             issues += mappingIssues(c, k)
         }
 
-        for s in sides where s.cloudNat {
-            // The mapping table above already weighs what the gateway does; this names the fix.
-            issues.append(Issue(.possible, s.role, "\(s.Name) is behind a cloud NAT gateway"
-                                + "\(s.provider.map { " (\($0))" } ?? ""): \(cloudFix(s.report.cloud.provider))"))
-        }
-        for s in sides where s.doubleNat {
-            issues.append(Issue(.possible, s.role, "\(s.Name) is behind double NAT: remove one layer "
-                                + "(bridge mode on the ISP router) or forward a UDP port through both."))
-        }
+        // The mapping table above already weighs what a cloud gateway does; these name the fix,
+        // in the words of the side's own step.
+        for s in sides where s.cloudNat { issues.append(Issue(.possible, s.role, s.says(.cloudNat))) }
+        for s in sides where s.doubleNat { issues.append(Issue(.possible, s.role, s.says(.doubleNat))) }
 
         // Same public address: they are behind one NAT, so the NAT must hairpin, or they talk over the LAN.
         var shared: Bool? = nil
         if let a = c.publicIP, let b = k.publicIP {
             if Redactor.isPlaceholder(a) || Redactor.isPlaceholder(b) {
-                issues.append(Issue(.note, nil, "Public addresses were redacted, so whether both sides "
-                                    + "share one cannot be told."))
+                issues.append(Issue(.note, nil, .redacted))
             } else {
                 shared = a == b
             }
         }
         if shared == true {
-            let text = "They share a public address; the NAT must hairpin, or use the LAN path"
-            let lacking = sides.first { $0.hairpin == false }
-            if let l = lacking {
-                issues.append(Issue(.possible, l.role, "\(text): \(l.name) side reports no hairpin, so "
-                                    + "enable NAT loopback/hairpin on that router or let both sides use "
-                                    + "their private addresses."))
+            if let l = sides.first(where: { $0.hairpin == false }) {
+                issues.append(Issue(.possible, l.role, .sharedAddress(.missing(on: l.role))))
             } else if sides.allSatisfy({ $0.hairpin == true }) {
-                issues.append(Issue(.note, nil, "\(text); the NAT hairpins, so either works."))
+                issues.append(Issue(.note, nil, .sharedAddress(.works)))
             } else {
                 let unknown = sides.first { $0.hairpin == nil }!
-                issues.append(Issue(.possible, unknown.role, "\(text); whether it hairpins is unknown: run "
-                                    + "the hairpin test on \(unknown.name) side."))
+                issues.append(Issue(.possible, unknown.role, .sharedAddress(.unknown(on: unknown.role))))
             }
         }
 
         if c.ipv6Works && k.ipv6Works {
-            issues.append(Issue(.note, nil, "Both sides have working IPv6: a second path with no NAT to "
-                                + "traverse, if firewalls allow it."))
+            issues.append(Issue(.note, nil, .bothIPv6))
         }
         if client.run.role == .connector || connector.run.role == .client {
-            issues.append(Issue(.note, nil, "The roles recorded in the reports do not match the order "
-                                + "given (Client first, then Connector)."))
+            issues.append(Issue(.note, nil, .rolesSwapped))
         }
 
         // Most serious first; stable, so equal weights keep their order (Connector first).
@@ -112,11 +95,10 @@ public enum Compare {
         case .possible: level = .possible
         case .note: level = .likely
         }
-        var reasons = ordered.map(\.text)
+        var reasons = ordered.map(\.finding.text)
         var fix: Role? = nil
         if level == .likely {
-            reasons.insert("Both sides are peer-to-peer friendly: each keeps its public port whatever "
-                           + "the destination, and UDP gets out.", at: 0)
+            reasons.insert(PairFinding.bothFriendly.text, at: 0)
         } else {
             fix = ordered.first { $0.severity == top && $0.side != nil }?.side
         }
@@ -129,56 +111,28 @@ public enum Compare {
         case (.friendly, .friendly):
             return []
         case (.dependent, .dependent):
-            return [Issue(.unlikely, .connector, "Both NATs change the public port per destination "
-                          + "(symmetric): hole punching would need port prediction. Fix the Connector "
-                          + "first (endpoint-independent mapping or a public address), then the Client; "
-                          + "one friendly side can be enough."),]
+            return [Issue(.unlikely, .connector, .bothDependent)]
         case (.dependent, _), (_, .dependent):
             let d = c.mapping == .dependent ? c : k
             let f = c.mapping == .dependent ? k : c
-            let head = "\(d.Name)'s NAT changes the public port per destination (\(d.classic)), so its "
-                + "packets reach \(f.name) from a port nobody announced"
-            let fixD = "Fix \(d.name) side first: endpoint-independent mapping or a public address."
+            func meets(_ accepts: PairFinding.Acceptance) -> PairFinding {
+                .dependentMeets(dependent: d.role, classic: d.classic, other: f.role, accepts: accepts)
+            }
             if f.mapping == .unknown {
-                return [Issue(.possible, d.role, "\(head). \(fixD)"),
-                        Issue(.possible, f.role, "Not enough data from \(f.name): its NAT type is unknown; "
-                              + "run the check there again.")]
+                return [Issue(.possible, d.role, meets(.unknownNAT)),
+                        Issue(.possible, f.role, .notEnoughData(f.role, besideDependent: true))]
             }
             switch f.filtering {
-            case .open:
-                return [Issue(.possible, d.role, "\(head); \(f.name) accepts packets from any source, so "
-                              + "it can still work. \(fixD)")]
-            case .address:
-                return [Issue(.possible, d.role, "\(head); \(f.name) filters by address only, so it works "
-                              + "if \(d.name)'s NAT keeps one public IP address. \(fixD)")]
-            case .addressAndPort:
-                return [Issue(.unlikely, d.role, "\(head), and \(f.name) only accepts packets from the "
-                              + "exact address and port it sent to: they cannot meet without port "
-                              + "prediction. \(fixD)")]
-            case .unknown:
-                return [Issue(.possible, d.role, "\(head); whether \(f.name) accepts them is unknown. "
-                              + "\(fixD)")]
+            case .open: return [Issue(.possible, d.role, meets(.anySource))]
+            case .address: return [Issue(.possible, d.role, meets(.addressOnly))]
+            case .addressAndPort: return [Issue(.unlikely, d.role, meets(.exactAddressAndPort))]
+            case .unknown: return [Issue(.possible, d.role, meets(.unknown))]
             }
         default:
             // At least one side unknown, none dependent.
             return [k, c].filter { $0.mapping == .unknown }.map {
-                Issue(.possible, $0.role, "Not enough data from \($0.name): its NAT type could not be "
-                      + "determined; run the check there again with a STUN server that supports RFC 5780 "
-                      + "behaviour tests.")
+                Issue(.possible, $0.role, .notEnoughData($0.role, besideDependent: false))
             }
-        }
-    }
-
-    private static func cloudFix(_ p: CloudProvider) -> String {
-        switch p {
-        case .aws:
-            return "put it in a public subnet behind an Internet Gateway with a public or Elastic IP."
-        case .azure:
-            return "give the VM an instance-level public IP so traffic bypasses the NAT Gateway."
-        case .gcp:
-            return "enable endpoint-independent mapping on Cloud NAT, or give the VM an external IP."
-        case .none, .unknown:
-            return "give it a public address or a NAT with endpoint-independent mapping."
         }
     }
 
@@ -189,11 +143,11 @@ public enum Compare {
     struct Issue {
         var severity: Severity
         var side: Role?
-        var text: String
-        init(_ s: Severity, _ side: Role?, _ text: String) {
+        var finding: PairFinding
+        init(_ s: Severity, _ side: Role?, _ finding: PairFinding) {
             severity = s
             self.side = side
-            self.text = text
+            self.finding = finding
         }
     }
 
@@ -248,20 +202,18 @@ public enum Compare {
             ipv6Works = r.ipv6.status == .works
         }
 
-        /// "the Client" / "the Connector", mid-sentence.
-        var name: String { role == .client ? "the Client" : "the Connector" }
-        /// Same, at the start of a sentence.
-        var Name: String { role == .client ? "The Client" : "The Connector" }
+        /// The step that explains this side's UDP trouble: the firewall's, or the NAT test's when
+        /// no STUN server answered.
+        var udpStep: Step {
+            report.udp.status == .blocked || report.udp.status == .partial ? .firewall : .natType
+        }
+
+        /// This side's own finding for `step`.
+        func says(_ step: Step) -> PairFinding { .side(role, step.content.assess(report)) }
+
         var classic: String {
             report.nat.classicType == .unknown ? report.nat.mapping.rawValue : report.nat.classicType.rawValue
         }
-        var provider: String? {
-            switch report.cloud.provider {
-            case .none, .unknown: return nil
-            default: return Guide.providerName(report.cloud.provider)
-            }
-        }
-
         /// "203.0.113.5:4000" -> "203.0.113.5"; "[2001:db8::1]:5" -> "2001:db8::1".
         static func host(of endpoint: String) -> String {
             if endpoint.hasPrefix("["), let close = endpoint.firstIndex(of: "]") {
@@ -281,9 +233,9 @@ extension Comparison {
         w.line("p2ptui compare: can the Client and the Connector connect directly?")
         w.line(String(repeating: "=", count: w.width))
         w.line("\(SummaryText.verdictSymbol(directConnection, ascii: ascii)) "
-               + Guide.verdictHeadline(directConnection))
+               + Pages.headline(directConnection))
         if let f = fixFirst {
-            w.line("Fix first: \(SummaryText.roleName(f))")
+            w.line("Fix first: \(Pages.roleName(f))")
         }
         w.blank()
         for r in reasons { w.bullet(r, indent: 0) }

@@ -75,7 +75,7 @@ import Testing
         #expect(h.slept.withLock { $0 } > 0.5, "waited for the host's next token before asking again")
         let s = EgressClassifier.classify([Self.stun] + obs)
         #expect(s.status == .open, "the same status as with a full budget: \(s.evidence)")
-        #expect(s.failures["123"] == "rate-limited")
+        #expect(s.failures["123"] == .rateLimited)
         #expect(s.ports["123"] == .unknown, "never reached or blocked from silence")
         #expect(s.evidence.contains { $0.contains("rate limit") }, "\(s.evidence)")
     }
@@ -128,7 +128,7 @@ import Testing
         #expect(obs.allSatisfy { if case .silent = $0.outcome { return true } else { return false } })
         let s = EgressClassifier.classify([Self.stun] + obs)
         #expect(s.status == .unknown)
-        #expect(!s.failures.values.contains("rate-limited"))
+        #expect(!s.failures.values.contains(.rateLimited))
         #expect(!s.ports.values.contains(.blocked))
     }
 

@@ -7,7 +7,7 @@ import Testing
         var r = Report()
         r.nat = NATSection(status: .inconclusive)
         r.nat.inconclusiveReason = "no STUN server could be resolved (DNS failure): the checks could not run"
-        r.nat.servers = [ServerObservation(server: "stun.l.google.com:19302", outcome: "dns-failure")]
+        r.nat.servers = [ServerObservation(server: "stun.l.google.com:19302", outcome: .dnsFailure)]
         r.udp.status = .unknown
         r.doubleNat = DoubleNATSection(status: .inconclusive)
         r.cloud = CloudSection(status: .checked, provider: .none, natGatewaySuspected: false)

@@ -29,7 +29,7 @@ import Testing
         Case(name: "no NAT", report: report { $0.nat.mapping = .noNAT; $0.nat.classicType = .openInternet },
              level: .likely, blocking: false, reasonMentions: "Nothing found"),
         Case(name: "symmetric NAT", report: report { $0.nat.mapping = .addressAndPortDependent; $0.nat.classicType = .symmetricNAT },
-             level: .unlikely, blocking: true, reasonMentions: "endpoint-independent mapping"),
+             level: .unlikely, blocking: true, reasonMentions: "changes per destination"),
         Case(name: "UDP blocked", report: report { $0.udp.status = .blocked },
              level: .unlikely, blocking: true, reasonMentions: "UDP is blocked"),
         Case(name: "no STUN answer", report: report { $0.nat = NATSection(status: .checked, classicType: .blocked); $0.udp.status = .notChecked },
@@ -37,9 +37,9 @@ import Testing
         Case(name: "UDP partial", report: report { $0.udp.status = .partial },
              level: .possible, blocking: true, reasonMentions: "some ports"),
         Case(name: "double NAT", report: report { $0.doubleNat.detected = true },
-             level: .possible, blocking: true, reasonMentions: "Double NAT"),
+             level: .possible, blocking: true, reasonMentions: "More than one NAT"),
         Case(name: "cloud NAT gateway", report: report { $0.cloud.natGatewaySuspected = true; $0.cloud.provider = .aws },
-             level: .unlikely, blocking: true, reasonMentions: "Internet Gateway"),
+             level: .unlikely, blocking: true, reasonMentions: "cloud NAT gateway"),
         Case(name: "NAT inconclusive", report: report {
                  $0.nat = NATSection(status: .inconclusive, publicEndpoint: "198.51.100.2:40000", inconclusiveReason: "packets were lost")
              }, level: .possible, blocking: false, reasonMentions: "packets were lost"),
@@ -48,7 +48,9 @@ import Testing
         Case(name: "QUIC not proven is a note", report: report { $0.quic.status = .notProven },
              level: .likely, blocking: false, reasonMentions: "QUIC"),
         Case(name: "worst finding wins", report: report { $0.doubleNat.detected = true; $0.udp.status = .blocked },
-             level: .unlikely, blocking: true, reasonMentions: "Double NAT"),
+             level: .unlikely, blocking: true, reasonMentions: "More than one NAT"),
+        Case(name: "nothing checked is never likely", report: Report(), level: .possible, blocking: false,
+             reasonMentions: "NAT type was not checked"),
     ]
 
     @Test(arguments: cases)
@@ -104,11 +106,32 @@ import Testing
         #expect((obj["doubleNat"] as? [String: Any])?["detected"] as? Bool == false)
         #expect((obj["cloud"] as? [String: Any])?["provider"] as? String == "none")
         #expect((obj["verdict"] as? [String: Any])?["directConnection"] as? String == "likely")
+        #expect((obj["ipv6"] as? [String: Any])?.keys.contains("publicEndpoint") == true, "null, not left out")
         for mapping in NATMapping.allCases {
             #expect(["no-nat", "endpoint-independent", "address-dependent", "address-and-port-dependent", "unknown"].contains(mapping.rawValue))
         }
         #expect(ClassicNATType.allCases.map(\.rawValue) == ["Open Internet", "Full Cone", "Restricted Cone", "Port Restricted Cone",
                                                             "Symmetric NAT", "Symmetric UDP Firewall", "Blocked", "Unknown"])
+    }
+
+    /// The enums written as the strings the schema lists (docs/report-schema.md).
+    @Test func enumsKeepTheirJSONStrings() throws {
+        #expect(ServerOutcome.allCases.map(\.rawValue) == ["answered", "timeout", "dns-failure", "no-route", "unreachable",
+                                                          "blocked-locally", "error"])
+        #expect(PortFailure.allCases.map(\.rawValue) == ["no-route", "icmp-unreachable", "icmp-prohibited", "dns-failure",
+                                                        "silent-drop", "blocked-locally", "error", "rate-limited"])
+        #expect(GatewayProtocol.allCases.map(\.rawValue) == ["upnp", "nat-pmp", "pcp"])
+        var r = Report()
+        r.nat.servers = [ServerObservation(server: "s", outcome: .dnsFailure)]
+        r.udp.failures = ["443": .icmpProhibited]
+        r.gateway.protocols = [.natPMP]
+        let json = String(decoding: try JSONEncoder().encode(r), as: UTF8.self)
+        for needle in [#""outcome":"dns-failure""#, #""443":"icmp-prohibited""#, #""protocols":["nat-pmp"]"#] {
+            #expect(json.contains(needle), "\(needle)")
+        }
+        #expect(try JSONDecoder().decode(Report.self, from: Data(json.utf8)) == r)
+        let bad = json.replacingOccurrences(of: "icmp-prohibited", with: "icmp-maybe")
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(Report.self, from: Data(bad.utf8)) }
     }
 
     @Test func roundTrip() throws {

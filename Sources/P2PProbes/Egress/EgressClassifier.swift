@@ -89,7 +89,7 @@ public struct FirewallEvidence: Sendable, Equatable {
 /// Turns egress observations into the report's UDP section. Pure.
 public enum EgressClassifier {
     /// Per-observation verdict: reach plus the failure name used in `UDPSection.failures`.
-    public static func judge(_ o: EgressObservation) -> (reach: PortReach, failure: String?, text: String) {
+    public static func judge(_ o: EgressObservation) -> (reach: PortReach, failure: PortFailure?, text: String) {
         var name = "port \(o.target.port) \(o.target.hostPort)"
         if let a = o.address, "\(a.ip)" != o.target.host { name += " (\(a))" }
         switch o.outcome {
@@ -106,38 +106,38 @@ public enum EgressClassifier {
                 return (.reached, nil, "\(name): \(what): the packet reached the host (port closed)")
             }
             if r.origin != ICMPErrorReport.originICMP && r.origin != ICMPErrorReport.originICMP6 {
-                return (.blocked, "no-route", "\(name): local error \(what) (errno \(r.errno))")
+                return (.blocked, .noRoute, "\(name): local error \(what) (errno \(r.errno))")
             }
             if isProhibited(r) {
-                return (.blocked, "icmp-prohibited", "\(name): \(what): a firewall refused it")
+                return (.blocked, .icmpProhibited, "\(name): \(what): a firewall refused it")
             }
             if r.isPortUnreachable {
-                return (.blocked, "icmp-unreachable", "\(name): \(what), not from the destination: a firewall on the way rejects it")
+                return (.blocked, .icmpUnreachable, "\(name): \(what), not from the destination: a firewall on the way rejects it")
             }
-            return (.blocked, "icmp-unreachable", "\(name): \(what)")
+            return (.blocked, .icmpUnreachable, "\(name): \(what)")
         case let .blockedLocally(d):
-            return (.blocked, "blocked-locally", "\(name): this host's firewall refused the send (\(d))")
+            return (.blocked, .blockedLocally, "\(name): this host's firewall refused the send (\(d))")
         case let .noRoute(d):
-            return (.blocked, "no-route", "\(name): no route (\(d))")
+            return (.blocked, .noRoute, "\(name): no route (\(d))")
         case let .dnsFailure(d):
-            return (.unknown, "dns-failure", "\(name): \(d)")
+            return (.unknown, .dnsFailure, "\(name): \(d)")
         case let .silent(sends):
             if o.target.method == .stun, sends < NATClassifier.blockedMinSends {
-                return (.unknown, "silent-drop", "\(name): no STUN answer after only \(sends) requests: too few to tell packet loss from a drop")
+                return (.unknown, .silentDrop, "\(name): no STUN answer after only \(sends) requests: too few to tell packet loss from a drop")
             }
             if o.target.method == .stun {
-                return (.blocked, "silent-drop", "\(name): no STUN answer after \(sends) requests and no ICMP: dropped silently")
+                return (.blocked, .silentDrop, "\(name): no STUN answer after \(sends) requests and no ICMP: dropped silently")
             }
-            return (.unknown, "silent-drop", "\(name): no answer and no ICMP after \(sends) sends; nothing is known to listen there, so silence proves nothing")
+            return (.unknown, .silentDrop, "\(name): no answer and no ICMP after \(sends) sends; nothing is known to listen there, so silence proves nothing")
         case let .silentWhileHostAnswered(q, sends):
-            return (.unknown, "silent-drop", "\(name): no answer and no ICMP after \(sends) sends, while the same host answered port \(q) just before and just after: this port is dropped on the way or by the host (not proven blocked: nothing is known to listen there)")
+            return (.unknown, .silentDrop, "\(name): no answer and no ICMP after \(sends) sends, while the same host answered port \(q) just before and just after: this port is dropped on the way or by the host (not proven blocked: nothing is known to listen there)")
         case let .rateLimited(q, sends):
             if sends == 0 {
-                return (.unknown, "rate-limited", "\(name): not probed: the host rate-limits the ICMP errors it sends us (RFC 1812 section 4.3.2.8) and its budget for this run went to port \(q) and the ports before; another try would only spend it")
+                return (.unknown, .rateLimited, "\(name): not probed: the host rate-limits the ICMP errors it sends us (RFC 1812 section 4.3.2.8) and its budget for this run went to port \(q) and the ports before; another try would only spend it")
             }
-            return (.unknown, "rate-limited", "\(name): silent after \(sends) sends, right after the host had answered port \(q) with ICMP and shown its budget spent (a re-probe of port \(q) silent too, or its first answer only after retries): the host rate-limits ICMP errors to us (RFC 1812 section 4.3.2.8); not evidence of blocking")
+            return (.unknown, .rateLimited, "\(name): silent after \(sends) sends, right after the host had answered port \(q) with ICMP and shown its budget spent (a re-probe of port \(q) silent too, or its first answer only after retries): the host rate-limits ICMP errors to us (RFC 1812 section 4.3.2.8); not evidence of blocking")
         case let .error(d):
-            return (.unknown, "error", "\(name): \(d)")
+            return (.unknown, .error, "\(name): \(d)")
         }
     }
 
@@ -148,7 +148,7 @@ public enum EgressClassifier {
     public static func classify(_ observations: [EgressObservation], firewall: FirewallEvidence = FirewallEvidence()) -> UDPSection {
         var section = UDPSection(status: .unknown)
         section.firewallRules = firewall.rules
-        var byPort: [UInt16: [(PortReach, String?)]] = [:]
+        var byPort: [UInt16: [(PortReach, PortFailure?)]] = [:]
         var lines: [String] = []
         for o in observations {
             let j = judge(o)
@@ -170,7 +170,7 @@ public enum EgressClassifier {
         // Ports left unproven only by a host's ICMP rate limit (that host proved other ports in
         // this very run) do not decide the status: the next run would get another share of the
         // same budget, and the answer must not change with it (issue 11).
-        let rateLimited = Set(byPort.keys.filter { section.failures[String($0)] == "rate-limited" })
+        let rateLimited = Set(byPort.keys.filter { section.failures[String($0)] == .rateLimited })
         let ports = byPort.keys.sorted().filter { !rateLimited.contains($0) }
         let reached = ports.filter { section.ports[String($0)] == .reached }
         let blocked = ports.filter { section.ports[String($0)] == .blocked }
@@ -187,7 +187,7 @@ public enum EgressClassifier {
             section.status = .unknown
         }
         func list(_ ps: [UInt16]) -> String {
-            ps.map { p in section.failures[String(p)].map { "\(p) (\($0))" } ?? "\(p)" }.joined(separator: ", ")
+            ps.map { p in section.failures[String(p)].map { "\(p) (\($0.rawValue))" } ?? "\(p)" }.joined(separator: ", ")
         }
         var summary: [String] = []
         if !reached.isEmpty { summary.append("reached: \(list(reached))") }
