@@ -118,7 +118,9 @@ public struct Engine: Sendable {
         case .udp:
             let targets = EgressPlan.build(stunServers: options.stunServers, extraPorts: options.egressPorts,
                                            extraTarget: options.egressTarget)
-            return .udp(await EgressProbe(targets: targets, deadline: deadline, clock: clock).run(progress: progress))
+            var egress = EgressProbe(targets: targets, deadline: deadline, clock: clock)
+            egress.followAnsweringServer = options.egressTarget == nil
+            return .udp(await egress.run(progress: progress))
         case .quic:
             return .quic(await QUICProbe(server: options.quicServer, deadline: deadline, clock: clock).run(progress: progress))
         case .doubleNat:

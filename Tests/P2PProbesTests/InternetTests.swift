@@ -227,3 +227,26 @@ import Testing
         #expect(s.evidence.contains { $0.contains("\(NATClassifier.blockedMinSends)") || $0.contains("requests") })
     }
 }
+
+/// Every answering server counts for the egress probe too: the first server's host did not
+/// resolve, the second answered, so the other ports are probed on the second.
+@Suite struct EgressFollowsAnswerTests {
+    @Test func portsMoveToTheServerThatAnswered() async throws {
+        let good = try LoopbackSTUN()
+        defer { good.stop() }
+        let closed = try freePort()
+        let targets = EgressPlan.build(stunServers: ["name.invalid:3478", "127.0.0.1:\(good.port)"], extraPorts: [closed])
+        #expect(targets.last?.host == "name.invalid", "the plan puts the other ports on the first server's host")
+        var probe = EgressProbe(targets: targets, deadline: .after(seconds: 10),
+                                resolver: { text in
+                                    if text.hasPrefix("name.invalid") { throw ResolveError.dnsFailure(host: "name.invalid", reason: "test") }
+                                    return try resolve(text, defaultPort: 3478)
+                                }, firewall: noFirewall)
+        probe.followAnsweringServer = true
+        let s = await probe.run()
+        #expect(s.ports[String(closed)] == .reached, "\(s.evidence)")
+        probe.followAnsweringServer = false
+        let t = await probe.run()
+        #expect(t.ports[String(closed)] == .unknown, "without the fallback the port stays unproven: \(t.evidence)")
+    }
+}

@@ -15,6 +15,10 @@ public struct EgressProbe: Sendable {
     public var resolver: @Sendable (String) throws -> [TransportAddress]
     /// Reads the local firewall evidence (injectable; tests turn it off).
     public var firewall: @Sendable (Deadline) async -> FirewallEvidence
+    /// The ICMP-aware ports' host was not chosen by the user (it is the first STUN server's): when
+    /// that host neither resolved nor answered anything while another STUN server answered, the
+    /// ports are probed again on the one that answered (issue 11: every answering server counts).
+    public var followAnsweringServer = false
 
     /// Send times for a STUN target: the NAT probe's first contact, then every 0.1 s until
     /// `NATClassifier.blockedMinSends` requests went out, so a silent STUN port (which counts as
@@ -98,7 +102,7 @@ public struct EgressProbe: Sendable {
         var icmpHosts: [String] = []
         for t in targets where t.method == .icmpAware && !icmpHosts.contains(t.host) { icmpHosts.append(t.host) }
         let targets = self.targets
-        return await withTaskGroup(of: [(Int, EgressObservation)].self) { group in
+        let obs = await withTaskGroup(of: [(Int, EgressObservation)].self) { group in
             for (i, target) in targets.enumerated() where target.method == .stun {
                 group.addTask {
                     let ip: IPAddress
@@ -131,6 +135,31 @@ public struct EgressProbe: Sendable {
             for await r in group { out += r }
             return out.sorted { $0.0 < $1.0 }.map(\.1)
         }
+        return await followAnswer(obs, progress: progress)
+    }
+
+    /// See `followAnsweringServer`. Only what is missing is asked again.
+    func followAnswer(_ obs: [EgressObservation], progress: @escaping @Sendable (String) -> Void) async -> [EgressObservation] {
+        let icmp = obs.indices.filter { obs[$0].target.method == .icmpAware }
+        guard followAnsweringServer, !icmp.isEmpty else { return obs }
+        let host = obs[icmp[0]].target.host
+        guard icmp.allSatisfy({ obs[$0].target.host == host && !obs[$0].outcome.isAnswer }),
+              !obs.contains(where: { $0.target.host == host && $0.target.method == .stun && $0.outcome.isAnswer }),
+              let other = obs.first(where: { $0.target.method == .stun && $0.target.host != host && $0.outcome.isAnswer }),
+              let ip = other.address?.ip else { return obs }
+        progress("\(host) answered nothing; probing the other ports on \(other.target.host), which answered STUN")
+        let moved = icmp.map { i -> EgressTarget in
+            var t = obs[i].target
+            t.host = other.target.host
+            return t
+        }
+        let again = await Self.probeICMPAware(ip: ip, targets: moved, deadline: deadline, clock: clock)
+        var out = obs
+        for (k, i) in icmp.enumerated() where k < again.count {
+            out[i] = again[k]
+            progress(EgressClassifier.judge(again[k]).text)
+        }
+        return out
     }
 
     /// The ICMP-aware targets of one host, budgeted (issue 11): hosts rate-limit the ICMP errors
