@@ -78,7 +78,9 @@ enum Steps {
             switch r.udp.status {
             case .open:
                 let quic = r.quic.status == .open ? " and QUIC is not filtered" : ""
-                f = Finding(.pass, "Outbound UDP reached every probed port\(quic).")
+                let limited = r.udp.failures.filter { $0.value == .rateLimited }.count
+                let rest = limited > 0 ? " (\(limited) more left unproven by the host's ICMP rate limit)" : ""
+                f = Finding(.pass, "Outbound UDP reached every probed port\(rest)\(quic).")
             case .partial:
                 let blocked = r.udp.ports.filter { $0.value == .blocked }.keys.sorted { (Int($0) ?? 0) < (Int($1) ?? 0) }
                 f = Finding(.fail, "Outbound UDP is blocked to some ports: \(blocked.joined(separator: ", ")).",
