@@ -153,6 +153,7 @@ public enum Guide {
         switch r.quic.status {
         case .open: ev.append("QUIC: \(r.quic.server ?? "server") answered with Version Negotiation")
         case .notProven: ev.append("QUIC: no valid reply from \(r.quic.server ?? "the server") (not proven)")
+        case .filtered: ev.append("QUIC: \(r.quic.server ?? "the server") answered plain probes but no QUIC-shaped one (filtered)")
         case .notChecked: ev.append("QUIC probe: not run")
         }
         ev += r.quic.evidence

@@ -64,6 +64,10 @@ extension Report {
     }
 
     private func assessFirewall() -> StepAssessment {
+        if quic.status == .filtered && udp.status != .blocked {
+            return .init(step: .firewall, status: .fail,
+                         finding: "QUIC is filtered: plain UDP to port \(quic.server.flatMap { $0.split(separator: ":").last.map(String.init) } ?? "443") gets through, QUIC-shaped packets do not.")
+        }
         switch udp.status {
         case .open:
             let quicNote = quic.status == .open ? " and QUIC is not filtered" : ""
@@ -214,6 +218,10 @@ extension Verdict {
         }
         if report.hairpin.supported == false {
             notes.append("The NAT does not hairpin: a direct path fails only when both sides share this LAN.")
+        }
+        if report.quic.status == .filtered {
+            unlikely.append("QUIC is filtered: plain UDP gets through but QUIC packets are dropped on the way; allow QUIC (UDP with QUIC long headers) to any port.")
+            blocking = true
         }
         if report.quic.status == .notProven {
             notes.append("QUIC could not be proven open (no Version Negotiation reply).")

@@ -15,6 +15,18 @@ struct ServeCommand: ParsableCommand {
             --alternate-port) and answers CHANGE-REQUEST from the right one, so clients can test NAT \
             mapping and filtering. With one address it is a plain binding server and rejects \
             CHANGE-REQUEST with error 420, so no client mistakes it for a behaviour-test server.
+
+            Egress mode (--egress-ports LOW-HIGH): the server also answers a STUN Binding request and \
+            a QUIC Version Negotiation probe on every UDP port of that range of --primary, so \
+            `p2ptui check --egress-target ADDR` proves outbound UDP to a random sample of ports by \
+            answers, and tells QUIC filtering from a closed port. Run it on any public host (next \
+            to the Connector, say) with the range open in its firewall. As root with nftables \
+            (--egress-mode nftables, the default for root) one socket serves the whole range: an \
+            nftables table p2ptui_egress_<pid> DNATs new UDP flows to the range on --primary to it \
+            (other programs' ports on that address in the range are taken over; this command's own \
+            STUN ports are left alone) and is removed on exit. Otherwise (--egress-mode sockets) each \
+            port takes a socket, so the range is bounded by the open-file limit (ulimit -n); ports \
+            already in use are skipped.
             """)
 
     @Option(help: "Primary address to listen on (IPv4 or IPv6 literal).")
@@ -38,7 +50,27 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Also answer QUIC long-header packets with Version Negotiation on this UDP port of the primary address (a stand-in QUIC server, e.g. 443).")
     var quicPort: UInt16?
 
+    @Option(help: ArgumentHelp("Also answer STUN and QUIC Version Negotiation on every UDP port of this range of the primary address (egress mode, e.g. 1024-65535).",
+                               valueName: "LOW-HIGH"))
+    var egressPorts: String?
+
+    @Option(help: "How egress mode covers the range: nftables (root; one socket, any range) or sockets (one per port, bounded by ulimit -n). Default: nftables when root and nft is installed, else sockets.")
+    var egressMode: EgressServerMode?
+
+    /// "LOW-HIGH" (or one port) as a range of ports 1-65535; nil when malformed.
+    static func parseRange(_ text: String) -> ClosedRange<UInt16>? {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count <= 2, let lo = UInt16(parts[0].trimmingCharacters(in: .whitespaces)), lo >= 1 else { return nil }
+        let hi = parts.count == 2 ? UInt16(parts[1].trimmingCharacters(in: .whitespaces)) : lo
+        guard let hi, hi >= lo else { return nil }
+        return lo...hi
+    }
+
     func validate() throws {
+        if let egressPorts, Self.parseRange(egressPorts) == nil {
+            throw ValidationError("--egress-ports must be LOW-HIGH with 1 <= LOW <= HIGH <= 65535, got '\(egressPorts)'")
+        }
+        if egressMode != nil && egressPorts == nil { throw ValidationError("--egress-mode needs --egress-ports") }
         guard IPAddress(primary) != nil else { throw ValidationError("--primary must be an IP address literal, got '\(primary)'") }
         if let alternate {
             guard let a = IPAddress(alternate) else { throw ValidationError("--alternate must be an IP address literal, got '\(alternate)'") }
@@ -64,8 +96,33 @@ struct ServeCommand: ParsableCommand {
             emit("p2ptui serve: RFC 5780 server on \(listening); OTHER-ADDRESS \(addresses.otherAddress!)")
         }
 
+        let egress: EgressServer?
+        let egressRange = egressPorts.flatMap { Self.parseRange($0) }
+        if let egressRange {
+            let mode = egressMode ?? (getuid() == 0 && Self.which("nft") != nil ? .nftables : .sockets)
+            var own: Set<UInt16> = [addresses.port]
+            if addresses.alternate != nil { own.insert(addresses.alternatePort) }
+            if let quicPort, !egressRange.contains(quicPort) { own.insert(quicPort) }
+            do {
+                egress = try EgressServer(primary: addresses.primary, range: egressRange, exclude: own, mode: mode,
+                                          ratePerSecond: rateLimit > 0 ? max(rateLimit, 2000) : 0,
+                                          nftPath: Self.which("nft") ?? "nft")
+            } catch {
+                fail(error)
+            }
+            let how = mode == .nftables ? "nftables DNAT to port \(egress?.redirectPort.map(String.init) ?? "?")" : "\(egress?.socketCount ?? 0) sockets"
+            let skipped = egress?.skipped ?? []
+            let skipText = skipped.isEmpty ? "" : "; not covered (this server's STUN ports or in use): \(skipped.prefix(20).map(String.init).joined(separator: ", "))\(skipped.count > 20 ? ", ..." : "")"
+            emit("p2ptui serve: egress mode: STUN and QUIC Version Negotiation on UDP \(addresses.primary) ports \(egressRange.lowerBound)-\(egressRange.upperBound) (\(how))\(skipText)")
+            let t = Thread { egress?.run() }
+            t.name = "egress"
+            t.start()
+        } else {
+            egress = nil
+        }
+
         let quic: QUICVersionNegotiationServer?
-        if let quicPort {
+        if let quicPort, !(egressRange?.contains(quicPort) ?? false) {
             do {
                 quic = try QUICVersionNegotiationServer(bindTo: TransportAddress(addresses.primary, quicPort))
             } catch {
@@ -93,9 +150,10 @@ struct ServeCommand: ParsableCommand {
         let queue = DispatchQueue(label: "serve-control")
         let sources = [SIGINT, SIGTERM].map { sig -> DispatchSourceSignal in
             let s = DispatchSource.makeSignalSource(signal: sig, queue: queue)
-            s.setEventHandler { [quic] in
+            s.setEventHandler { [quic, egress] in
                 server.stop()
                 quic?.stop()
+                egress?.stop()
             }
             s.resume()
             return s
@@ -103,16 +161,36 @@ struct ServeCommand: ParsableCommand {
         let timer = DispatchSource.makeTimerSource(queue: queue)
         if statsInterval > 0 {
             timer.schedule(deadline: .now() + statsInterval, repeating: statsInterval)
-            timer.setEventHandler {
+            timer.setEventHandler { [egress] in
                 emit("p2ptui serve: \(server.stats)")
+                if let egress { emit("p2ptui serve: \(egress.stats)") }
             }
         }
         timer.resume()
         done.wait()
         withExtendedLifetime(sources) { timer.cancel() }
+        if let egress {
+            // The egress thread removes its nftables table on the way out; make sure it is gone.
+            egress.stop()
+            egress.removeTable()
+            emit("p2ptui serve: \(egress.stats)")
+        }
         emit("p2ptui serve: stopped; \(server.stats)")
     }
 }
+
+extension ServeCommand {
+    /// Full path of `tool` in PATH (plus the sbin directories, where nft lives), or nil.
+    static func which(_ tool: String) -> String? {
+        let path = (ProcessInfo.processInfo.environment["PATH"] ?? "") + ":/usr/sbin:/sbin:/usr/local/sbin"
+        for dir in path.split(separator: ":") where FileManager.default.isExecutableFile(atPath: "\(dir)/\(tool)") {
+            return "\(dir)/\(tool)"
+        }
+        return nil
+    }
+}
+
+extension EgressServerMode: ExpressibleByArgument {}
 
 /// Unbuffered line to stdout (the lab and scripts read it while the server runs).
 func emit(_ line: String) {

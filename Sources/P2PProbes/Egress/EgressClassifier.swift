@@ -6,6 +6,10 @@ import STUNCodec
 public enum EgressOutcome: Sendable, Equatable {
     /// A STUN success response with our transaction ID came back.
     case stunAnswer(mapped: TransportAddress, rttMs: Double)
+    /// An egress-mode server answered, naming itself and its port range (`EgressMarker`).
+    case egressAnswer(mapped: TransportAddress, rttMs: Double, server: EgressMarker.Info)
+    /// Not probed (a random-sample port whose host never answered as an egress server).
+    case skipped(String)
     /// Some other datagram came back from the destination (a connected socket only receives from
     /// its peer): the packet arrived.
     case otherReply(bytes: Int)
@@ -56,11 +60,21 @@ public struct FirewallEvidence: Sendable, Equatable {
 public enum EgressClassifier {
     /// Per-observation verdict: reach plus the failure name used in `UDPSection.failures`.
     public static func judge(_ o: EgressObservation) -> (reach: PortReach, failure: String?, text: String) {
+        judge(o, egressServers: [:])
+    }
+
+    /// As `judge(_:)`, knowing which hosts answered as egress servers (host -> what they said): on
+    /// such a host, silence on a port of its range follows answers on others, so it is a drop.
+    public static func judge(_ o: EgressObservation, egressServers: [String: EgressMarker.Info]) -> (reach: PortReach, failure: String?, text: String) {
         var name = "port \(o.target.port) \(o.target.hostPort)"
         if let a = o.address, "\(a.ip)" != o.target.host { name += " (\(a))" }
         switch o.outcome {
         case let .stunAnswer(mapped, rtt):
             return (.reached, nil, "\(name): STUN answered in \(formatMs(rtt)) ms (public \(mapped))")
+        case let .egressAnswer(mapped, rtt, _):
+            return (.reached, nil, "\(name): the egress server answered in \(formatMs(rtt)) ms (public \(mapped))")
+        case let .skipped(why):
+            return (.unknown, nil, "\(name): not probed: \(why)")
         case let .otherReply(n):
             return (.reached, nil, "\(name): the destination replied (\(n) bytes)")
         case .refused:
@@ -88,6 +102,12 @@ public enum EgressClassifier {
         case let .dnsFailure(d):
             return (.unknown, "dns-failure", "\(name): \(d)")
         case let .silent(sends):
+            if o.target.method == .egressServer, let info = egressServers[o.target.host] {
+                if info.range.contains(o.target.port) {
+                    return (.blocked, "silent-drop", "\(name): no answer after \(sends) requests, though this egress server answered on other ports of its range \(info.range.lowerBound)-\(info.range.upperBound): dropped on the way")
+                }
+                return (.unknown, "silent-drop", "\(name): no answer after \(sends) requests; the egress server there serves only \(info.range.lowerBound)-\(info.range.upperBound), so this proves nothing")
+            }
             if o.target.method == .stun {
                 return (.blocked, "silent-drop", "\(name): no STUN answer after \(sends) requests and no ICMP: dropped silently")
             }
@@ -106,8 +126,17 @@ public enum EgressClassifier {
         section.firewallRules = firewall.rules
         var byPort: [UInt16: [(PortReach, String?)]] = [:]
         var lines: [String] = []
+        var egressServers: [String: EgressMarker.Info] = [:]
         for o in observations {
-            let j = judge(o)
+            if case let .egressAnswer(_, _, info) = o.outcome { egressServers[o.target.host] = info }
+        }
+        var skipped: [String] = []
+        for o in observations {
+            if case let .skipped(why) = o.outcome {
+                if !skipped.contains(why) { skipped.append(why) }
+                continue
+            }
+            let j = judge(o, egressServers: egressServers)
             byPort[o.target.port, default: []].append((j.reach, j.failure))
             lines.append(j.text)
         }
@@ -146,6 +175,15 @@ public enum EgressClassifier {
         if !blocked.isEmpty { summary.append("blocked: \(list(blocked))") }
         if !unknown.isEmpty { summary.append("not proven: \(list(unknown))") }
         if !summary.isEmpty { section.evidence.append("UDP egress \(section.status.rawValue): " + summary.joined(separator: "; ")) }
+        let sample = observations.filter { $0.target.sampled }
+        if !sample.isEmpty && skipped.isEmpty {
+            let answered = sample.filter { section.ports[String($0.target.port)] == .reached }.map(\.target.port).sorted()
+            let silent = sample.filter { section.ports[String($0.target.port)] != .reached }.map(\.target.port).sorted()
+            section.evidence.append("random sample of \(sample.count) ports: answered \(answered.count)"
+                + (answered.isEmpty ? "" : " (\(answered.map(String.init).joined(separator: ", ")))")
+                + "; no answer \(silent.count)" + (silent.isEmpty ? "" : " (\(silent.map(String.init).joined(separator: ", ")))"))
+        }
+        section.evidence += skipped.map { "random sample not probed: \($0)" }
         section.evidence += lines
         for rule in firewall.rules { section.evidence.append("local firewall rule: \(rule)") }
         section.evidence += firewall.notes

@@ -4,6 +4,7 @@ import Glibc
 import P2PReport
 import P2PSocket
 import STUNCodec
+import Synchronization
 
 /// Outbound UDP by destination port: every target of an `EgressPlan` at once, each on its own
 /// connected socket with IP_RECVERR, so ICMP errors are attributed to the right port.
@@ -15,6 +16,9 @@ public struct EgressProbe: Sendable {
     public var resolver: @Sendable (String) throws -> [TransportAddress]
     /// Reads the local firewall evidence (injectable; tests turn it off).
     public var firewall: @Sendable (Deadline) async -> FirewallEvidence
+    /// The seed the random sample of `sampled` targets was drawn with, named in the evidence so a
+    /// run can be repeated (`--egress-seed`).
+    public var sampleSeed: UInt64?
 
     /// Send times for a STUN target (RTT unknown; same as the NAT probe's first contact).
     public static let stunSchedule = Schedule.firstContact
@@ -38,7 +42,11 @@ public struct EgressProbe: Sendable {
         let fwDeadline = min(deadline, Deadline.after(seconds: Self.targetWindow, clock: clock))
         async let fw = firewall(fwDeadline)
         let obs = await observe(progress: progress)
-        return EgressClassifier.classify(obs, firewall: await fw)
+        var section = EgressClassifier.classify(obs, firewall: await fw)
+        if let sampleSeed, obs.contains(where: { $0.target.sampled }) {
+            section.evidence.insert("random ports drawn with --egress-seed \(sampleSeed)", at: min(1, section.evidence.count))
+        }
+        return section
     }
 
     /// Resolves every distinct host once, then probes every target concurrently.
@@ -70,9 +78,27 @@ public struct EgressProbe: Sendable {
             for await (h, r) in group { out[h] = r }
             return out
         }
+        // The random sample toward an egress server waits until that host has answered as one on a
+        // fixed port (or every fixed port there is done without such an answer: then it is skipped).
+        var gates: [String: EgressGate] = [:]
+        for t in targets where t.method == .egressServer && !t.sampled {
+            gates[t.host] = gates[t.host] ?? EgressGate()
+            gates[t.host]!.expect()
+        }
+        let sampleGates = gates
         return await withTaskGroup(of: (Int, EgressObservation).self) { group in
             for (i, target) in targets.enumerated() {
                 group.addTask {
+                    let gate = sampleGates[target.host]
+                    if target.sampled {
+                        guard let gate, await gate.wait(until: deadline, clock: clock) else {
+                            return (i, EgressObservation(target: target, address: nil, outcome: .skipped(
+                                "\(target.host) did not answer as an egress server (p2ptui serve --egress-ports) on any fixed port, so the random ports were not probed")))
+                        }
+                    }
+                    defer {
+                        if target.method == .egressServer && !target.sampled { gate?.finished() }
+                    }
                     let ip: IPAddress
                     switch resolved[target.host] ?? .failure(.init(text: "not resolved")) {
                     case .success(let a): ip = a
@@ -81,6 +107,7 @@ public struct EgressProbe: Sendable {
                     }
                     let address = TransportAddress(ip, target.port)
                     let outcome = await Self.probe(address, method: target.method, deadline: deadline, clock: clock)
+                    if case .egressAnswer = outcome, !target.sampled { gate?.open() }
                     let o = EgressObservation(target: target, address: address, outcome: outcome)
                     progress(EgressClassifier.judge(o).text)
                     return (i, o)
@@ -89,6 +116,29 @@ public struct EgressProbe: Sendable {
             var out: [(Int, EgressObservation)] = []
             for await r in group { out.append(r) }
             return out.sorted { $0.0 < $1.0 }.map(\.1)
+        }
+    }
+
+    /// Holds the random sample of one host back until that host has answered as an egress server.
+    final class EgressGate: Sendable {
+        private let state = Mutex((open: false, pending: 0))
+
+        /// One more fixed target on this host to wait for.
+        func expect() { state.withLock { $0.pending += 1 } }
+        /// The host answered as an egress server.
+        func open() { state.withLock { $0.open = true } }
+        /// A fixed target on this host is done.
+        func finished() { state.withLock { $0.pending -= 1 } }
+
+        /// True once open; false when every fixed target finished without opening it, at the
+        /// deadline, or on cancellation.
+        func wait(until deadline: Deadline, clock: any MonotonicClock) async -> Bool {
+            while true {
+                let (open, pending) = state.withLock { ($0.open, $0.pending) }
+                if open { return true }
+                if pending <= 0 || deadline.hasPassed(clock: clock) || Task.isCancelled { return false }
+                try? await Task.sleep(nanoseconds: 2_000_000)
+            }
         }
     }
 
@@ -117,13 +167,16 @@ public struct EgressProbe: Sendable {
         }
         let start = clock.nowNanos()
         let deadline = min(overall, Deadline(nanos: start + UInt64(targetWindow * 1e9)))
-        let offsets = method == .stun ? stunSchedule : icmpAwareSchedule
+        let offsets = method == .icmpAware ? icmpAwareSchedule : stunSchedule
         let id = TransactionID.random()
         // On UDP 443 a QUIC server listens but drops anything that is not QUIC; a Version
         // Negotiation probe (RFC 9000 section 6) gets an answer from it, so the port can be proven.
         let request = method == .icmpAware && address.port == 443
             ? QUICVersionNegotiation.makeProbe().bytes
             : STUNMessage(type: .bindingRequest, transactionID: id).encode()
+        // Toward an expected egress server, 443 also gets the QUIC probe from the second send on
+        // (the server answers STUN first, which names it; a plain QUIC server answers only this).
+        let alsoQUIC = method == .egressServer && address.port == 443 ? QUICVersionNegotiation.makeProbe().bytes : nil
         var next = 0
         var lastSend = start
         while true {
@@ -132,6 +185,7 @@ public struct EgressProbe: Sendable {
             while next < offsets.count, start + UInt64(offsets[next] * 1e9) <= now {
                 do {
                     try socket.sendConnected(request)
+                    if let alsoQUIC, next > 0 { try socket.sendConnected(alsoQUIC) }
                     lastSend = clock.nowNanos()
                     next += 1
                 } catch let e as SocketError {
@@ -153,6 +207,9 @@ public struct EgressProbe: Sendable {
             guard let datagram else { continue }
             if let m = try? STUNMessage.decode(datagram.bytes), m.transactionID == id,
                m.type.messageClass == .successResponse, let mapped = m.reflexiveAddress {
+                if method == .egressServer, let info = EgressMarker.parse(m.software) {
+                    return .egressAnswer(mapped: mapped, rttMs: Double(clock.nowNanos() &- lastSend) / 1e6, server: info)
+                }
                 return .stunAnswer(mapped: mapped, rttMs: Double(clock.nowNanos() &- lastSend) / 1e6)
             }
             // A connected socket only receives from its peer: any reply proves the packet arrived.
