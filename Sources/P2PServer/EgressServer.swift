@@ -121,8 +121,8 @@ public final class EgressServer: Sendable {
         let rule = "\(daddr) udp dport \(range.lowerBound)-\(range.upperBound)\(excl) dnat to \(target)"
         return """
             table \(family) \(table) {
-              chain pre { type nat hook prerouting priority dstnat; policy accept; \(rule); }
-              chain out { type nat hook output priority dstnat; policy accept; \(rule); }
+              chain pre { type nat hook prerouting priority -100; policy accept; \(rule); }
+              chain out { type nat hook output priority -100; policy accept; \(rule); }
             }
 
             """

@@ -50,7 +50,7 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Also answer QUIC long-header packets with Version Negotiation on this UDP port of the primary address (a stand-in QUIC server, e.g. 443).")
     var quicPort: UInt16?
 
-    @Option(help: ArgumentHelp("Also answer STUN and QUIC Version Negotiation on every UDP port of this range of the primary address (egress mode, e.g. 1024-65535).",
+    @Option(help: ArgumentHelp("Also answer STUN and QUIC Version Negotiation on every UDP port of this range of the primary address (egress mode, e.g. 1-65535).",
                                valueName: "LOW-HIGH"))
     var egressPorts: String?
 

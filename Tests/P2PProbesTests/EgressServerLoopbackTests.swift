@@ -116,17 +116,19 @@ import STUNCodec
 }
 
 extension EgressNamespaceTests {
-    /// nftables mode on loopback (the output hook redirects this host's own probes), with drops in
-    /// front of it that run before the DNAT (priority -200): two ports silently dropped, and QUIC-
-    /// shaped packets (long-header bit, the first payload bit) dropped on one port.
+    /// nftables mode on loopback (the output hook redirects this host's own probes), with silent
+    /// drops on the way in, matched on the port the client addressed (conntrack's original tuple,
+    /// since the DNAT has rewritten it by then): two ports, and QUIC-shaped packets (long-header
+    /// bit, the first payload bit) on one port. A drop on output would be EPERM to the sender.
     @Test(.enabled(if: Namespace.hasNft, "needs nft"))
     func nftablesModeWithDropsIsPartialNamingThePortsAndQUICFiltered() async throws {
         await Namespace.sh("nft delete table inet p2ptest_egress_srv 2>/dev/null")
         #expect(await Namespace.sh("""
             nft add table inet p2ptest_egress_srv && \
-            nft add chain inet p2ptest_egress_srv out '{ type filter hook output priority -200; }' && \
-            nft add rule inet p2ptest_egress_srv out ip daddr 127.0.0.3 udp dport '{ 20007, 20150 }' drop && \
-            nft add rule inet p2ptest_egress_srv out ip daddr 127.0.0.3 udp dport 20100 @th,64,1 1 drop
+            nft add chain inet p2ptest_egress_srv in '{ type filter hook input priority 0; }' && \
+            nft add rule inet p2ptest_egress_srv in ip daddr 127.0.0.3 meta l4proto udp ct original proto-dst 20007 drop && \
+            nft add rule inet p2ptest_egress_srv in ip daddr 127.0.0.3 meta l4proto udp ct original proto-dst 20150 drop && \
+            nft add rule inet p2ptest_egress_srv in ip daddr 127.0.0.3 meta l4proto udp ct original proto-dst 20100 @th,64,1 1 drop
             """) == 0)
         defer { Namespace.cleanup("nft delete table inet p2ptest_egress_srv") }
         let server = try EgressServer(primary: .v4(127, 0, 0, 3), range: 20000...20199, mode: .nftables,

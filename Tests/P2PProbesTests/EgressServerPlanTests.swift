@@ -48,7 +48,7 @@ import P2PSocket
     // MARK: classifier
 
     static let host = "192.0.2.30"
-    static let info = EgressMarker.Info(range: 1024...65535, quic: true)
+    static let info = EgressMarker.Info(range: 1...65535, quic: true)
     static func obs(_ port: UInt16, _ outcome: EgressOutcome, sampled: Bool = false) -> EgressObservation {
         EgressObservation(target: EgressTarget(port: port, host: host, method: .egressServer, sampled: sampled),
                           address: TransportAddress(.v4(192, 0, 2, 30), port), outcome: outcome)

@@ -185,7 +185,7 @@ public struct QUICProbe: Sendable {
                 }
                 let rtt = Double(clock.nowNanos() &- lastSend) / 1e6
                 return Exchange(status: .open, lines: ["QUIC open: \(address) answered our version \(versionText) with Version Negotiation in \(EgressClassifier.formatMs(rtt)) ms, echoing both connection IDs; it offers \(QUICVersionNegotiation.describe(reply.versions))"] + rejected,
-                                plainAnswered: plainIDs.isEmpty ? nil : !plainAnswered.isEmpty)
+                                plainAnswered: plainAnswered.isEmpty ? nil : true)
             }
         }
     }
