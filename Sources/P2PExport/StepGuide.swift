@@ -177,6 +177,10 @@ public enum Guide {
                 advice.append("This machine's own firewall drops outbound UDP: change the rules listed "
                               + "under Evidence.")
             }
+            if r.quic.status == .filtered {
+                advice.append("Something on the way drops QUIC by the shape of its packets while plain UDP "
+                              + "passes: ask the network administrator to stop filtering QUIC.")
+            }
             if r.udp.failures.values.contains("icmp-prohibited") {
                 advice.append("A router or firewall on the way answered \"administratively prohibited\": "
                               + "ask the network administrator to allow outbound UDP.")
