@@ -96,6 +96,7 @@ public final class EgressServer: Sendable {
         case .nftables:
             let socket = try UDPSocket(family: fam, bindTo: TransportAddress(primary, 0))
             let port = try socket.localAddress().port
+            Self.removeStaleTables(nftPath)
             let table = "p2ptui_egress_\(getpid())"
             let rules = Self.nftRules(table: table, family: family, primary: primary, range: range,
                                       exclude: exclude.filter { range.contains($0) }, to: port)
@@ -126,6 +127,40 @@ public final class EgressServer: Sendable {
             }
 
             """
+    }
+
+    /// Tables `p2ptui_egress_<pid>` whose process is gone (a server killed with SIGKILL cannot
+    /// remove its own): they would DNAT the range to a closed port, ahead of the new server's rule.
+    static func removeStaleTables(_ path: String) {
+        guard let listing = try? nftOutput(path, ["list", "tables"]) else { return }
+        for table in staleTables(in: listing, isAlive: { kill($0, 0) == 0 || errno == EPERM }) {
+            try? nft(path, input: "delete table \(table)\n")
+        }
+    }
+
+    /// "family name" of every p2ptui egress table in `nft list tables` output whose PID `isAlive`
+    /// denies. Pure, for tests.
+    public static func staleTables(in listing: String, isAlive: (pid_t) -> Bool) -> [String] {
+        listing.split(separator: "\n").compactMap { line in
+            let words = line.split(separator: " ")
+            guard words.count == 3, words[0] == "table", ["ip", "ip6"].contains(words[1]),
+                  words[2].hasPrefix("p2ptui_egress_"), let pid = pid_t(words[2].dropFirst("p2ptui_egress_".count)),
+                  !isAlive(pid) else { return nil }
+            return "\(words[1]) \(words[2])"
+        }
+    }
+
+    static func nftOutput(_ path: String, _ args: [String]) throws -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: path.contains("/") ? path : "/usr/bin/env")
+        p.arguments = path.contains("/") ? args : [path] + args
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return String(decoding: data.prefix(65_536), as: UTF8.self)
     }
 
     /// Raises the soft RLIMIT_NOFILE to the hard limit; returns the limit now in force.

@@ -107,6 +107,11 @@ import STUNCodec
         }
     }
 
+    @Test func staleTablesAreThoseOfDeadServersOnly() {
+        let listing = "table inet filter\ntable ip p2ptui_egress_100\ntable ip6 p2ptui_egress_200\ntable ip p2ptui_egress_x\ntable ip natlab\n"
+        #expect(EgressServer.staleTables(in: listing, isAlive: { $0 == 100 }) == ["ip6 p2ptui_egress_200"])
+    }
+
     @Test func nftRulesAreScopedToTheAddressAndSkipOwnPorts() {
         let r = EgressServer.nftRules(table: "t", family: "ip", primary: .v4(192, 0, 2, 30), range: 1024...65535,
                                       exclude: [3479, 3478], to: 40001)
