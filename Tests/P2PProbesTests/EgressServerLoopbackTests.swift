@@ -71,7 +71,7 @@ import STUNCodec
             #expect(s.plainAnswered == true)
             if marker {
                 #expect(s.status == .filtered, "\(s.evidence)")
-                #expect(s.evidence.first?.hasPrefix("QUIC filtered: the egress server at 127.0.0.5:\(port) answered 8 of 8 plain") == true, "\(s.evidence)")
+                #expect(s.evidence.first?.hasPrefix("QUIC filtered: the egress server at 127.0.0.5:\(port) answered 12 of 12 plain") == true, "\(s.evidence)")
             } else {
                 #expect(s.status == .notProven)
                 #expect(s.evidence.contains { $0.contains("not an egress server") })

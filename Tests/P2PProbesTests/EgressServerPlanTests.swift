@@ -74,6 +74,26 @@ import P2PSocket
         #expect(r.assess(.firewall).finding.contains("123, 7000"))
     }
 
+    @Test func silenceOnALossyPathIsNotABlock() {
+        func answered(after k: Int) -> EgressOutcome {
+            .egressAnswer(mapped: TransportAddress(.v4(198, 51, 100, 2), 1), rttMs: 1, server: Self.info, answeredSend: k)
+        }
+        // Two in three requests lost where the server answered: 12 silent requests may be loss.
+        let lossy = EgressClassifier.classify([Self.obs(53, answered(after: 3)), Self.obs(443, answered(after: 3)),
+                                               Self.obs(7000, .silent(sends: 12), sampled: true)])
+        #expect(lossy.ports["7000"] == .unknown)
+        #expect(lossy.status == .unknown)
+        #expect(lossy.evidence.contains { $0.contains("port 7000") && $0.contains("about 67% of requests") && $0.contains("may be loss") })
+        // First requests answered: silence is a drop.
+        let clean = EgressClassifier.classify([Self.obs(53, answered(after: 1)), Self.obs(443, answered(after: 1)),
+                                               Self.obs(7000, .silent(sends: 12), sampled: true)])
+        #expect(clean.ports["7000"] == .blocked && clean.status == .partial)
+        // The test covers every silent port of the run together: 0.5^12 passes for one, not for ten.
+        let half = EgressServerSeen(info: Self.info, requests: 4, answers: 2, silentPorts: 1)
+        #expect(half.silenceIsDrop(sends: 12))
+        #expect(!EgressServerSeen(info: Self.info, requests: 4, answers: 2, silentPorts: 10).silenceIsDrop(sends: 12))
+    }
+
     @Test func silenceWithoutAnyEgressAnswerOrOutsideTheRangeProvesNothing() {
         let none = EgressClassifier.classify([Self.obs(123, .silent(sends: 7)), Self.obs(53, .silent(sends: 7))])
         #expect(none.status == .unknown)
@@ -99,8 +119,9 @@ import P2PSocket
         let j = QUICProbe.judge
         #expect(j(true, 8, 0, 8, nil) == .open)
         #expect(j(false, 8, 8, 8, Self.info) == .filtered)
-        #expect(j(false, 8, 4, 8, Self.info) == .filtered, "0.5^8 < 1%")
-        #expect(j(false, 8, 2, 8, Self.info) == .notProven, "plain lost 3 in 4: losing 8 QUIC probes is likely")
+        #expect(j(false, 12, 6, 12, Self.info) == .filtered, "0.5^12 < 0.1%")
+        #expect(j(false, 8, 4, 8, Self.info) == .notProven, "0.5^8 > 0.1%")
+        #expect(j(false, 12, 3, 12, Self.info) == .notProven, "plain lost 3 in 4: losing 12 QUIC probes is likely")
         #expect(j(false, 8, 8, 8, nil) == .notProven, "a plain STUN server is not known to answer QUIC")
         #expect(j(false, 8, 8, 8, EgressMarker.Info(range: 1...65535, quic: false)) == .notProven)
         #expect(j(false, 4, 4, 4, Self.info) == .notProven, "fewer than several tries")

@@ -1,13 +1,46 @@
+import Foundation
 import P2PReport
 import P2PSocket
 import STUNCodec
+
+/// What the answers of one egress-mode server showed: its range, and how many requests it took
+/// (answers / requests until the first answer is the estimated chance one exchange succeeds).
+public struct EgressServerSeen: Sendable, Equatable {
+    public var info: EgressMarker.Info
+    /// Requests sent to its answered ports up to (and including) the answered one.
+    public var requests: Int
+    /// Ports that answered.
+    public var answers: Int
+    /// Silent ports of its range in this run (the test below is made for all of them at once).
+    public var silentPorts: Int
+
+    public init(info: EgressMarker.Info, requests: Int, answers: Int, silentPorts: Int = 1) {
+        self.info = info
+        self.requests = requests
+        self.answers = answers
+        self.silentPorts = silentPorts
+    }
+
+    /// Estimated chance that one request/answer exchange gets through.
+    public var exchangeSuccess: Double { requests > 0 ? min(1, Double(answers) / Double(requests)) : 0 }
+
+    /// Silence after `sends` requests is called a drop only when losing all of them by chance, at
+    /// the loss the answered ports showed, is below 1 in 1000 for the run's silent ports together
+    /// (Bonferroni); otherwise it may be loss and proves nothing.
+    public static let dropConfidence = 0.001
+    public func silenceIsDrop(sends: Int) -> Bool {
+        pow(1 - exchangeSuccess, Double(sends)) < Self.dropConfidence / Double(max(1, silentPorts))
+    }
+}
 
 /// What happened to the datagrams sent to one egress target (no judgement yet).
 public enum EgressOutcome: Sendable, Equatable {
     /// A STUN success response with our transaction ID came back.
     case stunAnswer(mapped: TransportAddress, rttMs: Double)
     /// An egress-mode server answered, naming itself and its port range (`EgressMarker`).
-    case egressAnswer(mapped: TransportAddress, rttMs: Double, server: EgressMarker.Info)
+    /// `answeredSend`: which request (1-based; each has its own transaction ID) the first answer
+    /// was for, so the ones before it were lost: the loss estimate silence is judged against.
+    case egressAnswer(mapped: TransportAddress, rttMs: Double, server: EgressMarker.Info, answeredSend: Int = 1)
     /// Not probed (a random-sample port whose host never answered as an egress server).
     case skipped(String)
     /// Some other datagram came back from the destination (a connected socket only receives from
@@ -63,15 +96,20 @@ public enum EgressClassifier {
         judge(o, egressServers: [:])
     }
 
+    /// As `judge(_:egressServers:)` with only the servers' ranges (no loss seen).
+    public static func judge(_ o: EgressObservation, egressServers: [String: EgressMarker.Info]) -> (reach: PortReach, failure: String?, text: String) {
+        judge(o, seen: egressServers.mapValues { EgressServerSeen(info: $0, requests: 1, answers: 1) })
+    }
+
     /// As `judge(_:)`, knowing which hosts answered as egress servers (host -> what they said): on
     /// such a host, silence on a port of its range follows answers on others, so it is a drop.
-    public static func judge(_ o: EgressObservation, egressServers: [String: EgressMarker.Info]) -> (reach: PortReach, failure: String?, text: String) {
+    public static func judge(_ o: EgressObservation, seen egressServers: [String: EgressServerSeen]) -> (reach: PortReach, failure: String?, text: String) {
         var name = "port \(o.target.port) \(o.target.hostPort)"
         if let a = o.address, "\(a.ip)" != o.target.host { name += " (\(a))" }
         switch o.outcome {
         case let .stunAnswer(mapped, rtt):
             return (.reached, nil, "\(name): STUN answered in \(formatMs(rtt)) ms (public \(mapped))")
-        case let .egressAnswer(mapped, rtt, _):
+        case let .egressAnswer(mapped, rtt, _, _):
             return (.reached, nil, "\(name): the egress server answered in \(formatMs(rtt)) ms (public \(mapped))")
         case let .skipped(why):
             return (.unknown, nil, "\(name): not probed: \(why)")
@@ -102,9 +140,14 @@ public enum EgressClassifier {
         case let .dnsFailure(d):
             return (.unknown, "dns-failure", "\(name): \(d)")
         case let .silent(sends):
-            if o.target.method == .egressServer, let info = egressServers[o.target.host] {
+            if o.target.method == .egressServer, let seen = egressServers[o.target.host] {
+                let info = seen.info
                 if info.range.contains(o.target.port) {
-                    return (.blocked, "silent-drop", "\(name): no answer after \(sends) requests, though this egress server answered on other ports of its range \(info.range.lowerBound)-\(info.range.upperBound): dropped on the way")
+                    if seen.silenceIsDrop(sends: sends) {
+                        return (.blocked, "silent-drop", "\(name): no answer after \(sends) requests, though this egress server answered on other ports of its range \(info.range.lowerBound)-\(info.range.upperBound): dropped on the way")
+                    }
+                    let lost = Int(((1 - seen.exchangeSuccess) * 100).rounded())
+                    return (.unknown, "silent-drop", "\(name): no answer after \(sends) requests, but about \(lost)% of requests to this egress server's other ports were lost, so this may be loss, not a block")
                 }
                 return (.unknown, "silent-drop", "\(name): no answer after \(sends) requests; the egress server there serves only \(info.range.lowerBound)-\(info.range.upperBound), so this proves nothing")
             }
@@ -126,9 +169,19 @@ public enum EgressClassifier {
         section.firewallRules = firewall.rules
         var byPort: [UInt16: [(PortReach, String?)]] = [:]
         var lines: [String] = []
-        var egressServers: [String: EgressMarker.Info] = [:]
+        var egressServers: [String: EgressServerSeen] = [:]
         for o in observations {
-            if case let .egressAnswer(_, _, info) = o.outcome { egressServers[o.target.host] = info }
+            if case let .egressAnswer(_, _, info, k) = o.outcome {
+                var seen = egressServers[o.target.host] ?? EgressServerSeen(info: info, requests: 0, answers: 0, silentPorts: 0)
+                seen.requests += max(1, k)
+                seen.answers += 1
+                egressServers[o.target.host] = seen
+            }
+        }
+        for o in observations where o.target.method == .egressServer {
+            if case .silent = o.outcome, egressServers[o.target.host]?.info.range.contains(o.target.port) == true {
+                egressServers[o.target.host]?.silentPorts += 1
+            }
         }
         var skipped: [String] = []
         for o in observations {
@@ -136,7 +189,7 @@ public enum EgressClassifier {
                 if !skipped.contains(why) { skipped.append(why) }
                 continue
             }
-            let j = judge(o, egressServers: egressServers)
+            let j = judge(o, seen: egressServers)
             byPort[o.target.port, default: []].append((j.reach, j.failure))
             lines.append(j.text)
         }

@@ -25,6 +25,9 @@ public struct EgressProbe: Sendable {
     /// Send times for an ICMP-aware target: few, since each can cost the destination an ICMP error
     /// and hosts rate-limit those (Linux: a burst of 6 per peer, then 1 per second).
     public static let icmpAwareSchedule: [Double] = [0, 0.25, 0.5, 0.75]
+    /// Send times toward an egress server: more tries, each with its own transaction ID, so silence
+    /// can be weighed against the loss the answered ports showed (`EgressServerSeen`).
+    public static let egressServerSchedule: [Double] = [0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85]
     /// How long one target is waited for at most.
     public static let targetWindow = Schedule.silenceWindow
 
@@ -167,7 +170,7 @@ public struct EgressProbe: Sendable {
         }
         let start = clock.nowNanos()
         let deadline = min(overall, Deadline(nanos: start + UInt64(targetWindow * 1e9)))
-        let offsets = method == .icmpAware ? icmpAwareSchedule : stunSchedule
+        let offsets = method == .icmpAware ? icmpAwareSchedule : method == .egressServer ? egressServerSchedule : stunSchedule
         let id = TransactionID.random()
         // On UDP 443 a QUIC server listens but drops anything that is not QUIC; a Version
         // Negotiation probe (RFC 9000 section 6) gets an answer from it, so the port can be proven.
@@ -179,14 +182,23 @@ public struct EgressProbe: Sendable {
         let alsoQUIC = method == .egressServer && address.port == 443 ? QUICVersionNegotiation.makeProbe().bytes : nil
         var next = 0
         var lastSend = start
+        var sendIDs: [TransactionID] = []
+        var sendTimes: [UInt64] = []
         while true {
             let now = clock.nowNanos()
             if now >= deadline.nanos { return .silent(sends: next) }
             while next < offsets.count, start + UInt64(offsets[next] * 1e9) <= now {
                 do {
-                    try socket.sendConnected(request)
+                    if method == .egressServer {
+                        let perSend = TransactionID.random()
+                        sendIDs.append(perSend)
+                        try socket.sendConnected(STUNMessage(type: .bindingRequest, transactionID: perSend).encode())
+                    } else {
+                        try socket.sendConnected(request)
+                    }
                     if let alsoQUIC, next > 0 { try socket.sendConnected(alsoQUIC) }
                     lastSend = clock.nowNanos()
+                    sendTimes.append(lastSend)
                     next += 1
                 } catch let e as SocketError {
                     return sendFailure(e, socket: socket)
@@ -205,11 +217,17 @@ public struct EgressProbe: Sendable {
                 return .error("\(error)")
             }
             guard let datagram else { continue }
+            if method == .egressServer, let m = try? STUNMessage.decode(datagram.bytes),
+               let k = sendIDs.firstIndex(of: m.transactionID), m.type.messageClass == .successResponse,
+               let mapped = m.reflexiveAddress {
+                let rtt = Double(clock.nowNanos() &- sendTimes[k]) / 1e6
+                if let info = EgressMarker.parse(m.software) {
+                    return .egressAnswer(mapped: mapped, rttMs: rtt, server: info, answeredSend: k + 1)
+                }
+                return .stunAnswer(mapped: mapped, rttMs: rtt)
+            }
             if let m = try? STUNMessage.decode(datagram.bytes), m.transactionID == id,
                m.type.messageClass == .successResponse, let mapped = m.reflexiveAddress {
-                if method == .egressServer, let info = EgressMarker.parse(m.software) {
-                    return .egressAnswer(mapped: mapped, rttMs: Double(clock.nowNanos() &- lastSend) / 1e6, server: info)
-                }
                 return .stunAnswer(mapped: mapped, rttMs: Double(clock.nowNanos() &- lastSend) / 1e6)
             }
             // A connected socket only receives from its peer: any reply proves the packet arrived.

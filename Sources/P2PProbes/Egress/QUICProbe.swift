@@ -15,12 +15,14 @@ public struct QUICProbe: Sendable {
 
     /// Send times: a few, since each is 1200 bytes and one answer suffices. Each QUIC probe goes
     /// with a plain STUN Binding request from the same socket.
-    public static let schedule: [Double] = [0, 0.1, 0.2, 0.3, 0.45, 0.6, 0.75, 0.85]
+    /// Twelve tries when nothing answers: at 30% loss each way, all twelve lost by chance is 1 in
+    /// 3000, so silence with plain answers is not loss (the answer comes at once when QUIC passes).
+    public static let schedule: [Double] = [0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85]
     /// How long the probe waits at most.
     public static let window = Schedule.silenceWindow
     /// QUIC filtering is only called when silence to QUIC is this unlikely on a path that carried
     /// the plain probes as often as it did: with plain loss rate l, (l)^quicSends < this.
-    public static let filterConfidence = 0.01
+    public static let filterConfidence = 0.001
     /// And only after at least this many QUIC probes ("several tries").
     public static let minimumQUICSends = 5
 
