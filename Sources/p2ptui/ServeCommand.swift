@@ -35,20 +35,22 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Alternate address (a second address of this host) for behaviour tests.")
     var alternate: String?
 
-    @Option(help: "Primary UDP port.")
-    var port: UInt16 = 3478
+    // Numbers are Int/Double parsed unconditionally so that 0, 70000 or -1 get a message with
+    // the bounds (from validate()) rather than "invalid value" or "missing value".
+    @Option(parsing: .unconditional, help: "Primary UDP port (1-65535).")
+    var port: Int = 3478
 
-    @Option(help: "Alternate UDP port (default: --port + 1).")
-    var alternatePort: UInt16?
+    @Option(parsing: .unconditional, help: "Alternate UDP port (1-65535; default: --port + 1).")
+    var alternatePort: Int?
 
-    @Option(help: "Requests per second allowed from one source address (0: unlimited).")
+    @Option(parsing: .unconditional, help: "Requests per second allowed from one source address (0: unlimited).")
     var rateLimit: Double = 500
 
-    @Option(help: "Print counters every N seconds (0: only on exit).")
+    @Option(parsing: .unconditional, help: "Print counters every N seconds (0: only on exit).")
     var statsInterval: Double = 0
 
-    @Option(help: "Also answer QUIC long-header packets with Version Negotiation on this UDP port of the primary address (a stand-in QUIC server, e.g. 443).")
-    var quicPort: UInt16?
+    @Option(parsing: .unconditional, help: "Also answer QUIC long-header packets with Version Negotiation on this UDP port of the primary address (a stand-in QUIC server, e.g. 443).")
+    var quicPort: Int?
 
     @Option(help: ArgumentHelp("Also answer STUN and QUIC Version Negotiation on every UDP port of this range of the primary address (egress mode, e.g. 1-65535).",
                                valueName: "LOW-HIGH"))
@@ -68,12 +70,24 @@ struct ServeCommand: ParsableCommand {
 
     func validate() throws {
         if let egressPorts, Self.parseRange(egressPorts) == nil {
-            throw ValidationError("--egress-ports must be LOW-HIGH with 1 <= LOW <= HIGH <= 65535, got '\(egressPorts)'")
+            throw ValidationError("--egress-ports must be LOW-HIGH with 1 <= LOW <= HIGH <= 65535, got \(FlagCheck.quote(egressPorts))")
         }
         if egressMode != nil && egressPorts == nil { throw ValidationError("--egress-mode needs --egress-ports") }
-        guard IPAddress(primary) != nil else { throw ValidationError("--primary must be an IP address literal, got '\(primary)'") }
+        guard IPAddress(primary) != nil else {
+            throw ValidationError("--primary must be an IP address literal such as 192.0.2.1 or 2001:db8::1, got \(FlagCheck.quote(primary))")
+        }
+        try FlagCheck.port(port, flag: "--port")
+        if let alternatePort { try FlagCheck.port(alternatePort, flag: "--alternate-port") }
+        if let quicPort { try FlagCheck.port(quicPort, flag: "--quic-port") }
+        if alternatePort == nil, alternate != nil, port == 65535 {
+            throw ValidationError("--port 65535 leaves no room for the default --alternate-port (--port + 1): give --alternate-port")
+        }
+        try FlagCheck.nonNegative(rateLimit, flag: "--rate-limit", meaning: "requests per second, 0 for unlimited")
+        try FlagCheck.nonNegative(statsInterval, flag: "--stats-interval", meaning: "seconds, 0 for only on exit")
         if let alternate {
-            guard let a = IPAddress(alternate) else { throw ValidationError("--alternate must be an IP address literal, got '\(alternate)'") }
+            guard let a = IPAddress(alternate) else {
+                throw ValidationError("--alternate must be an IP address literal such as 192.0.2.2, got \(FlagCheck.quote(alternate))")
+            }
             guard a.isIPv4 == IPAddress(primary)!.isIPv4 else { throw ValidationError("--primary and --alternate must be the same IP version") }
             guard a != IPAddress(primary) else { throw ValidationError("--alternate must differ from --primary") }
         }
@@ -82,7 +96,7 @@ struct ServeCommand: ParsableCommand {
 
     func run() throws {
         let addresses = ServerAddresses(primary: IPAddress(primary)!, alternate: alternate.flatMap { IPAddress($0) },
-                                        port: port, alternatePort: alternatePort)
+                                        port: UInt16(port), alternatePort: alternatePort.map { UInt16($0) })
         let server: STUNServer
         do {
             server = try STUNServer(addresses: addresses, ratePerSecond: rateLimit)
@@ -102,7 +116,7 @@ struct ServeCommand: ParsableCommand {
             let mode = egressMode ?? (getuid() == 0 && Self.which("nft") != nil ? .nftables : .sockets)
             var own: Set<UInt16> = [addresses.port]
             if addresses.alternate != nil { own.insert(addresses.alternatePort) }
-            if let quicPort, !egressRange.contains(quicPort) { own.insert(quicPort) }
+            if let quicPort, let q = UInt16(exactly: quicPort), !egressRange.contains(q) { own.insert(q) }
             do {
                 egress = try EgressServer(primary: addresses.primary, range: egressRange, exclude: own, mode: mode,
                                           ratePerSecond: rateLimit > 0 ? max(rateLimit, 2000) : 0,
@@ -122,9 +136,9 @@ struct ServeCommand: ParsableCommand {
         }
 
         let quic: QUICVersionNegotiationServer?
-        if let quicPort, !(egressRange?.contains(quicPort) ?? false) {
+        if let quicPort, !(egressRange.map { r in UInt16(exactly: quicPort).map(r.contains) ?? false } ?? false) {
             do {
-                quic = try QUICVersionNegotiationServer(bindTo: TransportAddress(addresses.primary, quicPort))
+                quic = try QUICVersionNegotiationServer(bindTo: TransportAddress(addresses.primary, UInt16(quicPort)))
             } catch {
                 fail(error)
             }

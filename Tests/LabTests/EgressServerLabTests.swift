@@ -52,7 +52,7 @@ struct EgressServerLabTests {
         #expect(r.udp.ports["53"] == .reached && r.udp.ports["443"] == .reached)
         let blocked = r.udp.ports.filter { $0.value == .blocked }.keys.compactMap { Int($0) }.sorted()
         #expect(blocked.count >= 32 + 3, "123, 40000, 51820 and the random sample: \(blocked)")
-        #expect(blocked.allSatisfy { r.udp.failures[String($0)] == "silent-drop" })
+        #expect(blocked.allSatisfy { r.udp.failures[String($0)] == .silentDrop })
         let named = r.udp.evidence.first { $0.hasPrefix("random sample of 32 ports: answered 0") } ?? ""
         #expect(!named.isEmpty, "\(r.udp.evidence)")
         for p in blocked where p != 123 && p != 40000 && p != 51820 { #expect(named.contains(String(p))) }

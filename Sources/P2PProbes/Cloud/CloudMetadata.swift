@@ -30,9 +30,12 @@ public enum CloudMetadata {
                                                   headers: [("X-aws-ec2-metadata-token-ttl-seconds", "60")], deadline: deadline),
               tokenResponse.status == 200, !tokenResponse.body.isEmpty else { return nil }
         let token = tokenResponse.text.trimmingCharacters(in: .whitespacesAndNewlines)
+        // The token goes back in a header: one holding CR/LF or other controls is no token.
+        guard UntrustedText.isClean(token), !token.contains(" ") else { return nil }
         let h = [("X-aws-ec2-metadata-token", token)]
         func get(_ p: String) -> HTTP.Response? { try? HTTP.fetch(url: url(base, "/latest/meta-data/" + p), headers: h, deadline: deadline) }
-        var evidence = ["AWS IMDSv2 answered" + (tokenResponse.header("server").map { " (Server: \($0))" } ?? "")]
+        // Text from the service is cleaned where it enters the evidence.
+        var evidence = ["AWS IMDSv2 answered" + (tokenResponse.header("server").map { " (Server: \(UntrustedText.clean($0)))" } ?? "")]
         var address: IPAddress?
         guard let pub = get("public-ipv4") else { return nil }
         switch pub.status {
@@ -46,7 +49,8 @@ public enum CloudMetadata {
         }
         if let mac = get("mac"), mac.status == 200 {
             let m = mac.text.trimmingCharacters(in: .whitespacesAndNewlines)
-            if !m.isEmpty, !m.contains("/") {
+            // A MAC address goes into the next URLs' path: nothing but hex digits and colons.
+            if !m.isEmpty, m.count <= 32, m.allSatisfy({ $0.isASCII && ($0.isHexDigit || $0 == ":") }) {
                 if let ifPub = get("network/interfaces/macs/\(m)/public-ipv4s") {
                     if ifPub.status == 200, let first = ifPub.text.split(whereSeparator: \.isNewline).first, let ip = IPAddress(String(first)) {
                         evidence.append("interface \(m) public-ipv4s: \(ip)")
@@ -57,7 +61,7 @@ public enum CloudMetadata {
                 }
                 for key in ["subnet-id", "vpc-id"] {
                     if let r = get("network/interfaces/macs/\(m)/\(key)"), r.status == 200 {
-                        evidence.append("\(key) \(r.text.trimmingCharacters(in: .whitespacesAndNewlines))")
+                        evidence.append("\(key) \(UntrustedText.clean(r.text.trimmingCharacters(in: .whitespacesAndNewlines), limit: 64))")
                     }
                 }
             }
@@ -87,7 +91,7 @@ public enum CloudMetadata {
         guard let r = try? HTTP.fetch(url: url(base, "/metadata/instance?api-version=2021-02-01"),
                                       headers: [("Metadata", "true")], deadline: deadline),
               r.status == 200, let parsed = parseAzureInstance(r.body) else { return nil }
-        var evidence = ["Azure IMDS answered" + (parsed.vmSize.map { " (\($0))" } ?? "")]
+        var evidence = ["Azure IMDS answered" + (parsed.vmSize.map { " (\(UntrustedText.clean($0, limit: 64)))" } ?? "")]
         if let ip = parsed.publicAddress {
             evidence.append("IMDS publicIpAddress \(ip)")
         } else {

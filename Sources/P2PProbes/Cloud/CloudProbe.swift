@@ -127,7 +127,7 @@ public struct CloudProbe: Sendable {
             return o
         }
         guard let base = HTTP.URL(metadataEndpoint) else {
-            o.metadataQueried = metadataEndpoint + " (not an http URL)"
+            o.metadataQueried = UntrustedText.clean(metadataEndpoint) + " (not an http URL)"
             o.mapping = await mappingCheck()
             return o
         }

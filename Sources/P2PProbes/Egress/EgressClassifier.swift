@@ -28,8 +28,10 @@ public struct EgressServerSeen: Sendable, Equatable {
     /// the loss the answered ports showed, is below 1 in 1000 for the run's silent ports together
     /// (Bonferroni); otherwise it may be loss and proves nothing.
     public static let dropConfidence = 0.001
+    /// And never on fewer requests than this (the overall deadline may cut a port's tries short).
+    public static let minimumSends = 5
     public func silenceIsDrop(sends: Int) -> Bool {
-        pow(1 - exchangeSuccess, Double(sends)) < Self.dropConfidence / Double(max(1, silentPorts))
+        sends >= Self.minimumSends && pow(1 - exchangeSuccess, Double(sends)) < Self.dropConfidence / Double(max(1, silentPorts))
     }
 }
 
@@ -92,18 +94,18 @@ public struct FirewallEvidence: Sendable, Equatable {
 /// Turns egress observations into the report's UDP section. Pure.
 public enum EgressClassifier {
     /// Per-observation verdict: reach plus the failure name used in `UDPSection.failures`.
-    public static func judge(_ o: EgressObservation) -> (reach: PortReach, failure: String?, text: String) {
+    public static func judge(_ o: EgressObservation) -> (reach: PortReach, failure: PortFailure?, text: String) {
         judge(o, egressServers: [:])
     }
 
     /// As `judge(_:egressServers:)` with only the servers' ranges (no loss seen).
-    public static func judge(_ o: EgressObservation, egressServers: [String: EgressMarker.Info]) -> (reach: PortReach, failure: String?, text: String) {
+    public static func judge(_ o: EgressObservation, egressServers: [String: EgressMarker.Info]) -> (reach: PortReach, failure: PortFailure?, text: String) {
         judge(o, seen: egressServers.mapValues { EgressServerSeen(info: $0, requests: 1, answers: 1) })
     }
 
     /// As `judge(_:)`, knowing which hosts answered as egress servers (host -> what they said): on
     /// such a host, silence on a port of its range follows answers on others, so it is a drop.
-    public static func judge(_ o: EgressObservation, seen egressServers: [String: EgressServerSeen]) -> (reach: PortReach, failure: String?, text: String) {
+    public static func judge(_ o: EgressObservation, seen egressServers: [String: EgressServerSeen]) -> (reach: PortReach, failure: PortFailure?, text: String) {
         var name = "port \(o.target.port) \(o.target.hostPort)"
         if let a = o.address, "\(a.ip)" != o.target.host { name += " (\(a))" }
         switch o.outcome {
@@ -124,39 +126,39 @@ public enum EgressClassifier {
                 return (.reached, nil, "\(name): \(what): the packet reached the host (port closed)")
             }
             if r.origin != ICMPErrorReport.originICMP && r.origin != ICMPErrorReport.originICMP6 {
-                return (.blocked, "no-route", "\(name): local error \(what) (errno \(r.errno))")
+                return (.blocked, .noRoute, "\(name): local error \(what) (errno \(r.errno))")
             }
             if isProhibited(r) {
-                return (.blocked, "icmp-prohibited", "\(name): \(what): a firewall refused it")
+                return (.blocked, .icmpProhibited, "\(name): \(what): a firewall refused it")
             }
             if r.isPortUnreachable {
-                return (.blocked, "icmp-unreachable", "\(name): \(what), not from the destination: a firewall on the way rejects it")
+                return (.blocked, .icmpUnreachable, "\(name): \(what), not from the destination: a firewall on the way rejects it")
             }
-            return (.blocked, "icmp-unreachable", "\(name): \(what)")
+            return (.blocked, .icmpUnreachable, "\(name): \(what)")
         case let .blockedLocally(d):
-            return (.blocked, "blocked-locally", "\(name): this host's firewall refused the send (\(d))")
+            return (.blocked, .blockedLocally, "\(name): this host's firewall refused the send (\(d))")
         case let .noRoute(d):
-            return (.blocked, "no-route", "\(name): no route (\(d))")
+            return (.blocked, .noRoute, "\(name): no route (\(d))")
         case let .dnsFailure(d):
-            return (.unknown, "dns-failure", "\(name): \(d)")
+            return (.unknown, .dnsFailure, "\(name): \(d)")
         case let .silent(sends):
             if o.target.method == .egressServer, let seen = egressServers[o.target.host] {
                 let info = seen.info
                 if info.range.contains(o.target.port) {
                     if seen.silenceIsDrop(sends: sends) {
-                        return (.blocked, "silent-drop", "\(name): no answer after \(sends) requests, though this egress server answered on other ports of its range \(info.range.lowerBound)-\(info.range.upperBound): dropped on the way")
+                        return (.blocked, .silentDrop, "\(name): no answer after \(sends) requests, though this egress server answered on other ports of its range \(info.range.lowerBound)-\(info.range.upperBound): dropped on the way")
                     }
                     let lost = Int(((1 - seen.exchangeSuccess) * 100).rounded())
-                    return (.unknown, "silent-drop", "\(name): no answer after \(sends) requests, but about \(lost)% of requests to this egress server's other ports were lost, so this may be loss, not a block")
+                    return (.unknown, .silentDrop, "\(name): no answer after \(sends) requests, but about \(lost)% of requests to this egress server's other ports were lost, so this may be loss, not a block")
                 }
-                return (.unknown, "silent-drop", "\(name): no answer after \(sends) requests; the egress server there serves only \(info.range.lowerBound)-\(info.range.upperBound), so this proves nothing")
+                return (.unknown, .silentDrop, "\(name): no answer after \(sends) requests; the egress server there serves only \(info.range.lowerBound)-\(info.range.upperBound), so this proves nothing")
             }
             if o.target.method == .stun {
-                return (.blocked, "silent-drop", "\(name): no STUN answer after \(sends) requests and no ICMP: dropped silently")
+                return (.blocked, .silentDrop, "\(name): no STUN answer after \(sends) requests and no ICMP: dropped silently")
             }
-            return (.unknown, "silent-drop", "\(name): no answer and no ICMP after \(sends) sends; nothing is known to listen there, so silence proves nothing")
+            return (.unknown, .silentDrop, "\(name): no answer and no ICMP after \(sends) sends; nothing is known to listen there, so silence proves nothing")
         case let .error(d):
-            return (.unknown, "error", "\(name): \(d)")
+            return (.unknown, .error, "\(name): \(d)")
         }
     }
 
@@ -167,7 +169,7 @@ public enum EgressClassifier {
     public static func classify(_ observations: [EgressObservation], firewall: FirewallEvidence = FirewallEvidence()) -> UDPSection {
         var section = UDPSection(status: .unknown)
         section.firewallRules = firewall.rules
-        var byPort: [UInt16: [(PortReach, String?)]] = [:]
+        var byPort: [UInt16: [(PortReach, PortFailure?)]] = [:]
         var lines: [String] = []
         var egressServers: [String: EgressServerSeen] = [:]
         for o in observations {
@@ -221,7 +223,7 @@ public enum EgressClassifier {
             section.status = .unknown
         }
         func list(_ ps: [UInt16]) -> String {
-            ps.map { p in section.failures[String(p)].map { "\(p) (\($0))" } ?? "\(p)" }.joined(separator: ", ")
+            ps.map { p in section.failures[String(p)].map { "\(p) (\($0.rawValue))" } ?? "\(p)" }.joined(separator: ", ")
         }
         var summary: [String] = []
         if !reached.isEmpty { summary.append("reached: \(list(reached))") }
