@@ -27,6 +27,11 @@ struct ServeCommand: ParsableCommand {
             STUN ports are left alone) and is removed on exit. Otherwise (--egress-mode sockets) each \
             port takes a socket, so the range is bounded by the open-file limit (ulimit -n); ports \
             already in use are skipped.
+
+            SIGINT and SIGTERM stop it (exit status 0, counters printed). So does SIGHUP, sent when \
+            the terminal it runs in closes, unless --ignore-hup is given or it was started with \
+            SIGHUP ignored (nohup): use one of those to keep it serving after you log out; under a \
+            service manager (systemd) it has no terminal, and no flag is needed.
             """)
 
     @Option(help: "Primary address to listen on (IPv4 or IPv6 literal).")
@@ -67,6 +72,10 @@ struct ServeCommand: ParsableCommand {
         guard let hi, hi >= lo else { return nil }
         return lo...hi
     }
+
+    @Flag(name: .customLong("ignore-hup"),
+          help: "Keep serving when the terminal closes (SIGHUP is ignored); SIGINT/SIGTERM still stop it.")
+    var ignoreHup = false
 
     func validate() throws {
         if let egressPorts, Self.parseRange(egressPorts) == nil {
@@ -159,19 +168,14 @@ struct ServeCommand: ParsableCommand {
         thread.start()
 
         // Signals and the stats timer run on a background queue; this thread just waits for the server.
-        signal(SIGINT, SIG_IGN)
-        signal(SIGTERM, SIG_IGN)
-        let queue = DispatchQueue(label: "serve-control")
-        let sources = [SIGINT, SIGTERM].map { sig -> DispatchSourceSignal in
-            let s = DispatchSource.makeSignalSource(signal: sig, queue: queue)
-            s.setEventHandler { [quic, egress] in
-                server.stop()
-                quic?.stop()
-                egress?.stop()
-            }
-            s.resume()
-            return s
+        // A dead terminal must not stop the counters' writer either (emit ignores write errors).
+        signal(SIGPIPE, SIG_IGN)
+        let stop = StopSignals(ignoringHangup: ignoreHup) { [quic, egress] _ in
+            server.stop()
+            quic?.stop()
+            egress?.stop()
         }
+        let queue = DispatchQueue(label: "serve-control")
         let timer = DispatchSource.makeTimerSource(queue: queue)
         if statsInterval > 0 {
             timer.schedule(deadline: .now() + statsInterval, repeating: statsInterval)
@@ -182,14 +186,15 @@ struct ServeCommand: ParsableCommand {
         }
         timer.resume()
         done.wait()
-        withExtendedLifetime(sources) { timer.cancel() }
+        withExtendedLifetime(stop) { timer.cancel() }
         if let egress {
             // The egress thread removes its nftables table on the way out; make sure it is gone.
             egress.stop()
             egress.removeTable()
             emit("p2ptui serve: \(egress.stats)")
         }
-        emit("p2ptui serve: stopped; \(server.stats)")
+        let why = stop.received == SIGHUP ? " (SIGHUP: the terminal closed; --ignore-hup keeps serving)" : ""
+        emit("p2ptui serve: stopped\(why); \(server.stats)")
     }
 }
 
@@ -206,7 +211,13 @@ extension ServeCommand {
 
 extension EgressServerMode: ExpressibleByArgument {}
 
-/// Unbuffered line to stdout (the lab and scripts read it while the server runs).
+/// Unbuffered line to stdout (the lab and scripts read it while the server runs). Errors are
+/// ignored: a closed terminal or log reader must not stop (or crash) the server.
 func emit(_ line: String) {
-    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    let bytes = Array((line + "\n").utf8)
+    var off = 0
+    while off < bytes.count {
+        let n = bytes[off...].withUnsafeBytes { Glibc.write(STDOUT_FILENO, $0.baseAddress, $0.count) }
+        if n > 0 { off += n } else if n < 0 && errno == EINTR { continue } else { return }
+    }
 }

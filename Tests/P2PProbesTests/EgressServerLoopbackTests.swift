@@ -24,7 +24,7 @@ import STUNCodec
         #expect(server.socketCount == 64)
         let sample = EgressPlan.samplePorts(count: 16, range: 21001...21063, seed: 1)
         let targets = EgressPlan.egressServerTargets(host: "127.0.0.4", fixedPorts: [21000], sample: sample)
-        let (s, t) = await elapsed { await EgressProbe(targets: targets, deadline: .after(seconds: 3), firewall: noFirewall).run() }
+        let (s, t) = await elapsed { await EgressProbe(targets: targets, deadline: .after(seconds: 20), firewall: noFirewall).run() }
         #expect(s.status == .open, "\(s.evidence)")
         #expect(s.ports.count == 17 && s.ports.values.allSatisfy { $0 == .reached })
         #expect(s.evidence.contains { $0.hasPrefix("random sample of 16 ports: answered 16") })
@@ -39,7 +39,7 @@ import STUNCodec
         defer { plain.stop() }
         let port = plain.address.port
         let targets = EgressPlan.egressServerTargets(host: "127.0.0.5", fixedPorts: [port], sample: [21500, 21501])
-        let s = await EgressProbe(targets: targets, deadline: .after(seconds: 3), firewall: noFirewall).run()
+        let s = await EgressProbe(targets: targets, deadline: .after(seconds: 20), firewall: noFirewall).run()
         #expect(s.ports == [String(port): .reached], "a plain STUN answer still proves its port")
         #expect(s.evidence.contains { $0.hasPrefix("random sample not probed") })
     }
@@ -47,7 +47,7 @@ import STUNCodec
     @Test func quicAnsweredByTheEgressServerIsOpen() async throws {
         let server = try Self.serve(21100...21101)
         defer { server.stop() }
-        let s = await QUICProbe(server: "127.0.0.4:21101", deadline: .after(seconds: 3)).run()
+        let s = await QUICProbe(server: "127.0.0.4:21101", deadline: .after(seconds: 20)).run()
         #expect(s.status == .open, "\(s.evidence)")
         #expect(server.stats.quicAnswered >= 1)
     }
@@ -67,7 +67,7 @@ import STUNCodec
                     try? sock.send(STUNMessage(type: .bindingSuccess, transactionID: m.transactionID, attributes: attrs).encode(), to: d.source)
                 }
             }.start()
-            let s = await QUICProbe(server: "127.0.0.5:\(port)", deadline: .after(seconds: 3)).run()
+            let s = await QUICProbe(server: "127.0.0.5:\(port)", deadline: .after(seconds: 20)).run()
             #expect(s.plainAnswered == true)
             if marker {
                 #expect(s.status == .filtered, "\(s.evidence)")
@@ -142,8 +142,8 @@ extension EgressNamespaceTests {
         defer { server.stop(); server.removeTable() }
         let targets = EgressPlan.egressServerTargets(host: "127.0.0.3", fixedPorts: [20001, 20007, 20100],
                                                      sample: EgressPlan.samplePorts(count: 8, range: 20000...20199, seed: 5) + [20150])
-        async let quic = QUICProbe(server: "127.0.0.3:20100", deadline: .after(seconds: 3)).run()
-        let s = await EgressProbe(targets: targets, deadline: .after(seconds: 3), firewall: noFirewall).run()
+        async let quic = QUICProbe(server: "127.0.0.3:20100", deadline: .after(seconds: 20)).run()
+        let s = await EgressProbe(targets: targets, deadline: .after(seconds: 20), firewall: noFirewall).run()
         #expect(s.status == .partial, "\(s.evidence)")
         #expect(s.ports.filter { $0.value == .blocked }.keys.sorted() == ["20007", "20150"])
         #expect(s.evidence.first?.contains("blocked: 20007 (silent-drop), 20150 (silent-drop)") == true, "\(s.evidence)")
