@@ -177,7 +177,7 @@ public struct EgressProbe: Sendable {
         let request = method == .icmpAware && address.port == 443
             ? QUICVersionNegotiation.makeProbe().bytes
             : STUNMessage(type: .bindingRequest, transactionID: id).encode()
-        // Toward an expected egress server, 443 also gets the QUIC probe from the second send on
+        // Toward an expected egress server, 443 also gets the QUIC probe with the 2nd-4th sends
         // (the server answers STUN first, which names it; a plain QUIC server answers only this).
         let alsoQUIC = method == .egressServer && address.port == 443 ? QUICVersionNegotiation.makeProbe().bytes : nil
         var next = 0
@@ -199,7 +199,7 @@ public struct EgressProbe: Sendable {
                     } else {
                         try socket.sendConnected(request)
                     }
-                    if let alsoQUIC, next > 0 { try socket.sendConnected(alsoQUIC) }
+                    if let alsoQUIC, (1...3).contains(next) { try socket.sendConnected(alsoQUIC) }
                     lastSend = clock.nowNanos()
                     sendTimes.append(lastSend)
                     next += 1
