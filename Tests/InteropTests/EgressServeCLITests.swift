@@ -30,6 +30,35 @@ import Testing
         #expect(a.udp.evidence.contains("random ports drawn with --egress-seed 99"))
     }
 
+    /// nftables mode as the binary runs it (root, lo-only namespace): its table is in place while
+    /// it serves, answers come through the redirect, and SIGTERM removes the table.
+    @Test func nftablesModeInstallsItsTableAndRemovesItOnSIGTERM() throws {
+        guard getuid() == 0, let nft = Subprocess.which("nft") else {
+            if ProcessInfo.processInfo.environment["CI"] == "true" { Issue.record("needs root and nft under CI=true") }
+            return
+        }
+        let server = try InteropTests.start([Self.bin, "serve", "--primary", "127.0.0.8", "--port", "24478",
+                                             "--egress-ports", "24000-24099", "--egress-mode", "nftables"])
+        let table = "p2ptui_egress_\(server)"
+        var stopped = false
+        defer { if !stopped { InteropTests.stop(server) } }
+        // Up once its table is in (polled, bounded: a hang guard, not a speed test).
+        var installed = false
+        for _ in 0..<200 where !installed {
+            installed = try Subprocess.run([nft, "list", "tables"], timeout: 10).stdout.contains(table)
+            if !installed { usleep(50_000) }
+        }
+        #expect(installed)
+        let out = try Subprocess.run([Self.bin, "check", "--json", "--no-hairpin", "--timeout", "3", "--stun", "127.0.0.8:24478",
+                                      "--egress-target", "127.0.0.8", "--egress-port", "24001", "--egress-sample", "0"], timeout: 30)
+        let r = try JSONDecoder().decode(Report.self, from: Data(out.stdout.utf8))
+        #expect(r.udp.ports["24001"] == .reached, "\(r.udp.evidence)")
+        #expect(r.udp.evidence.contains { $0.contains("port 24001") && $0.contains("the egress server answered") })
+        InteropTests.stop(server)
+        stopped = true
+        #expect(!(try Subprocess.run([nft, "list", "tables"], timeout: 10).stdout.contains(table)), "table removed on SIGTERM")
+    }
+
     @Test func badEgressFlagsAreUsageErrors() throws {
         for (args, flag) in [(["serve", "--primary", "127.0.0.6", "--egress-ports", "10-5"], "--egress-ports"),
                              (["serve", "--primary", "127.0.0.6", "--egress-ports", "0-5"], "--egress-ports"),
