@@ -46,6 +46,10 @@ public enum Compare {
             case .partial: issues.append(Issue(.possible, s.role, s.says(s.udpStep)))
             case .fine: break
             }
+            // QUIC dropped by its shape while plain UDP passes: the firewall step says so.
+            if s.report.quic.status == .filtered && s.udp != .blocked {
+                issues.append(Issue(.unlikely, s.role, s.says(.firewall)))
+            }
         }
 
         if c.udp != .blocked && k.udp != .blocked {

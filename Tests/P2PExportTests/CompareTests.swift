@@ -166,6 +166,15 @@ struct CompareCase: Sendable, CustomTestStringConvertible {
         #expect(c.reasons.contains { $0.contains("redacted") })
     }
 
+    @Test func quicFilteredOnOneSideIsNamed() {
+        var k = SideSpec.fullCone.with { $0.publicIP = Self.other }.report(.connector)
+        k.quic = QUICSection(status: .filtered, server: "203.0.113.30:443", plainAnswered: true)
+        let c = Compare.compare(client: SideSpec.fullCone.report(.client), connector: k)
+        #expect(c.directConnection == .unlikely)
+        #expect(c.reasons.first?.contains("QUIC is filtered") == true, "\(c.reasons)")
+        #expect(c.fixFirst == .connector)
+    }
+
     @Test func swappedRolesAreNoted() {
         let c = Compare.compare(client: SideSpec.fullCone.report(.connector),
                                 connector: SideSpec.fullCone.with { $0.publicIP = Self.other }.report(.client))
