@@ -121,8 +121,18 @@ public struct EgressProbe: Sendable {
         var icmpHosts: [String] = []
         for t in targets where t.method == .icmpAware && !icmpHosts.contains(t.host) { icmpHosts.append(t.host) }
         let targets = self.targets
+        // Toward a host expected to be an egress server, its first fixed port goes first: when it
+        // answers as one, the other ports go at once (answers cost it nothing); when it does not,
+        // the host is an ordinary one whose closed ports answer with rate-limited ICMP, so the
+        // rest go through the same per-host budget as ICMP-aware targets (issue 11).
+        var leads: [String: Int] = [:]
+        for (i, t) in targets.enumerated() where t.method == .egressServer && !t.sampled && leads[t.host] == nil { leads[t.host] = i }
+        var leadResults: [String: LeadResult] = [:]
+        for h in leads.keys { leadResults[h] = LeadResult() }
+        let leadOf = leads, leadResult = leadResults
         let obs = await withTaskGroup(of: [(Int, EgressObservation)].self) { group in
-            for (i, target) in targets.enumerated() where target.method != .icmpAware {
+            for (i, target) in targets.enumerated() where target.method != .icmpAware
+                && !(target.method == .egressServer && !target.sampled && leadOf[target.host] != i) {
                 group.addTask {
                     let gate = sampleGates[target.host]
                     if target.sampled {
@@ -143,9 +153,45 @@ public struct EgressProbe: Sendable {
                     let address = TransportAddress(ip, target.port)
                     let outcome = await Self.probe(address, method: target.method, deadline: deadline, clock: clock)
                     if case .egressAnswer = outcome, !target.sampled { gate?.open() }
+                    if leadOf[target.host] == i {
+                        if case .egressAnswer = outcome { leadResult[target.host]?.set(true) } else { leadResult[target.host]?.set(false) }
+                    }
                     let o = EgressObservation(target: target, address: address, outcome: outcome)
                     progress(EgressClassifier.judge(o).text)
                     return [(i, o)]
+                }
+            }
+            for (host, lead) in leadOf {
+                let rest = targets.enumerated().filter { $0.element.method == .egressServer && !$0.element.sampled
+                    && $0.element.host == host && $0.offset != lead }
+                guard !rest.isEmpty else { continue }
+                group.addTask {
+                    let gate = sampleGates[host]
+                    defer { for _ in rest { gate?.finished() } }
+                    guard case .success(let ip) = resolved[host] ?? .failure(.init(text: "not resolved")) else {
+                        return rest.map { ($0.offset, EgressObservation(target: $0.element, address: nil,
+                                                                        outcome: .dnsFailure("dns-failure: \(host) not resolved"))) }
+                    }
+                    let isServer = await leadResult[host]?.wait(until: deadline, clock: clock) ?? false
+                    if isServer {
+                        return await withTaskGroup(of: (Int, EgressObservation).self) { g in
+                            for (i, t) in rest {
+                                g.addTask {
+                                    let a = TransportAddress(ip, t.port)
+                                    let outcome = await Self.probe(a, method: .egressServer, deadline: deadline, clock: clock)
+                                    let o = EgressObservation(target: t, address: a, outcome: outcome)
+                                    progress(EgressClassifier.judge(o).text)
+                                    return (i, o)
+                                }
+                            }
+                            var out: [(Int, EgressObservation)] = []
+                            for await x in g { out.append(x) }
+                            return out
+                        }
+                    }
+                    let outs = await Self.probeICMPAware(ip: ip, targets: rest.map(\.element), deadline: deadline, clock: clock)
+                    for o in outs { progress(EgressClassifier.judge(o).text) }
+                    return zip(rest.map(\.offset), outs).map { ($0, $1) }
                 }
             }
             for host in icmpHosts {
@@ -302,6 +348,19 @@ public struct EgressProbe: Sendable {
             i += 1
         }
         return out
+    }
+
+    /// Whether a host's first fixed port answered as an egress server (nil until it is done).
+    final class LeadResult: Sendable {
+        private let state = Mutex<Bool?>(nil)
+        func set(_ v: Bool) { state.withLock { $0 = v } }
+        func wait(until deadline: Deadline, clock: any MonotonicClock) async -> Bool {
+            while true {
+                if let v = state.withLock({ $0 }) { return v }
+                if deadline.hasPassed(clock: clock) || Task.isCancelled { return false }
+                try? await Task.sleep(nanoseconds: 2_000_000)
+            }
+        }
     }
 
     /// Holds the random sample of one host back until that host has answered as an egress server.
