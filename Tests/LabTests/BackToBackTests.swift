@@ -6,14 +6,14 @@ import Testing
 
 /// Runs `p2ptui check --json` `runs` times back to back inside one lab of `scenario` and decodes
 /// every report (nil after recording why when the lab is unavailable or the output is garbled).
-func backToBackReports(_ scenario: String, servers: [String], runs: Int,
+func backToBackReports(_ scenario: String, servers: [String], extra: [String] = [], runs: Int,
                        sourceLocation: SourceLocation = #_sourceLocation) async throws -> [Report]? {
     guard Lab.available(sourceLocation: sourceLocation) else { return nil }
     guard FileManager.default.isExecutableFile(atPath: Lab.p2ptui) else {
         Issue.record("no p2ptui binary at \(Lab.p2ptui): run `swift build` first", sourceLocation: sourceLocation)
         return nil
     }
-    let check = ([Lab.p2ptui, "check", "--json"] + servers.flatMap { ["--stun", $0] }).joined(separator: " ")
+    let check = ([Lab.p2ptui, "check", "--json"] + servers.flatMap { ["--stun", $0] } + extra).joined(separator: " ")
     let marker = "=====8<====="
     let script = "for i in $(seq \(runs)); do \(check); echo '\(marker)'; done"
     let outcome = try await Lab.inScenarioAsync(scenario, ["bash", "-c", script], timeout: Double(runs) * 20 + 30)
@@ -45,7 +45,8 @@ struct BackToBackTests {
     struct Case: Sendable, CustomTestStringConvertible {
         var scenario: String
         var servers: [String]
-        var testDescription: String { scenario }
+        var extra: [String] = []
+        var testDescription: String { scenario + (extra.isEmpty ? "" : " " + extra.joined(separator: " ")) }
     }
 
     /// eim: the egress probe's port-unreachables and the path trace's time-exceeded were the
@@ -53,13 +54,16 @@ struct BackToBackTests {
     /// public-symmetric: no RFC 5780 server, hosts silent on closed ports.
     static let cases = [
         Case(scenario: "eim", servers: ["203.0.113.10:3478"]),
+        // An --egress-target that is an ordinary host (not `serve --egress-ports`): its closed
+        // ports answer with rate-limited ICMP.
+        Case(scenario: "eim", servers: ["203.0.113.10:3478"], extra: ["--egress-target", "203.0.113.10"]),
         Case(scenario: "udp-53-443", servers: ["203.0.113.10:3478", "203.0.113.20:443"]),
         Case(scenario: "public-symmetric", servers: ["203.0.113.30:3478", "203.0.113.31:19302", "203.0.113.32:3478"]),
     ]
 
     @Test(arguments: cases)
     func fiveRunsGiveTheSameStatusesAndVerdict(_ c: Case) async throws {
-        guard let reports = try await backToBackReports(c.scenario, servers: c.servers, runs: 5) else { return }
+        guard let reports = try await backToBackReports(c.scenario, servers: c.servers, extra: c.extra, runs: 5) else { return }
         let first = stepSignature(reports[0])
         for (i, r) in reports.enumerated().dropFirst() {
             #expect(stepSignature(r) == first,
