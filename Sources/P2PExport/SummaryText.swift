@@ -96,6 +96,7 @@ public enum SummaryText {
         w.line("IPv6 (not an article step)")
         w.paragraph("Status: \(ipv6Text(r.ipv6))", indent: 3, hanging: 2)
         for e in r.ipv6.evidence { w.bullet(e, indent: 3) }
+        if let p = r.punch { punchSection(p, into: &w) }
 
         // The article's last step.
         w.blank()

@@ -10,7 +10,7 @@ struct P2PTUI: AsyncParsableCommand {
         commandName: "p2ptui",
         abstract: "Find out why two machines cannot talk directly, and what to change.",
         version: version,
-        subcommands: [WizardCommand.self, CheckCommand.self, ServeCommand.self, CompareCommand.self],
+        subcommands: [WizardCommand.self, CheckCommand.self, ServeCommand.self, CompareCommand.self, PunchCommand.self],
         defaultSubcommand: WizardCommand.self)
 
     /// Parses and runs the command, with one place that turns errors into exit statuses: argument
