@@ -8,6 +8,18 @@
 // so the other side must accept them anyway: fine with endpoint-independent filtering, fine with
 // address-dependent filtering if the public IP stays the same, hopeless with address-and-port-
 // dependent filtering (it would need port prediction). Two symmetric sides cannot meet.
+//
+// Rules checked against the live test (`p2ptui punch` on both sides of `scripts/natlab pair`,
+// BENCHMARKS.md "Punch"): "proven" there must read "likely" here, "fails" must read "unlikely".
+// - Symmetric side + the other side accepts any source (full cone, open internet): the symmetric
+//   side's check arrives from an unannounced port, the other side learns it (peer-reflexive) and
+//   answers there: likely.
+// - Symmetric side + address-dependent filtering on the other: likely when the symmetric side
+//   kept ONE public IP toward every STUN server (the filter keys on that address), else possible.
+// - Double NAT whose end-to-end mapping measured endpoint-independent: hole punching sees one
+//   EIM NAT, so it is a note (port forwarding would need both layers), not a "possible".
+// - Same public address without hairpin, both local addresses private and in one /24: the LAN
+//   path (private host candidates, tried first by ICE) works without hairpin: likely.
 import P2PReport
 
 /// The answer for a pair of reports.
@@ -62,8 +74,14 @@ public enum Compare {
                                 + "\(s.provider.map { " (\($0))" } ?? ""): \(cloudFix(s.report.cloud.provider))"))
         }
         for s in sides where s.doubleNat {
-            issues.append(Issue(.possible, s.role, "\(s.Name) is behind double NAT: remove one layer "
-                                + "(bridge mode on the ISP router) or forward a UDP port through both."))
+            if s.mapping == .friendly {
+                issues.append(Issue(.note, s.role, "\(s.Name) is behind double NAT, but the two layers together "
+                                    + "keep one public port whatever the destination, so hole punching works; "
+                                    + "port forwarding would need both layers."))
+            } else {
+                issues.append(Issue(.possible, s.role, "\(s.Name) is behind double NAT: remove one layer "
+                                    + "(bridge mode on the ISP router) or forward a UDP port through both."))
+            }
         }
 
         // Same public address: they are behind one NAT, so the NAT must hairpin, or they talk over the LAN.
@@ -79,7 +97,10 @@ public enum Compare {
         if shared == true {
             let text = "They share a public address; the NAT must hairpin, or use the LAN path"
             let lacking = sides.first { $0.hairpin == false }
-            if let l = lacking {
+            if let net = Side.sameLAN(c, k) {
+                issues.append(Issue(.note, nil, "\(text); both local addresses are in \(net), so the LAN path "
+                                    + "(private addresses) works\(lacking == nil ? "" : " even without hairpin")."))
+            } else if let l = lacking {
                 issues.append(Issue(.possible, l.role, "\(text): \(l.name) side reports no hairpin, so "
                                     + "enable NAT loopback/hairpin on that router or let both sides use "
                                     + "their private addresses."))
@@ -114,7 +135,10 @@ public enum Compare {
         }
         var reasons = ordered.map(\.text)
         var fix: Role? = nil
-        if level == .likely {
+        if level == .likely && (c.mapping == .dependent || k.mapping == .dependent) {
+            reasons.insert("A direct connection should work although one NAT changes its public port per "
+                           + "destination: the other side lets those packets in (see below).", at: 0)
+        } else if level == .likely {
             reasons.insert("Both sides are peer-to-peer friendly: each keeps its public port whatever "
                            + "the destination, and UDP gets out.", at: 0)
         } else {
@@ -146,8 +170,11 @@ public enum Compare {
             }
             switch f.filtering {
             case .open:
-                return [Issue(.possible, d.role, "\(head); \(f.name) accepts packets from any source, so "
-                              + "it can still work. \(fixD)")]
+                return [Issue(.note, d.role, "\(head); \(f.name) accepts packets from any source and learns "
+                              + "that port from the first check (peer-reflexive), so it works.")]
+            case .address where d.keepsOneIP == true:
+                return [Issue(.note, d.role, "\(head); \(f.name) filters by address only and \(d.name)'s NAT "
+                              + "kept one public IP address toward every server, so it works.")]
             case .address:
                 return [Issue(.possible, d.role, "\(head); \(f.name) filters by address only, so it works "
                               + "if \(d.name)'s NAT keeps one public IP address. \(fixD)")]
@@ -213,6 +240,10 @@ public enum Compare {
         let hairpin: Bool?
         let publicIP: String?
         let ipv6Works: Bool
+        /// Whether every STUN server saw the same public IP (nil with fewer than two answers).
+        let keepsOneIP: Bool?
+        /// The local (private) address the mapping test used, without the port.
+        let localIP: String?
 
         init(_ r: Report, role: Role) {
             report = r
@@ -246,6 +277,19 @@ public enum Compare {
             hairpin = r.hairpin.supported
             publicIP = r.nat.publicEndpoint.map(Side.host(of:))
             ipv6Works = r.ipv6.status == .works
+            let seen = Set(r.nat.servers.compactMap(\.mappedEndpoint).map(Side.host(of:)))
+            keepsOneIP = r.nat.servers.compactMap(\.mappedEndpoint).count >= 2 ? seen.count == 1 : nil
+            localIP = r.nat.localEndpoint.map(Side.host(of:))
+        }
+
+        /// "192.168.1.0/24" when both sides' local addresses are private IPv4 in one /24 (the report
+        /// has no prefix length; a /24 is the common LAN and never wider than the real one).
+        static func sameLAN(_ a: Side, _ b: Side) -> String? {
+            guard let x = a.localIP, let y = b.localIP, x != y else { return nil }
+            let p = x.split(separator: "."), q = y.split(separator: ".")
+            guard p.count == 4, q.count == 4, p.prefix(3) == q.prefix(3), let o1 = Int(p[0]), let o2 = Int(p[1]),
+                  o1 == 10 || (o1 == 172 && (16...31).contains(o2)) || (o1 == 192 && o2 == 168) else { return nil }
+            return p.prefix(3).joined(separator: ".") + ".0/24"
         }
 
         /// "the Client" / "the Connector", mid-sentence.
