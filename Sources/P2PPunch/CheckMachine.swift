@@ -112,7 +112,8 @@ public struct CheckMachine: Sendable {
         switch phase {
         case .done: return start
         case .proven(_, let at):
-            return min(nextSendAt, at &+ UInt64(config.linger * 1e9), max(deadlineNanos, at))
+            // Lingering may outlast the deadline by at most `linger`: the path is already proven.
+            return min(nextSendAt, at &+ UInt64(config.linger * 1e9))
         case .checking:
             return min(nextSendAt, deadlineNanos)
         }

@@ -138,6 +138,27 @@ func ep(_ a: UInt8, _ b: UInt8, _ c: UInt8, _ d: UInt8, _ port: UInt16) -> Trans
         #expect(Diagnosis.result(machine: net.b, gathered: [], localHint: .independent).direct)
     }
 
+    @Test func withoutThePeersWordItLingersThenStops() {
+        let (ca, cb) = Self.codes()
+        let (a, b) = Self.pair(ca, cb, deadline: 5)
+        var net = SimNet(a: a, b: b, aSource: Self.aPublic, bSource: Self.bPublic)
+        // Run until A has proven its side, then cut the network: B's "proven" never arrives.
+        while net.a.provenAt == nil && net.now < 6_000_000_000 {
+            net.run(until: net.now + 1_000_000, bAddresses: [Self.bPublic], aAddresses: [Self.aPublic])
+        }
+        let proven = try! #require(net.a.provenAt)
+        var t = net.now
+        var sent = 0
+        while !net.a.isDone && t < 20_000_000_000 {
+            sent += net.a.poll(now: t).count
+            t += 1_000_000
+        }
+        // Lingered 1.5 s telling the peer (USE-CANDIDATE checks every 50 ms), then stopped.
+        #expect(t - proven >= 1_500_000_000 && t - proven <= 1_502_000_000)
+        #expect(sent >= 20 && sent <= 31)
+        #expect(Diagnosis.result(machine: net.a, gathered: [], localHint: .independent).direct)
+    }
+
     @Test func checksArePaced() {
         let (ca, cb) = Self.codes()
         var (a, _) = Self.pair(ca, cb, deadline: 2)
