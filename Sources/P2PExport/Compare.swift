@@ -54,12 +54,8 @@ public enum Compare {
         let sides = [k, c]
         for s in sides {
             switch s.udp {
-            case .blocked:
-                issues.append(Issue(.unlikely, s.role, "\(s.Name)'s network blocks outbound UDP: allow UDP "
-                                    + "to any port of any public IP address on \(s.name) side."))
-            case .partial:
-                issues.append(Issue(.possible, s.role, "\(s.Name)'s network blocks outbound UDP to some "
-                                    + "ports: allow UDP to any port of any public IP address there."))
+            case .blocked: issues.append(Issue(.unlikely, s.role, s.says(s.udpStep)))
+            case .partial: issues.append(Issue(.possible, s.role, s.says(s.udpStep)))
             case .fine: break
             }
         }
@@ -68,19 +64,17 @@ public enum Compare {
             issues += mappingIssues(c, k)
         }
 
-        for s in sides where s.cloudNat {
-            // The mapping table above already weighs what the gateway does; this names the fix.
-            issues.append(Issue(.possible, s.role, "\(s.Name) is behind a cloud NAT gateway"
-                                + "\(s.provider.map { " (\($0))" } ?? ""): \(cloudFix(s.report.cloud.provider))"))
-        }
+        // The mapping table above already weighs what a cloud gateway does; these name the fix,
+        // in the words of the side's own step.
+        for s in sides where s.cloudNat { issues.append(Issue(.possible, s.role, s.says(.cloudNat))) }
         for s in sides where s.doubleNat {
             if s.mapping == .friendly {
+                // Live-tested (natlab pair double:eim): the layers together map endpoint-independently.
                 issues.append(Issue(.note, s.role, "\(s.Name) is behind double NAT, but the two layers together "
                                     + "keep one public port whatever the destination, so hole punching works; "
                                     + "port forwarding would need both layers."))
             } else {
-                issues.append(Issue(.possible, s.role, "\(s.Name) is behind double NAT: remove one layer "
-                                    + "(bridge mode on the ISP router) or forward a UDP port through both."))
+                issues.append(Issue(.possible, s.role, s.says(.doubleNat)))
             }
         }
 
@@ -196,19 +190,6 @@ public enum Compare {
         }
     }
 
-    private static func cloudFix(_ p: CloudProvider) -> String {
-        switch p {
-        case .aws:
-            return "put it in a public subnet behind an Internet Gateway with a public or Elastic IP."
-        case .azure:
-            return "give the VM an instance-level public IP so traffic bypasses the NAT Gateway."
-        case .gcp:
-            return "enable endpoint-independent mapping on Cloud NAT, or give the VM an external IP."
-        case .none, .unknown:
-            return "give it a public address or a NAT with endpoint-independent mapping."
-        }
-    }
-
     // MARK: Internals
 
     enum Severity: Int { case note = 1, possible = 2, unlikely = 3 }
@@ -296,16 +277,21 @@ public enum Compare {
         var name: String { role == .client ? "the Client" : "the Connector" }
         /// Same, at the start of a sentence.
         var Name: String { role == .client ? "The Client" : "The Connector" }
+        /// The step that explains this side's UDP trouble: the firewall's, or the NAT test's when
+        /// no STUN server answered.
+        var udpStep: Step {
+            report.udp.status == .blocked || report.udp.status == .partial ? .firewall : .natType
+        }
+
+        /// "The Connector: <the step's finding> <its first advice>".
+        func says(_ step: Step) -> String {
+            let f = step.content.assess(report)
+            return "\(Name): \(f.text)" + (f.advice.first.map { " \($0)" } ?? "")
+        }
+
         var classic: String {
             report.nat.classicType == .unknown ? report.nat.mapping.rawValue : report.nat.classicType.rawValue
         }
-        var provider: String? {
-            switch report.cloud.provider {
-            case .none, .unknown: return nil
-            default: return Guide.providerName(report.cloud.provider)
-            }
-        }
-
         /// "203.0.113.5:4000" -> "203.0.113.5"; "[2001:db8::1]:5" -> "2001:db8::1".
         static func host(of endpoint: String) -> String {
             if endpoint.hasPrefix("["), let close = endpoint.firstIndex(of: "]") {
@@ -325,9 +311,9 @@ extension Comparison {
         w.line("p2ptui compare: can the Client and the Connector connect directly?")
         w.line(String(repeating: "=", count: w.width))
         w.line("\(SummaryText.verdictSymbol(directConnection, ascii: ascii)) "
-               + Guide.verdictHeadline(directConnection))
+               + Pages.headline(directConnection))
         if let f = fixFirst {
-            w.line("Fix first: \(SummaryText.roleName(f))")
+            w.line("Fix first: \(Pages.roleName(f))")
         }
         w.blank()
         for r in reasons { w.bullet(r, indent: 0) }

@@ -18,7 +18,7 @@ public struct ExportDocument: Encodable, Sendable {
         self.report = r
         steps = Guide.guides(for: r)
         nextSteps = Guide.nextSteps(for: r)
-        logs = Guide.logsAdvice
+        logs = Pages.logs.map { "\($0.text) (\($0.source))" }
         redacted = redact
     }
 

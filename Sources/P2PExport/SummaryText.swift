@@ -38,7 +38,7 @@ public enum SummaryText {
         w.field("Time (UTC)", (run.startedAt.isEmpty ? "unknown" : run.startedAt) + took)
         w.field("Host name", run.hostname.isEmpty ? "unknown" : run.hostname)
         w.field("OS", run.os.isEmpty ? "unknown" : run.os)
-        w.field("Role", roleName(run.role))
+        w.field("Role", Pages.roleName(run.role))
         w.field("STUN servers", run.stunServers.isEmpty ? "none" : run.stunServers.joined(separator: ", "))
         if options.redact {
             w.field("Redacted", "public addresses are replaced by placeholders (public-1, ...); the "
@@ -49,40 +49,38 @@ public enum SummaryText {
         // Overall verdict first.
         let v = r.verdict
         w.line("OVERALL: \(verdictSymbol(v.directConnection, ascii: options.ascii)) "
-               + Guide.verdictHeadline(v.directConnection))
-        w.paragraph(Guide.verdictText(for: r), indent: 2)
+               + Pages.headline(v.directConnection))
+        if let meaning = Pages.meaning(v.directConnection) { w.paragraph(meaning, indent: 2) }
         if !v.reasons.isEmpty {
             w.line("  Why:")
             for reason in v.reasons { w.bullet(reason, indent: 2) }
         }
-        w.line("  What to do next:")
+        w.line("  \(Pages.nextStepsLabel):")
         for (i, step) in Guide.nextSteps(for: r).enumerated() { w.numbered(i + 1, step, indent: 2) }
-        w.blank()
-        w.paragraph("Both the Client's and the Connector's networks must be peer-to-peer friendly: "
-                    + "a direct connection needs both sides to pass.", indent: 0)
 
         // One section per article step, in the article's order.
         for (i, g) in Guide.guides(for: r).enumerated() {
             w.blank()
             w.line(String(repeating: "-", count: w.width))
-            w.paragraph("\(i + 1). \(statusSymbol(g.status, ascii: options.ascii)) \(g.step.title)",
+            w.paragraph("\(i + 1). \(statusSymbol(g.status, ascii: options.ascii)) \(g.title)",
                         indent: 0, hanging: 3)
+            w.paragraph(g.intro, indent: 3)
             w.paragraph("Finding: \(g.finding)", indent: 3, hanging: 2)
-            if !g.evidence.isEmpty {
-                w.line("   Evidence:")
-                for e in g.evidence { w.bullet(e, indent: 3) }
+            if !g.facts.isEmpty {
+                w.line("   \(Pages.factsLabel):")
+                for e in g.facts { w.bullet(e, indent: 3) }
             }
-            w.line("   What it means:")
+            w.line("   \(Pages.meaningLabel):")
             for (j, m) in g.meaning.enumerated() {
                 if j > 0 { w.blank() }
                 w.paragraph(m, indent: 5)
             }
             if !g.advice.isEmpty {
-                w.line("   What to do:")
+                w.line("   \(Pages.adviceLabel):")
                 for a in g.advice { w.bullet(a, indent: 3) }
             }
             if !g.furtherReading.isEmpty {
-                w.line("   Further reading:")
+                w.line("   \(Pages.readingLabel):")
                 for rd in g.furtherReading {
                     w.bullet(rd.title, indent: 3)
                     w.paragraph(rd.reference, indent: 5)
@@ -93,19 +91,20 @@ public enum SummaryText {
         // IPv6 is not an article step but tells support whether a second path exists.
         w.blank()
         w.line(String(repeating: "-", count: w.width))
-        w.line("IPv6 (not an article step)")
-        w.paragraph("Status: \(ipv6Text(r.ipv6))", indent: 3, hanging: 2)
-        for e in r.ipv6.evidence { w.bullet(e, indent: 3) }
+        w.line(Pages.ipv6Title)
+        for e in Pages.ipv6Facts(r) { w.bullet(e, indent: 3) }
         if let p = r.punch { punchSection(p, into: &w) }
 
         // The article's last step.
         w.blank()
         w.line(String(repeating: "-", count: w.width))
-        w.line("\(Step.allCases.count + 1). Logs: did a real connection go direct?")
-        for (j, p) in Guide.logsAdvice.enumerated() {
-            if j > 0 { w.blank() }
-            w.paragraph(p, indent: 3)
+        w.line("\(Step.allCases.count + 1). \(Pages.logsTitle)")
+        w.paragraph(Pages.logsIntro, indent: 3)
+        for c in Pages.logs {
+            w.bullet(c.text, indent: 3)
+            w.paragraph(c.source, indent: 5)
         }
+        w.paragraph(Pages.logsClosing, indent: 3)
         w.blank()
         w.line(String(repeating: "=", count: w.width))
         w.paragraph("Written by p2ptui. Plain text: paste it into the ticket as it is.", indent: 0)
@@ -135,27 +134,6 @@ public enum SummaryText {
         case (.likely, true): return "[PASS]"
         case (.possible, true): return "[WARN]"
         case (.unlikely, true): return "[FAIL]"
-        }
-    }
-
-    public static func roleName(_ role: Role) -> String {
-        switch role {
-        case .client: return "Client"
-        case .connector: return "Connector"
-        case .unknown: return "not given (Client or Connector)"
-        }
-    }
-
-    private static func ipv6Text(_ s: IPv6Section) -> String {
-        switch s.status {
-        case .works:
-            let addr = s.globalAddress.map { " from \($0)" } ?? ""
-            let seen = s.publicEndpoint.map { ", STUN saw \($0)" } ?? ""
-            return "works\(addr)\(seen)"
-        case .blocked:
-            return "a global address exists\(s.globalAddress.map { " (\($0))" } ?? ""), but STUN over IPv6 got no answer"
-        case .noGlobalAddress: return "no global IPv6 address on this machine"
-        case .notChecked: return "not checked"
         }
     }
 

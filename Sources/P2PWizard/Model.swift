@@ -2,42 +2,55 @@
 // so every screen and every key can be tested without a terminal.
 import P2PReport
 
-/// The screens, in the support article's order.
-public enum Screen: Int, Sendable, Equatable, CaseIterable {
-    case welcome, firewall, natType, doubleNat, hairpin, cloudNat, logs, summary
+/// The screens: the welcome, one per article step (from `Step`), the logs and the summary.
+public enum Screen: Hashable, Sendable, CaseIterable, CustomStringConvertible {
+    case welcome
+    case step(Step)
+    case logs
+    case summary
 
-    public var number: Int { rawValue + 1 }
+    public static var allCases: [Screen] { [.welcome] + Step.allCases.map { .step($0) } + [.logs, .summary] }
+
+    /// 1-based position, as the header shows it.
+    public var number: Int { Screen.allCases.firstIndex(of: self)! + 1 }
+    public var next: Screen? { number < Screen.allCases.count ? Screen.allCases[number] : nil }
+    public var previous: Screen? { number > 1 ? Screen.allCases[number - 2] : nil }
 
     public var title: String {
         switch self {
         case .welcome: return "Welcome"
-        case .logs: return "Logs: direct or relayed?"
+        case .step(let s): return s.content.title
+        case .logs: return Pages.logsTitle
         case .summary: return "Summary"
-        default: return step!.title
+        }
+    }
+
+    /// Name in the step bar.
+    public var shortName: String {
+        switch self {
+        case .welcome: return "Welcome"
+        case .step(let s): return s.content.shortName
+        case .logs: return "Logs"
+        case .summary: return "Summary"
         }
     }
 
     /// The article step this screen checks, if any.
     public var step: Step? {
-        switch self {
-        case .firewall: return .firewall
-        case .natType: return .natType
-        case .doubleNat: return .doubleNat
-        case .hairpin: return .hairpin
-        case .cloudNat: return .cloudNat
-        default: return nil
-        }
+        if case .step(let s) = self { return s }
+        return nil
     }
 
     /// Probes whose results this screen shows (and `r` re-runs).
-    public var probes: [ProbeID] {
+    public var probes: [ProbeID] { step?.content.probes ?? [] }
+
+    /// "welcome", "natType", ...: the name golden files use.
+    public var description: String {
         switch self {
-        case .firewall: return [.udp, .quic]
-        case .natType: return [.nat, .ipv6]
-        case .doubleNat: return [.doubleNat]
-        case .hairpin: return [.hairpin]
-        case .cloudNat: return [.cloud]
-        case .welcome, .logs, .summary: return []
+        case .welcome: return "welcome"
+        case .step(let s): return "\(s)"
+        case .logs: return "logs"
+        case .summary: return "summary"
         }
     }
 }
@@ -71,7 +84,7 @@ public enum Dialog: Sendable, Equatable {
     case help
     case quitConfirm
     /// Path entry; `error` is shown under the field after a failed save (the dialog stays open).
-    case savePrompt(text: String, cursor: Int, error: String?)
+    case savePrompt(TextField, error: String?)
     case overwriteConfirm(path: String)
 }
 
@@ -103,8 +116,8 @@ public struct WizardModel: Sendable, Equatable {
     /// Everything found so far (sections of unfinished probes stay not-checked).
     public var report: Report
     public var probes: [ProbeID: ProbeState] = [:]
-    /// Body scroll offset per screen, in lines.
-    public var scroll: [Screen: Int] = [:]
+    /// Body scrolling per screen.
+    public var viewports: [Screen: Viewport] = [:]
     public var hairpinConsent: HairpinConsent
     public var dialog: Dialog?
     /// One line under the body (save result, hints); cleared on the next key.

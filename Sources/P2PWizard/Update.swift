@@ -90,7 +90,7 @@ private func copySection(_ p: ProbeID, from src: Report, to dst: inout Report) {
 /// `r`: the current step's probes, or every probe on a screen without its own.
 private func rerun(in model: inout WizardModel) -> [WizardEffect] {
     var probes = model.screen.probes
-    if model.screen == .hairpin && model.hairpinConsent != .granted {
+    if model.screen == .step(.hairpin) && model.hairpinConsent != .granted {
         model.message = model.hairpinConsent == .disabledByFlag
             ? "The hairpin test is off (--no-hairpin)."
             : "Press y to run the hairpin test first."
@@ -129,35 +129,35 @@ private func handle(_ key: Key, in model: inout WizardModel) -> [WizardEffect] {
     case .char("r"), .char("R"):
         return rerun(in: &model)
     case .enter, .right, .char("n"), .char(" "):
-        if let next = Screen(rawValue: model.screen.rawValue + 1) {
+        if let next = model.screen.next {
             model.screen = next
         } else {
             model.message = "This is the last step: s saves the summary, q quits."
         }
     case .left, .char("b"):
-        if let prev = Screen(rawValue: model.screen.rawValue - 1) { model.screen = prev }
+        if let prev = model.screen.previous { model.screen = prev }
     case .up, .char("k"):
         scroll(&model, by: -1)
     case .down, .char("j"):
         scroll(&model, by: 1)
     case .pageUp:
-        scroll(&model, by: -max(1, bodyHeight(model) - 1))
+        scroll(&model, by: -Viewport.page(height: bodyHeight(model)))
     case .pageDown:
-        scroll(&model, by: max(1, bodyHeight(model) - 1))
+        scroll(&model, by: Viewport.page(height: bodyHeight(model)))
     case .home:
-        model.scroll[model.screen] = 0
+        model.viewports[model.screen] = Viewport()
     case .end:
-        scroll(&model, by: Int.max / 2)
+        scroll(&model, by: Int.max)
     case .char(let c) where model.screen == .welcome && ["1", "2", "3"].contains(c):
         model.role = c == "1" ? .client : c == "2" ? .connector : .unknown
         model.report.run.role = model.role
     case .char("y"), .char("Y"):
-        if model.screen == .hairpin && model.hairpinConsent != .disabledByFlag && !model.isRunning(.hairpin) {
+        if model.screen == .step(.hairpin) && model.hairpinConsent != .disabledByFlag && !model.isRunning(.hairpin) {
             model.hairpinConsent = .granted
             return launch([.hairpin], in: &model)
         }
     case .char("x"), .char("X"):
-        if model.screen == .hairpin && model.hairpinConsent == .notAsked {
+        if model.screen == .step(.hairpin) && model.hairpinConsent == .notAsked {
             model.hairpinConsent = .declined
             model.probes[.hairpin] = .skipped
         }
@@ -169,7 +169,7 @@ private func handle(_ key: Key, in model: inout WizardModel) -> [WizardEffect] {
 
 private func openSavePrompt(_ model: inout WizardModel) {
     let path = model.savedPath ?? model.config.defaultSummaryPath
-    model.dialog = .savePrompt(text: path, cursor: path.count, error: nil)
+    model.dialog = .savePrompt(TextField(text: path), error: nil)
 }
 
 private func summaryText(_ model: WizardModel) -> String {
@@ -194,40 +194,23 @@ private func handleDialog(_ dialog: Dialog, _ key: Key, in model: inout WizardMo
         case .char("y"), .char("Y"):
             return [.save(path: path, text: summaryText(model), overwrite: true)]
         case .char("n"), .char("N"), .escape:
-            model.dialog = .savePrompt(text: path, cursor: path.count, error: nil)
+            model.dialog = .savePrompt(TextField(text: path), error: nil)
         default: break
         }
-    case .savePrompt(var text, var cursor, _):
-        var chars = Array(text)
-        cursor = min(max(0, cursor), chars.count)
+    case .savePrompt(var field, _):
         switch key {
         case .escape:
             model.dialog = nil
-            return []
         case .enter:
-            let path = text.trimmingSpaces
+            let path = field.text.trimmingSpaces
             if path.isEmpty {
-                model.dialog = .savePrompt(text: text, cursor: cursor, error: "Type a file name first.")
+                model.dialog = .savePrompt(field, error: "Type a file name first.")
                 return []
             }
             return [.save(path: path, text: summaryText(model), overwrite: false)]
-        case .char(let c):
-            chars.insert(c, at: cursor)
-            cursor += 1
-        case .backspace:
-            if cursor > 0 { chars.remove(at: cursor - 1); cursor -= 1 }
-        case .delete, .ctrl("d"):
-            if cursor < chars.count { chars.remove(at: cursor) }
-        case .left, .ctrl("b"): cursor = max(0, cursor - 1)
-        case .right, .ctrl("f"): cursor = min(chars.count, cursor + 1)
-        case .home, .ctrl("a"): cursor = 0
-        case .end, .ctrl("e"): cursor = chars.count
-        case .ctrl("u"): chars.removeAll(); cursor = 0
         default:
-            return []
+            if field.handle(key) { model.dialog = .savePrompt(field, error: nil) }
         }
-        text = String(chars)
-        model.dialog = .savePrompt(text: text, cursor: cursor, error: nil)
     }
     return []
 }
@@ -243,7 +226,7 @@ private func saved(_ outcome: SaveOutcome, in model: inout WizardModel) -> [Wiza
     case .exists(let path):
         model.dialog = .overwriteConfirm(path: path)
     case .failed(let path, let reason):
-        model.dialog = .savePrompt(text: path, cursor: path.count,
+        model.dialog = .savePrompt(TextField(text: path),
                                    error: "Could not save: \(reason). Any existing file is unchanged.")
     }
     return []
@@ -251,18 +234,19 @@ private func saved(_ outcome: SaveOutcome, in model: inout WizardModel) -> [Wiza
 
 // MARK: - Scrolling
 
+/// Scrolls the current screen's viewport; the body's height comes from its layout (Body.swift).
 private func scroll(_ model: inout WizardModel, by delta: Int) {
-    let current = model.scroll[model.screen] ?? 0
-    model.scroll[model.screen] = current &+ delta
-    clampScroll(&model)
+    guard !model.tooSmall else { return }
+    let (screen, content, height) = (model.screen, bodyLines(model).count, bodyHeight(model))
+    model.viewports[screen, default: Viewport()].scroll(by: delta, content: content, height: height)
 }
 
+/// Keeps the current screen's offset inside its body after the body or the terminal changed size.
+/// Other screens are clamped when drawn (their bodies may change before they are shown).
 func clampScroll(_ model: inout WizardModel) {
-    guard !model.tooSmall else { return }
-    let maxOffset = max(0, bodyLines(model).count - bodyHeight(model))
-    for s in Screen.allCases {
-        if let v = model.scroll[s] { model.scroll[s] = min(max(0, v), s == model.screen ? maxOffset : Int.max) }
-    }
+    guard !model.tooSmall, model.viewports[model.screen] != nil else { return }
+    let (screen, content, height) = (model.screen, bodyLines(model).count, bodyHeight(model))
+    model.viewports[screen]?.clamp(content: content, height: height)
 }
 
 extension String {

@@ -54,7 +54,7 @@ struct CheckCommand: AsyncParsableCommand {
         if json {
             FileHandle.standardOutput.write(Data(try ReportJSON.encode(shown)))
         } else {
-            print(CheckText.render(shown, verbose: verbose, ascii: ascii), terminator: "")
+            print(CheckText.render(shown, verbose: verbose, symbols: !ascii && localeIsUTF8()), terminator: "")
         }
         if let output {
             do {
@@ -80,24 +80,9 @@ struct CheckCommand: AsyncParsableCommand {
     }
 }
 
-/// The terminal output of `check`: one line per finding, its evidence, and what it means.
-enum CheckText {
-    static func render(_ report: Report, verbose: Bool, ascii: Bool) -> String {
-        let env = ProcessInfo.processInfo.environment
-        let locale = env["LC_ALL"].flatMap { $0.isEmpty ? nil : $0 } ?? env["LC_CTYPE"].flatMap { $0.isEmpty ? nil : $0 } ?? env["LANG"] ?? ""
-        let utf8 = !ascii && (locale.uppercased().contains("UTF-8") || locale.uppercased().contains("UTF8"))
-        var out = "p2ptui check: \(report.run.durationMs) ms, STUN servers: \(report.run.stunServers.joined(separator: ", "))\n"
-        // The same findings and evidence the summary and the wizard show (P2PExport's Guide).
-        for g in Guide.guides(for: report) {
-            out += "\(SummaryText.statusSymbol(g.status, ascii: !utf8)) \(g.step.title): \(g.finding)\n"
-            for e in g.evidence.prefix(verbose ? 100 : 3) {
-                out += "    \(e)\n"
-            }
-        }
-        out += "Verdict: direct connection \(report.verdict.directConnection.rawValue)\n"
-        for r in report.verdict.reasons {
-            out += "  - \(r)\n"
-        }
-        return out
-    }
+/// Whether the terminal's locale takes UTF-8 symbols (LC_ALL, then LC_CTYPE, then LANG).
+func localeIsUTF8() -> Bool {
+    let env = ProcessInfo.processInfo.environment
+    let locale = env["LC_ALL"].flatMap { $0.isEmpty ? nil : $0 } ?? env["LC_CTYPE"].flatMap { $0.isEmpty ? nil : $0 } ?? env["LANG"] ?? ""
+    return locale.uppercased().contains("UTF-8") || locale.uppercased().contains("UTF8")
 }

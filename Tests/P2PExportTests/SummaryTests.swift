@@ -88,10 +88,11 @@ import Testing
             positions.append(text.range(of: "\(i + 1). \u{2718} FAIL \(step.title)")?.lowerBound
                              ?? text.range(of: "\(i + 1). \u{26A0} WARN \(step.title)")!.lowerBound)
         }
-        positions.append(text.range(of: "6. Logs")!.lowerBound)
+        positions.append(text.range(of: "6. Logs: direct or relayed?")!.lowerBound)
         #expect(positions == positions.sorted())
         #expect(text.contains("UNLIKELY"))
-        #expect(text.contains("(unverified)"))
+        #expect(!text.contains("(unverified)"))
+        #expect(text.contains("https://www.twingate.com/docs/firewall-failures"))
         #expect(text.contains("https://www.rfc-editor.org/rfc/rfc4787"))
     }
 
@@ -124,8 +125,9 @@ import Testing
         for (_, r) in Fixtures.all {
             for g in Guide.guides(for: r) {
                 #expect(!g.meaning.isEmpty)
+                #expect(!g.intro.isEmpty)
                 #expect(!g.furtherReading.isEmpty)
-                #expect(!g.evidence.isEmpty, "\(g.step) has evidence or says it was not run")
+                #expect(!g.facts.isEmpty, "\(g.step) has facts or says it was not run")
                 if g.status == .fail { #expect(!g.advice.isEmpty, "\(g.step) fail has advice") }
                 if g.status == .pass { #expect(g.advice.isEmpty) }
             }
@@ -138,16 +140,18 @@ import Testing
         #expect(aws.advice.joined().contains("Internet Gateway"))
         let nat = Guide.guide(for: .natType, in: Fixtures.cloudAllFail)
         #expect(nat.meaning.joined().contains("endpoint-independent mapping"))
-        #expect(nat.evidence.contains("Public endpoint: 203.0.113.77:61002"))
+        #expect(nat.facts.contains("Public endpoint: 203.0.113.77:61002"))
         let hp = Guide.guide(for: .hairpin, in: Fixtures.cloudAllFail)
         #expect(hp.meaning.joined().contains("same NAT"))
         let fw = Guide.guide(for: .firewall, in: Fixtures.cloudAllFail)
-        #expect(fw.evidence.contains("UDP port 443: blocked (icmp-prohibited)"))
-        #expect(fw.evidence.contains("Local firewall rule: ip filter OUTPUT udp dport 51820 drop"))
-        #expect(Guide.logsAdvice.joined().contains("TWINGATE_LOG_ANALYTICS=v2"))
-        for p in Guide.logsAdvice where p.contains("TWINGATE") || p.contains("Admin console") {
-            #expect(p.contains("(unverified)"))
+        #expect(fw.facts.contains("UDP port 443: blocked (icmp-prohibited)"))
+        #expect(fw.facts.contains("Local firewall rule: ip filter OUTPUT udp dport 51820 drop"))
+        // The Logs step keeps only claims checked on the vendor's public pages, each with its link.
+        #expect(!Pages.logs.isEmpty)
+        for c in Pages.logs {
+            #expect(c.source.hasPrefix("https://www.twingate.com/docs/"), "\(c.text)")
+            #expect(!c.text.contains("unverified"))
         }
-        #expect(Guide.logsAdvice.joined().contains("reproduce the connection"))
+        #expect(!Pages.logs.map(\.text).joined().contains("TWINGATE_LOG_ANALYTICS"), "not in the vendor's public docs")
     }
 }

@@ -29,7 +29,7 @@ import Testing
         Case(name: "no NAT", report: report { $0.nat.mapping = .noNAT; $0.nat.classicType = .openInternet },
              level: .likely, blocking: false, reasonMentions: "Nothing found"),
         Case(name: "symmetric NAT", report: report { $0.nat.mapping = .addressAndPortDependent; $0.nat.classicType = .symmetricNAT },
-             level: .unlikely, blocking: true, reasonMentions: "endpoint-independent mapping"),
+             level: .unlikely, blocking: true, reasonMentions: "changes per destination"),
         Case(name: "UDP blocked", report: report { $0.udp.status = .blocked },
              level: .unlikely, blocking: true, reasonMentions: "UDP is blocked"),
         Case(name: "no STUN answer", report: report { $0.nat = NATSection(status: .checked, classicType: .blocked); $0.udp.status = .notChecked },
@@ -37,9 +37,9 @@ import Testing
         Case(name: "UDP partial", report: report { $0.udp.status = .partial },
              level: .possible, blocking: true, reasonMentions: "some ports"),
         Case(name: "double NAT", report: report { $0.doubleNat.detected = true },
-             level: .possible, blocking: true, reasonMentions: "Double NAT"),
+             level: .possible, blocking: true, reasonMentions: "More than one NAT"),
         Case(name: "cloud NAT gateway", report: report { $0.cloud.natGatewaySuspected = true; $0.cloud.provider = .aws },
-             level: .unlikely, blocking: true, reasonMentions: "Internet Gateway"),
+             level: .unlikely, blocking: true, reasonMentions: "cloud NAT gateway"),
         Case(name: "NAT inconclusive", report: report {
                  $0.nat = NATSection(status: .inconclusive, inconclusiveReason: "packets were lost")
              }, level: .possible, blocking: false, reasonMentions: "packets were lost"),
@@ -48,7 +48,9 @@ import Testing
         Case(name: "QUIC not proven is a note", report: report { $0.quic.status = .notProven },
              level: .likely, blocking: false, reasonMentions: "QUIC"),
         Case(name: "worst finding wins", report: report { $0.doubleNat.detected = true; $0.udp.status = .blocked },
-             level: .unlikely, blocking: true, reasonMentions: "Double NAT"),
+             level: .unlikely, blocking: true, reasonMentions: "More than one NAT"),
+        Case(name: "nothing checked is never likely", report: Report(), level: .possible, blocking: false,
+             reasonMentions: "NAT type was not checked"),
     ]
 
     @Test(arguments: cases)

@@ -65,3 +65,12 @@ func press(_ m: inout WizardModel, _ keys: Key...) -> [WizardEffect] {
 func type(_ m: inout WizardModel, _ text: String) {
     for c in text { _ = update(&m, .key(.char(c))) }
 }
+
+/// The step screens by the names the tests use.
+extension Screen {
+    static let firewall = Screen.step(.firewall)
+    static let natType = Screen.step(.natType)
+    static let doubleNat = Screen.step(.doubleNat)
+    static let hairpin = Screen.step(.hairpin)
+    static let cloudNat = Screen.step(.cloudNat)
+}

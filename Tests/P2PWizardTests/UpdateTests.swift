@@ -70,13 +70,14 @@ import P2PReport
     @Test func saveFlowWithOverwriteConfirm() throws {
         var m = Fixtures.finished(Fixtures.goodReport)
         _ = press(&m, .char("s"))
-        guard case .savePrompt(let text, let cursor, nil)? = m.dialog else { Issue.record("no prompt"); return }
+        guard case .savePrompt(let field, nil)? = m.dialog else { Issue.record("no prompt"); return }
+        let (text, cursor) = (field.text, field.cursor)
         #expect(text == "./p2ptui-summary-testhost-20260101-1200.txt")
         #expect(cursor == text.count)
         _ = press(&m, .ctrl("u"))
         type(&m, "out.txt")
         _ = press(&m, .left, .left, .left, .left, .char("X"))
-        #expect(m.dialog == .savePrompt(text: "outX.txt", cursor: 4, error: nil))
+        #expect(m.dialog == .savePrompt(TextField(text: "outX.txt", cursor: 4), error: nil))
         _ = press(&m, .backspace, .end)
         let effects = press(&m, .enter)
         #expect(effects.count == 1)
@@ -98,20 +99,20 @@ import P2PReport
         var m = Fixtures.finished(Fixtures.goodReport)
         _ = update(&m, .saveResult(.exists(path: "a.txt")))
         _ = press(&m, .char("n"))
-        #expect(m.dialog == .savePrompt(text: "a.txt", cursor: 5, error: nil))
+        #expect(m.dialog == .savePrompt(TextField(text: "a.txt", cursor: 5), error: nil))
     }
 
     @Test func failedSaveKeepsTheDialogWithAMessage() {
         var m = Fixtures.finished(Fixtures.goodReport)
         _ = press(&m, .char("s"))
         _ = update(&m, .saveResult(.failed(path: "/nope/x.txt", reason: "No such file or directory")))
-        guard case .savePrompt("/nope/x.txt", _, let error?)? = m.dialog else { Issue.record("dialog closed"); return }
+        guard case .savePrompt(let field, let error?)? = m.dialog, field.text == "/nope/x.txt" else { Issue.record("dialog closed"); return }
         #expect(error.contains("No such file or directory"))
         #expect(m.savedPath == nil)
         #expect(m.summaryUnsaved)
         // Typing clears the error; Esc closes.
         _ = press(&m, .char("a"))
-        guard case .savePrompt(_, _, nil)? = m.dialog else { Issue.record("error kept"); return }
+        guard case .savePrompt(_, nil)? = m.dialog else { Issue.record("error kept"); return }
         _ = press(&m, .escape)
         #expect(m.dialog == nil)
     }
@@ -120,7 +121,7 @@ import P2PReport
         var m = Fixtures.finished(Fixtures.goodReport)
         _ = press(&m, .char("s"), .ctrl("u"))
         #expect(press(&m, .enter).isEmpty)
-        guard case .savePrompt(_, _, _?)? = m.dialog else { Issue.record("no error"); return }
+        guard case .savePrompt(_, _?)? = m.dialog else { Issue.record("no error"); return }
     }
 
     @Test func hairpinRunsOnlyAfterConsent() {
@@ -192,16 +193,16 @@ import P2PReport
         let total = bodyLines(m).count
         #expect(total > bodyHeight(m))
         _ = press(&m, .end)
-        #expect(m.scroll[.natType] == total - bodyHeight(m))
+        #expect(m.viewports[.natType]?.offset == total - bodyHeight(m))
         _ = press(&m, .down)
-        #expect(m.scroll[.natType] == total - bodyHeight(m))
+        #expect(m.viewports[.natType]?.offset == total - bodyHeight(m))
         _ = press(&m, .home, .pageDown)
-        #expect(m.scroll[.natType] == min(bodyHeight(m) - 1, total - bodyHeight(m)))
+        #expect(m.viewports[.natType]?.offset == min(bodyHeight(m) - 1, total - bodyHeight(m)))
         _ = press(&m, .pageUp, .up)
-        #expect(m.scroll[.natType] == 0)
+        #expect(m.viewports[.natType]?.offset == 0)
         _ = press(&m, .end)
         _ = update(&m, .resize(cols: 200, rows: 60))
-        #expect(m.scroll[.natType] == max(0, bodyLines(m).count - bodyHeight(m)))
+        #expect(m.viewports[.natType]?.offset == max(0, bodyLines(m).count - bodyHeight(m)))
         #expect(view(m).cols == 200)
     }
 
@@ -243,8 +244,8 @@ import P2PReport
         m.screen = .summary
         let lines = bodyLines(m).map { $0.map(\.text).joined() }
         let text = lines.joined(separator: "\n")
-        #expect(text.contains("This machine: Client"))
-        #expect(text.contains("Direct connection unlikely"))
+        #expect(view(m).plainText.contains("This machine: Client"))
+        #expect(text.contains("Direct connection: UNLIKELY"))
         for step in Step.allCases { #expect(text.contains(step.title)) }
         #expect(text.contains("✘ fail"))
     }

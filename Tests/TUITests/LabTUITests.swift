@@ -48,7 +48,7 @@ struct LabTUITests {
         try t.keys("n", "n", "n", "n", "n")
         #expect(t.waitFor(timeout: 5) { $0.contains("Step 8/8: Summary") && !$0.contains("still running") } != nil)
         let summary = t.capture()
-        #expect(summary.contains("unlikely"), "a symmetric NAT is never 'likely':\n\(summary)")
+        #expect(summary.contains("Direct connection: UNLIKELY"), "a symmetric NAT is never 'likely':\n\(summary)")
         try t.keys("q")
         if t.waitFor(timeout: 2, { $0.contains("The summary has not been saved.") }) != nil { try t.keys("y") }
         #expect(t.waitFor(timeout: 5) { $0.contains("EXIT=0") } != nil, "\(t.capture())")

@@ -32,20 +32,6 @@ public struct CloudObservations: Sendable, Equatable {
 
 /// The pure cloud decision.
 public enum CloudClassifier {
-    /// What to change, per provider, when its NAT gateway breaks direct connections.
-    public static func fix(_ p: CloudProvider) -> String {
-        switch p {
-        case .aws:
-            return "AWS NAT Gateway suspected: it picks a new port per destination (endpoint-dependent mapping). Fix: put the instance in a public subnet (0.0.0.0/0 routed to an Internet Gateway) with a public or Elastic IP, or send its traffic through a NAT that keeps mappings endpoint-independent."
-        case .azure:
-            return "Azure NAT Gateway suspected: it picks a new port per connection (endpoint-dependent mapping). Fix: give the VM an instance-level public IP, or use a NAT that keeps mappings endpoint-independent."
-        case .gcp:
-            return "Cloud NAT without endpoint-independent mapping suspected. Fix: enable it (gcloud compute routers nats update NAT --router=ROUTER --enable-endpoint-independent-mapping) or give the VM an external IP (access config)."
-        default:
-            return "A NAT with endpoint-dependent mapping is in the path. Fix: give the VM a public address, or use a NAT that keeps mappings endpoint-independent."
-        }
-    }
-
     public static func classify(_ o: CloudObservations) -> CloudSection {
         var s = CloudSection(status: .checked)
         var provider: CloudProvider
@@ -82,8 +68,8 @@ public enum CloudClassifier {
                 s.natGatewaySuspected = false
                 s.evidence.append("the VM has public address \(pub), so the varying mapping comes from elsewhere (host firewall or NAT on the VM)")
             } else {
+                // What to change is the cloud step's advice (P2PReport/Content/Steps.swift).
                 s.natGatewaySuspected = true
-                s.evidence.append(fix(provider))
             }
         case .unknown(let why):
             if let pub = s.publicAddress {
