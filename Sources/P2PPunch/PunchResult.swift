@@ -124,6 +124,9 @@ public enum Diagnosis {
     }
 
     static func pathReason(_ pair: PairState, local: ConnectionCode) -> String {
+        if pair.remote.kind != .host, let seen = pair.seenAs, !local.candidates.contains(where: { $0.address == seen }) {
+            return "this side's NAT gave the path a port its code did not announce (\(seen), a new mapping per destination), and the peer learned it from this side's checks (peer-reflexive) and answered there"
+        }
         switch pair.remote.kind {
         case .host:
             return "the peer's private address answered: both sides share a network (the LAN path; no NAT crossed)"

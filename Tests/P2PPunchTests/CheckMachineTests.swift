@@ -99,6 +99,8 @@ func ep(_ a: UInt8, _ b: UInt8, _ c: UInt8, _ d: UInt8, _ port: UInt16) -> Trans
         #expect(ra.direct && rb.direct)
         #expect(ra.remoteEndpoint == "\(bReal)" && ra.remoteKind == "prflx")
         #expect(rb.localEndpoint == "\(bReal)")
+        #expect(rb.reason.hasPrefix("this side's NAT gave the path a port its code did not announce (198.51.100.130:50001"))
+        #expect(ra.reason.hasPrefix("the peer's checks came from a port its code did not announce"))
     }
 
     @Test func noPathWhenSymmetricMeetsPortRestrictedAndTheReasonSaysSo() {
