@@ -1,26 +1,27 @@
 import P2PReport
 import STUNCodec
 
-/// Everything `punch` found, flat: the `--json` object and the input of the diagnosis.
+/// Everything `punch` found, flat: the `--json` object and the input of the diagnosis. Missing
+/// values are JSON `null` (the key is always there).
 public struct PunchResult: Codable, Sendable, Equatable {
     /// A pair succeeded in both directions: a direct path is proven.
     public var direct: Bool
     /// This side's endpoint on the proven path, as the peer saw it (nil without a path).
-    public var localEndpoint: String?
+    @Nullable public var localEndpoint: String?
     /// The peer's endpoint on the proven path.
-    public var remoteEndpoint: String?
+    @Nullable public var remoteEndpoint: String?
     /// Kind of the peer's endpoint on the path: host, srflx or prflx.
-    public var remoteKind: String?
+    @Nullable public var remoteKind: String?
     /// Round trip of a check on the proven path, ms.
-    public var rttMs: Double?
+    @Nullable public var rttMs: Double?
     /// Milliseconds from the start of the checks to the proven path.
-    public var elapsedMs: Int?
+    @Nullable public var elapsedMs: Int?
     /// Candidate pairs this side sent checks on.
     public var pairsTried: Int
     /// One sentence: what happened and the step that explains it.
     public var reason: String
     /// What to change first (nil when a path is proven).
-    public var fix: String?
+    @Nullable public var fix: String?
     /// The check deadline, seconds.
     public var deadlineSeconds: Double
     /// This side's candidates and the peer's, "kind address:port".

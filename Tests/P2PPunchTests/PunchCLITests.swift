@@ -91,6 +91,8 @@ import Testing
         struct J: Decodable { var direct: Bool; var reason: String; var pairsTried: Int; var localEndpoint: String?; var rttMs: Double? }
         let j = try JSONDecoder().decode(J.self, from: Data(String(lines.last ?? "").utf8))
         #expect(!j.direct && j.localEndpoint == nil && j.rttMs == nil && j.pairsTried == 1)
+        // Missing values are written as null: the keys the README promises are always there.
+        for key in ["localEndpoint", "remoteEndpoint", "rttMs"] { #expect(r.stdout.contains("\"\(key)\" : null")) }
         #expect(j.reason.hasPrefix("UDP blocked on this side (the Client)"))
     }
 }
