@@ -110,6 +110,31 @@ import Testing
         #expect(CodeError.malformed("x").description.hasPrefix("malformed code"))
     }
 
+    @Test func randomInputNeverTrapsAndNeverPassesTheChecksum() {
+        // Seeded: the same 3000 inputs every run.
+        var rng = SplitMix(seed: 12)
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyz234567")
+        var accepted = 0
+        for i in 0..<3000 {
+            let n = Int(rng.next() % 200)
+            var body = String((0..<n).map { _ in alphabet[Int(rng.next() % 32)] })
+            if i % 3 == 0 {
+                // A valid code with a few characters changed.
+                var chars = Array(Self.code().text.dropFirst(5))
+                for _ in 0..<(1 + Int(rng.next() % 3)) {
+                    let at = Int(rng.next() % UInt64(chars.count))
+                    let old = chars[at]
+                    repeat { chars[at] = alphabet[Int(rng.next() % 32)] } while chars[at] == old
+                }
+                body = String(chars)
+            }
+            if (try? ConnectionCode.decode("p2p1-" + body, now: Self.now)) != nil { accepted += 1 }
+        }
+        // Only a change in the last character's unused low bits could slip through (base32 pads
+        // 62 bytes to 100 characters with 4 spare bits); nothing else does.
+        #expect(accepted <= 3, "\(accepted) corrupted or random codes accepted")
+    }
+
     @Test func base32MatchesRFC4648Vectors() {
         // RFC 4648 section 10, lower case, no padding.
         let vectors = ["": "", "f": "my", "fo": "mzxq", "foo": "mzxw6", "foob": "mzxw6yq", "fooba": "mzxw6ytb", "foobar": "mzxw6ytboi"]
@@ -117,5 +142,18 @@ import Testing
             #expect(Base32.encode(Array(plain.utf8)) == enc)
             #expect((try? Base32.decode(Substring(enc)).get()) == Array(plain.utf8))
         }
+    }
+}
+
+/// A small seeded generator (SplitMix64), so the random test is the same on every run.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }
