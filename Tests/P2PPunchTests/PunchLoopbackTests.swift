@@ -39,7 +39,8 @@ import Testing
         #expect(ra.remoteEndpoint == "\(cb.candidates[0].address)")
         #expect(ra.localEndpoint == "\(ca.candidates[0].address)")
         #expect(rb.remoteEndpoint == "\(ca.candidates[0].address)")
-        #expect(ra.ignored.total == 0 && rb.ignored.total == 0)
+        // Nothing forged or malformed (a late duplicate STUN answer would count as stray).
+        for r in [ra, rb] { #expect(r.ignored.badIntegrity + r.ignored.unknownUsername + r.ignored.malformed == 0) }
         // Hang guard (10x): both ended long before their 10 s deadline.
         #expect((ra.elapsedMs ?? 99_999) < 10_000)
     }
@@ -69,7 +70,8 @@ import Testing
         #expect(a.ignored.badIntegrity == 30)
         #expect(a.ignored.unknownUsername == 20)
         #expect(a.ignored.malformed == 25)
-        #expect(a.ignored.stray == 5)
+        // At least the five sprayed answers (a late duplicate STUN answer under load adds one).
+        #expect(a.ignored.stray >= 5)
         // The spray taught nothing: the path is the real peer's, no pair toward 127.0.0.3.
         let ra = Diagnosis.result(machine: a, gathered: [], localHint: ga.hint)
         #expect(ra.direct && Diagnosis.result(machine: b, gathered: [], localHint: gb.hint).direct)
