@@ -54,12 +54,19 @@ struct PairOutcome: Sendable {
     var connectorStatus: Int32
     var compare: String
     var seconds: Double
+    /// `punch.direct` as `--save-to` added it to each side's saved report.
+    var savedClient: Bool?
+    var savedConnector: Bool?
 
     static func load(_ dir: String, line: String, seconds: Double) -> PairOutcome? {
         func punch(_ name: String) -> PunchJSON? {
             FileManager.default.contents(atPath: "\(dir)/\(name)").flatMap { try? JSONDecoder().decode(PunchJSON.self, from: $0) }
         }
         struct Cmp: Decodable { var directConnection: String }
+        struct Saved: Decodable { struct P: Decodable { var direct: Bool }; var punch: P? }
+        func saved(_ name: String) -> Bool? {
+            FileManager.default.contents(atPath: "\(dir)/\(name)").flatMap { try? JSONDecoder().decode(Saved.self, from: $0) }?.punch?.direct
+        }
         func status(_ name: String) -> Int32? {
             (try? String(contentsOfFile: "\(dir)/\(name)", encoding: .utf8)).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
         }
@@ -67,7 +74,8 @@ struct PairOutcome: Sendable {
               let cs = status("client.punch.status"), let ks = status("connector.punch.status"),
               let cmp = FileManager.default.contents(atPath: "\(dir)/compare.json")
                 .flatMap({ try? JSONDecoder().decode(Cmp.self, from: $0) })?.directConnection else { return nil }
-        return PairOutcome(line: line, client: c, connector: k, clientStatus: cs, connectorStatus: ks, compare: cmp, seconds: seconds)
+        return PairOutcome(line: line, client: c, connector: k, clientStatus: cs, connectorStatus: ks, compare: cmp, seconds: seconds,
+                           savedClient: saved("client.report.json"), savedConnector: saved("connector.report.json"))
     }
 }
 
@@ -122,6 +130,7 @@ struct PunchLab {
             #expect(o.compare == (pair.direct ? "likely" : "unlikely"), "\(pair.topology): compare says \(o.compare), live \(o.line)")
             #expect(o.clientStatus == pair.clientStatus ?? (pair.direct ? 0 : 1), "\(pair.topology) client exit")
             #expect(o.connectorStatus == pair.connectorStatus ?? (pair.direct ? 0 : 1), "\(pair.topology) connector exit")
+            #expect(o.savedClient == pair.direct && o.savedConnector == pair.direct, "\(pair.topology): --save-to added the result to both reports")
             if pair.direct {
                 for side in [o.client, o.connector] {
                     #expect(side.remoteEndpoint != nil && side.localEndpoint != nil && side.rttMs != nil,
