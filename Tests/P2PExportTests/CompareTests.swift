@@ -26,7 +26,7 @@ struct SideSpec: Sendable, CustomStringConvertible {
                            filtering: filtering, classicType: classic,
                            publicEndpoint: classic == .blocked ? nil : "\(publicIP):40000")
         r.nat.localEndpoint = local
-        r.nat.servers = seenBy2.map { ServerObservation(server: "s", outcome: "answered", mappedEndpoint: $0) }
+        r.nat.servers = seenBy2.map { ServerObservation(server: "s", outcome: .answered, mappedEndpoint: $0) }
         r.udp = UDPSection(status: udp)
         r.doubleNat = DoubleNATSection(status: .checked, detected: doubleNat)
         r.cloud = CloudSection(status: .checked, provider: provider, natGatewaySuspected: cloudNat)

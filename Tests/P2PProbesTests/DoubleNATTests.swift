@@ -28,22 +28,22 @@ struct DoubleNATTests {
 
     /// (name, observations, expected detected)
     static let table: [(String, DoubleNATObservations, Bool?)] = [
-        ("gateway reports CGNAT address", obs(reports: [.init(protocolName: "nat-pmp", externalAddress: .v4(100, 64, 0, 2))]), true),
-        ("gateway reports private address", obs(reports: [.init(protocolName: "upnp", externalAddress: .v4(10, 1, 2, 3))]), true),
+        ("gateway reports CGNAT address", obs(reports: [.init(via: .natPMP, externalAddress: .v4(100, 64, 0, 2))]), true),
+        ("gateway reports private address", obs(reports: [.init(via: .upnp, externalAddress: .v4(10, 1, 2, 3))]), true),
         ("gateway reports a public address other than the mapped one",
-         obs(reports: [.init(protocolName: "pcp", externalAddress: .v4(198, 51, 100, 77))]), true),
-        ("gateway's address equals the mapped one", obs(reports: [.init(protocolName: "upnp", externalAddress: wan)]), false),
-        ("PCP ADDRESS_MISMATCH", obs(reports: [.init(protocolName: "pcp", externalAddress: nil, detail: "ADDRESS_MISMATCH")], mismatch: true), true),
+         obs(reports: [.init(via: .pcp, externalAddress: .v4(198, 51, 100, 77))]), true),
+        ("gateway's address equals the mapped one", obs(reports: [.init(via: .upnp, externalAddress: wan)]), false),
+        ("PCP ADDRESS_MISMATCH", obs(reports: [.init(via: .pcp, externalAddress: nil, detail: "ADDRESS_MISMATCH")], mismatch: true), true),
         ("CGNAT hop beyond the first router", obs(hops: [gw, Hop(ttl: 2, address: .v4(100, 64, 0, 1)), dest]), true),
         ("private hop beyond the first router", obs(hops: [gw, Hop(ttl: 2, address: .v4(10, 0, 0, 1)), dest]), true),
         ("full path, only public hops beyond the first",
          obs(hops: [gw, Hop(ttl: 2, address: .v4(198, 51, 100, 1)), dest]), false),
         ("path with a silent hop is not enough", obs(hops: [gw, Hop(ttl: 2, address: nil), dest]), nil),
         ("nothing answered", obs(mapped: nil), nil),
-        ("no STUN answer, gateway public", obs(mapped: nil, reports: [.init(protocolName: "upnp", externalAddress: wan)]), nil),
+        ("no STUN answer, gateway public", obs(mapped: nil, reports: [.init(via: .upnp, externalAddress: wan)]), nil),
         ("no NAT at all: mapped is our own address", obs(mapped: lan, hops: [gw, Hop(ttl: 2, address: .v4(10, 0, 0, 1))]), false),
         ("gateway equal beats a private core hop",
-         obs(reports: [.init(protocolName: "upnp", externalAddress: wan)], hops: [gw, Hop(ttl: 2, address: .v4(10, 9, 9, 9)), dest]), false),
+         obs(reports: [.init(via: .upnp, externalAddress: wan)], hops: [gw, Hop(ttl: 2, address: .v4(10, 9, 9, 9)), dest]), false),
     ]
 
     @Test(arguments: 0..<DoubleNATTests.table.count)
@@ -55,7 +55,7 @@ struct DoubleNATTests {
         #expect(!s.evidence.isEmpty, "\(name)")
         #expect(s.hops == o.hops.map(\.text))
         #expect(g.address == "192.168.1.1")
-        #expect(g.protocols == o.gatewayReports.map(\.protocolName))
+        #expect(g.protocols == o.gatewayReports.map(\.via))
     }
 
     @Test func hopEvidenceSaysEvidenceNotProof() {
@@ -123,7 +123,7 @@ struct DoubleNATTests {
         let fake = try FakeGateway(external: .v4(100, 64, 0, 2))
         defer { fake.stop() }
         let r = await fake.query().run(deadline: .after(seconds: 3))
-        #expect(Set(r.reports.map(\.protocolName)) == ["upnp", "nat-pmp", "pcp"])
+        #expect(Set(r.reports.map(\.via)) == [.upnp, .natPMP, .pcp])
         #expect(r.reports.allSatisfy { $0.externalAddress == .v4(100, 64, 0, 2) }, "\(r.reports)")
         #expect(!r.pcpAddressMismatch)
         // The PCP MAP was deleted afterwards (a second MAP with lifetime 0).
@@ -140,7 +140,7 @@ struct DoubleNATTests {
         defer { fake.stop() }
         let r = await fake.query().run(deadline: .after(seconds: 3))
         #expect(r.pcpAddressMismatch)
-        #expect(r.reports.first { $0.protocolName == "pcp" }?.detail == "ADDRESS_MISMATCH")
+        #expect(r.reports.first { $0.via == .pcp }?.detail == "ADDRESS_MISMATCH")
     }
 
     @Test func gatewayQuerySilentGatewayIsQuickAndEmpty() async throws {

@@ -90,7 +90,7 @@ let noFirewall: @Sendable (Deadline) async -> FirewallEvidence = { _ in Firewall
         let targets = [EgressTarget(port: port, host: "127.0.0.1", method: .stun)]
         let (s, t) = await elapsed { await EgressProbe(targets: targets, deadline: .after(seconds: 3), firewall: noFirewall).run() }
         #expect(s.status == .blocked)
-        #expect(s.failures[String(port)] == "silent-drop")
+        #expect(s.failures[String(port)] == .silentDrop)
         #expect(t < 2.5)
         let u = await EgressProbe(targets: [EgressTarget(port: port, host: "127.0.0.1", method: .icmpAware)],
                                   deadline: .after(seconds: 3), firewall: noFirewall).run()
@@ -108,7 +108,7 @@ let noFirewall: @Sendable (Deadline) async -> FirewallEvidence = { _ in Firewall
                                       if text.hasPrefix("name.invalid") { throw ResolveError.dnsFailure(host: "name.invalid", reason: "test") }
                                       return try resolve(text, defaultPort: 3478)
                                   }, firewall: noFirewall).run()
-        #expect(s.failures == ["443": "no-route", "3478": "dns-failure"])
+        #expect(s.failures == ["443": .noRoute, "3478": .dnsFailure])
         #expect(s.ports == ["443": .blocked, "3478": .unknown])
         #expect(s.status == .blocked)
     }
@@ -119,7 +119,7 @@ let noFirewall: @Sendable (Deadline) async -> FirewallEvidence = { _ in Firewall
                               deadline: .after(seconds: 0.3),
                               resolver: { _ in Thread.sleep(forTimeInterval: 2); return [] }, firewall: noFirewall).run()
         }
-        #expect(s.failures["3478"] == "dns-failure")
+        #expect(s.failures["3478"] == .dnsFailure)
         #expect(t < 1.5, "stopped waiting at the deadline, not after the 2 s lookup (took \(t) s)")
     }
 
@@ -199,8 +199,8 @@ struct EgressNamespaceTests {
         #expect(s.ports[String(stun.port)] == .reached)
         #expect(s.ports[String(closed)] == .reached)
         #expect(s.ports[String(dropped)] == .blocked)
-        #expect(s.failures[String(dropped)] == "blocked-locally")
-        #expect(s.failures[String(prohibited)] == "icmp-prohibited")
+        #expect(s.failures[String(dropped)] == .blockedLocally)
+        #expect(s.failures[String(prohibited)] == .icmpProhibited)
         #expect(s.firewallRules.contains { $0.contains("udp dport \(dropped) drop") }, "the real ruleset is quoted: \(s.firewallRules)")
         #expect(!s.firewallRules.contains { $0.contains("\(prohibited)") }, "input rules are not outbound")
         #expect(t < 2.0)

@@ -34,7 +34,7 @@ import Testing
         let s = await probe(["127.0.0.1:33999"])
         let ms = Double(clock.nowNanos() - t0) / 1e6
         #expect(s.classicType == .blocked)
-        #expect(s.servers.first?.outcome == "timeout")
+        #expect(s.servers.first?.outcome == .timeout)
         #expect(ms < 1500, "took \(ms) ms")
     }
 
@@ -93,7 +93,7 @@ import Testing
     @Test func dnsFailureIsToldApart() async {
         let s = await probe(["no-such-host.invalid:3478"])
         #expect(s.status == .inconclusive)
-        #expect(s.servers.first?.outcome == "dns-failure")
+        #expect(s.servers.first?.outcome == .dnsFailure)
         #expect(s.classicType != .blocked, "a name that does not resolve is not blocked UDP")
     }
 }

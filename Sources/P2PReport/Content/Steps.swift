@@ -39,7 +39,7 @@ enum Steps {
         facts: { r in
             var ev: [String] = []
             for p in r.udp.ports.keys.sorted(by: { (Int($0) ?? 0, $0) < (Int($1) ?? 0, $1) }) {
-                let how = r.udp.failures[p].map { " (\($0))" } ?? ""
+                let how = r.udp.failures[p].map { " (\($0.rawValue))" } ?? ""
                 ev.append("UDP port \(p): \((r.udp.ports[p] ?? .unknown).rawValue)\(how)")
             }
             ev += r.udp.firewallRules.map { "Local firewall rule: \($0)" }
@@ -69,7 +69,7 @@ enum Steps {
             if !r.udp.firewallRules.isEmpty {
                 fix.append("This machine's own firewall drops outbound UDP: change the local firewall rules listed above.")
             }
-            if r.udp.failures.values.contains("icmp-prohibited") {
+            if r.udp.failures.values.contains(.icmpProhibited) {
                 fix.append("A router or firewall on the way answered \"administratively prohibited\": "
                            + "ask the network administrator to allow outbound UDP.")
             }
@@ -209,7 +209,7 @@ enum Steps {
             var ev = r.doubleNat.evidence
             if !r.doubleNat.hops.isEmpty { ev.append("Path: " + r.doubleNat.hops.joined(separator: " > ")) }
             if let g = r.gateway.address { ev.append("Default gateway: \(g)") }
-            let via = r.gateway.protocols.joined(separator: ", ")
+            let via = r.gateway.protocols.map(\.rawValue).joined(separator: ", ")
             if let ext = r.gateway.externalAddress {
                 ev.append("Gateway reports external address \(ext)" + (via.isEmpty ? "" : " (via \(via))"))
             } else if !via.isEmpty {
