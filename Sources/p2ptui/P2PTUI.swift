@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 
-/// `p2ptui`: the wizard by default; `check`, `serve` and `compare` as subcommands.
+/// `p2ptui`: the wizard by default; `check`, `serve`, `compare` and `punch` as subcommands.
 @main
 struct P2PTUI: AsyncParsableCommand {
     static let version = "0.1.0"
