@@ -61,7 +61,8 @@ struct PunchTUITests {
                     + "--stun 203.0.113.10:3478 --stun 203.0.113.20:3478 --no-hairpin --role client; echo EXIT=$?")
         #expect(t.waitFor(timeout: 8) { $0.contains("Step 1/8") } != nil, "\(t.capture())")
         for _ in 0..<7 { try t.keys("n") }
-        #expect(t.waitFor(timeout: 8) { $0.contains("Step 8/8: Summary") } != nil, "\(t.capture())")
+        // Every probe done first, so a late result cannot make the saved summary stale.
+        #expect(t.waitFor(timeout: 10) { $0.contains("Step 8/8: Summary") && !$0.contains("still running") } != nil, "\(t.capture())")
         try t.keys("p")
         let shown = t.waitFor(timeout: 8) { $0.contains("2. Run `p2ptui punch`") }
         #expect(shown != nil, "the dialog shows this side's code:\n\(t.capture())")
@@ -89,6 +90,7 @@ struct PunchTUITests {
         #expect(saved.contains("Live test with the other side (p2ptui punch)"))
         #expect(saved.contains("DIRECT path proven: local 198.51.100.2:"))
         try t.keys("q")
+        if t.waitFor(timeout: 2, { $0.contains("The summary has not been saved.") }) != nil { try t.keys("y") }
         #expect(t.waitFor(timeout: 5) { $0.contains("EXIT=0") } != nil, "\(t.capture())")
         try expectRestored(t)
     }
