@@ -4,6 +4,7 @@
 #define NCURSES_WIDECHAR 1
 #include <locale.h>
 #include <langinfo.h>
+#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 #include <termios.h>
@@ -23,7 +24,7 @@ static inline struct sigaction *cncurses_old_fatal_slot(int sig) { static struct
 #define cncurses_saved_termios (*cncurses_termios_slot())
 #define cncurses_have_termios (*cncurses_have_termios_slot())
 
-/* SIGINT/SIGTERM: only record the signal; the main loop restores the terminal and exits. */
+/* SIGINT/SIGTERM/SIGHUP: only record the signal; the main loop restores the terminal and exits. */
 static void cncurses_on_stop(int sig) { cncurses_pending = sig; }
 
 /* Crash: async-signal-safe minimal restore (leave the alternate screen, show the cursor, reset
@@ -55,6 +56,14 @@ static inline void cncurses_install_handlers(void) {
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
+    /* A parent may have started us with these blocked (a thread pool's mask is inherited through
+     * fork/exec): then the handler above would never run, and a closed terminal would go unnoticed. */
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGHUP);
+    pthread_sigmask(SIG_UNBLOCK, &stop, NULL);
     int fatal[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP};
     for (unsigned i = 0; i < sizeof fatal / sizeof fatal[0]; i++) {
         struct sigaction fa;

@@ -10,7 +10,7 @@
 // dependent filtering (it would need port prediction). Two symmetric sides cannot meet.
 //
 // Rules checked against the live test (`p2ptui punch` on both sides of `scripts/natlab pair`,
-// BENCHMARKS.md "Punch"): "proven" there must read "likely" here, "fails" must read "unlikely".
+// BENCHMARKS.md "Live hole punch"): "proven" there must read "likely" here, "fails" "unlikely".
 // - Symmetric side + the other side accepts any source (full cone, open internet): the symmetric
 //   side's check arrives from an unannounced port, the other side learns it (peer-reflexive) and
 //   answers there: likely.
@@ -68,11 +68,10 @@ public enum Compare {
         // in the words of the side's own step.
         for s in sides where s.cloudNat { issues.append(Issue(.possible, s.role, s.says(.cloudNat))) }
         for s in sides where s.doubleNat {
+            // Live-tested (natlab pair double:eim): layers that together map endpoint-independently
+            // punch like one EIM NAT.
             if s.mapping == .friendly {
-                // Live-tested (natlab pair double:eim): the layers together map endpoint-independently.
-                issues.append(Issue(.note, s.role, "\(s.Name) is behind double NAT, but the two layers together "
-                                    + "keep one public port whatever the destination, so hole punching works; "
-                                    + "port forwarding would need both layers."))
+                issues.append(Issue(.note, s.role, .doubleNatIndependent(s.role)))
             } else {
                 issues.append(Issue(.possible, s.role, s.says(.doubleNat)))
             }
@@ -82,38 +81,30 @@ public enum Compare {
         var shared: Bool? = nil
         if let a = c.publicIP, let b = k.publicIP {
             if Redactor.isPlaceholder(a) || Redactor.isPlaceholder(b) {
-                issues.append(Issue(.note, nil, "Public addresses were redacted, so whether both sides "
-                                    + "share one cannot be told."))
+                issues.append(Issue(.note, nil, .redacted))
             } else {
                 shared = a == b
             }
         }
         if shared == true {
-            let text = "They share a public address; the NAT must hairpin, or use the LAN path"
-            let lacking = sides.first { $0.hairpin == false }
+            let lacking = sides.first(where: { $0.hairpin == false })
             if let net = Side.sameLAN(c, k) {
-                issues.append(Issue(.note, nil, "\(text); both local addresses are in \(net), so the LAN path "
-                                    + "(private addresses) works\(lacking == nil ? "" : " even without hairpin")."))
+                issues.append(Issue(.note, nil, .sharedAddress(.sameLAN(net, hairpinMissing: lacking != nil))))
             } else if let l = lacking {
-                issues.append(Issue(.possible, l.role, "\(text): \(l.name) side reports no hairpin, so "
-                                    + "enable NAT loopback/hairpin on that router or let both sides use "
-                                    + "their private addresses."))
+                issues.append(Issue(.possible, l.role, .sharedAddress(.missing(on: l.role))))
             } else if sides.allSatisfy({ $0.hairpin == true }) {
-                issues.append(Issue(.note, nil, "\(text); the NAT hairpins, so either works."))
+                issues.append(Issue(.note, nil, .sharedAddress(.works)))
             } else {
                 let unknown = sides.first { $0.hairpin == nil }!
-                issues.append(Issue(.possible, unknown.role, "\(text); whether it hairpins is unknown: run "
-                                    + "the hairpin test on \(unknown.name) side."))
+                issues.append(Issue(.possible, unknown.role, .sharedAddress(.unknown(on: unknown.role))))
             }
         }
 
         if c.ipv6Works && k.ipv6Works {
-            issues.append(Issue(.note, nil, "Both sides have working IPv6: a second path with no NAT to "
-                                + "traverse, if firewalls allow it."))
+            issues.append(Issue(.note, nil, .bothIPv6))
         }
         if client.run.role == .connector || connector.run.role == .client {
-            issues.append(Issue(.note, nil, "The roles recorded in the reports do not match the order "
-                                + "given (Client first, then Connector)."))
+            issues.append(Issue(.note, nil, .rolesSwapped))
         }
 
         // Most serious first; stable, so equal weights keep their order (Connector first).
@@ -127,14 +118,12 @@ public enum Compare {
         case .possible: level = .possible
         case .note: level = .likely
         }
-        var reasons = ordered.map(\.text)
+        var reasons = ordered.map(\.finding.text)
         var fix: Role? = nil
         if level == .likely && (c.mapping == .dependent || k.mapping == .dependent) {
-            reasons.insert("A direct connection should work although one NAT changes its public port per "
-                           + "destination: the other side lets those packets in (see below).", at: 0)
+            reasons.insert(PairFinding.friendlyDespiteDependent.text, at: 0)
         } else if level == .likely {
-            reasons.insert("Both sides are peer-to-peer friendly: each keeps its public port whatever "
-                           + "the destination, and UDP gets out.", at: 0)
+            reasons.insert(PairFinding.bothFriendly.text, at: 0)
         } else {
             fix = ordered.first { $0.severity == top && $0.side != nil }?.side
         }
@@ -147,45 +136,29 @@ public enum Compare {
         case (.friendly, .friendly):
             return []
         case (.dependent, .dependent):
-            return [Issue(.unlikely, .connector, "Both NATs change the public port per destination "
-                          + "(symmetric): hole punching would need port prediction. Fix the Connector "
-                          + "first (endpoint-independent mapping or a public address), then the Client; "
-                          + "one friendly side can be enough."),]
+            return [Issue(.unlikely, .connector, .bothDependent)]
         case (.dependent, _), (_, .dependent):
             let d = c.mapping == .dependent ? c : k
             let f = c.mapping == .dependent ? k : c
-            let head = "\(d.Name)'s NAT changes the public port per destination (\(d.classic)), so its "
-                + "packets reach \(f.name) from a port nobody announced"
-            let fixD = "Fix \(d.name) side first: endpoint-independent mapping or a public address."
+            func meets(_ accepts: PairFinding.Acceptance) -> PairFinding {
+                .dependentMeets(dependent: d.role, classic: d.classic, other: f.role, accepts: accepts)
+            }
             if f.mapping == .unknown {
-                return [Issue(.possible, d.role, "\(head). \(fixD)"),
-                        Issue(.possible, f.role, "Not enough data from \(f.name): its NAT type is unknown; "
-                              + "run the check there again.")]
+                return [Issue(.possible, d.role, meets(.unknownNAT)),
+                        Issue(.possible, f.role, .notEnoughData(f.role, besideDependent: true))]
             }
             switch f.filtering {
-            case .open:
-                return [Issue(.note, d.role, "\(head); \(f.name) accepts packets from any source and learns "
-                              + "that port from the first check (peer-reflexive), so it works.")]
-            case .address where d.keepsOneIP == true:
-                return [Issue(.note, d.role, "\(head); \(f.name) filters by address only and \(d.name)'s NAT "
-                              + "kept one public IP address toward every server, so it works.")]
-            case .address:
-                return [Issue(.possible, d.role, "\(head); \(f.name) filters by address only, so it works "
-                              + "if \(d.name)'s NAT keeps one public IP address. \(fixD)")]
-            case .addressAndPort:
-                return [Issue(.unlikely, d.role, "\(head), and \(f.name) only accepts packets from the "
-                              + "exact address and port it sent to: they cannot meet without port "
-                              + "prediction. \(fixD)")]
-            case .unknown:
-                return [Issue(.possible, d.role, "\(head); whether \(f.name) accepts them is unknown. "
-                              + "\(fixD)")]
+            // Live-tested (natlab pair fullcone:symmetric, restricted:symmetric).
+            case .open: return [Issue(.note, d.role, meets(.anySource))]
+            case .address where d.keepsOneIP == true: return [Issue(.note, d.role, meets(.addressOnlyOneIP))]
+            case .address: return [Issue(.possible, d.role, meets(.addressOnly))]
+            case .addressAndPort: return [Issue(.unlikely, d.role, meets(.exactAddressAndPort))]
+            case .unknown: return [Issue(.possible, d.role, meets(.unknown))]
             }
         default:
             // At least one side unknown, none dependent.
             return [k, c].filter { $0.mapping == .unknown }.map {
-                Issue(.possible, $0.role, "Not enough data from \($0.name): its NAT type could not be "
-                      + "determined; run the check there again with a STUN server that supports RFC 5780 "
-                      + "behaviour tests.")
+                Issue(.possible, $0.role, .notEnoughData($0.role, besideDependent: false))
             }
         }
     }
@@ -197,11 +170,11 @@ public enum Compare {
     struct Issue {
         var severity: Severity
         var side: Role?
-        var text: String
-        init(_ s: Severity, _ side: Role?, _ text: String) {
+        var finding: PairFinding
+        init(_ s: Severity, _ side: Role?, _ finding: PairFinding) {
             severity = s
             self.side = side
-            self.text = text
+            self.finding = finding
         }
     }
 
@@ -258,8 +231,8 @@ public enum Compare {
             hairpin = r.hairpin.supported
             publicIP = r.nat.publicEndpoint.map(Side.host(of:))
             ipv6Works = r.ipv6.status == .works
-            let seen = Set(r.nat.servers.compactMap(\.mappedEndpoint).map(Side.host(of:)))
-            keepsOneIP = r.nat.servers.compactMap(\.mappedEndpoint).count >= 2 ? seen.count == 1 : nil
+            let seen = r.nat.servers.compactMap(\.mappedEndpoint)
+            keepsOneIP = seen.count >= 2 ? Set(seen.map(Side.host(of:))).count == 1 : nil
             localIP = r.nat.localEndpoint.map(Side.host(of:))
         }
 
@@ -273,21 +246,14 @@ public enum Compare {
             return p.prefix(3).joined(separator: ".") + ".0/24"
         }
 
-        /// "the Client" / "the Connector", mid-sentence.
-        var name: String { role == .client ? "the Client" : "the Connector" }
-        /// Same, at the start of a sentence.
-        var Name: String { role == .client ? "The Client" : "The Connector" }
         /// The step that explains this side's UDP trouble: the firewall's, or the NAT test's when
         /// no STUN server answered.
         var udpStep: Step {
             report.udp.status == .blocked || report.udp.status == .partial ? .firewall : .natType
         }
 
-        /// "The Connector: <the step's finding> <its first advice>".
-        func says(_ step: Step) -> String {
-            let f = step.content.assess(report)
-            return "\(Name): \(f.text)" + (f.advice.first.map { " \($0)" } ?? "")
-        }
+        /// This side's own finding for `step`.
+        func says(_ step: Step) -> PairFinding { .side(role, step.content.assess(report)) }
 
         var classic: String {
             report.nat.classicType == .unknown ? report.nat.mapping.rawValue : report.nat.classicType.rawValue

@@ -14,8 +14,11 @@ public final class Inbox: Sendable {
 /// Performs effects other than quit; may answer with a message (e.g. a save result).
 public typealias EffectHandler = @MainActor (WizardEffect) -> WizardMsg?
 
-/// Runs the wizard until it quits or a stop signal arrives; returns the exit code.
-/// (SIGINT 130, SIGTERM 143, SIGHUP 129: 128 + signal, like a shell.)
+/// Runs the wizard until it quits, a stop signal arrives or the terminal goes away; returns the
+/// exit code. (SIGINT 130, SIGTERM 143, SIGHUP 129: 128 + signal, like a shell. A terminal that
+/// hung up or reads end of file ends it with 129 too: that is what a hang-up is.) A stop is checked
+/// before any effect runs, so nothing is saved or asked after it; a save already under way finishes
+/// (it is atomic), and the caller cancels the probes.
 @MainActor
 public func runWizardLoop(terminal: Terminal, model initial: WizardModel, inbox: Inbox,
                           perform: EffectHandler) -> Int32 {
@@ -34,18 +37,22 @@ public func runWizardLoop(terminal: Terminal, model initial: WizardModel, inbox:
     var pending = start(&model)
     var lastTickFrame = -1
     while true {
+        let sig = terminal.pendingSignal
+        if sig != 0 { return 128 + sig }
+        if terminal.closed { return hangupStatus }
         var msgs: [WizardMsg] = []
         for effect in pending {
             if case .quit(let code) = effect { return code }
             if let m = perform(effect) { msgs.append(m) }
         }
         pending = []
-        let sig = terminal.pendingSignal
-        if sig != 0 { return 128 + sig }
+        // Waits here (up to the read timeout) when nothing else is to be done: the loop's only
+        // pause, so a terminal that cannot be read ends the loop rather than spinning it.
         if msgs.isEmpty, let input = terminal.readInput() {
             switch input {
             case .key(let k): msgs.append(.key(k))
             case .resize(let c, let r): msgs.append(.resize(cols: c, rows: r))
+            case .closed: return hangupStatus
             }
         }
         msgs += inbox.drain()
@@ -62,3 +69,6 @@ public func runWizardLoop(terminal: Terminal, model initial: WizardModel, inbox:
         }
     }
 }
+
+/// 128 + SIGHUP: the exit status when the terminal goes away.
+public let hangupStatus: Int32 = 129

@@ -6,7 +6,8 @@ enum TerminalSignals {
     /// Records the cooked terminal settings (before curses changes them) for the crash path.
     static func saveTermios() { cncurses_save_termios() }
 
-    /// SIGINT/SIGTERM/SIGHUP only set a flag the loop polls (endwin is not async-signal-safe);
+    /// SIGINT/SIGTERM/SIGHUP only set a flag the loop polls (endwin is not async-signal-safe), and
+    /// are unblocked (a mask inherited from the parent would hide them);
     /// SIGSEGV/SIGBUS/SIGILL/SIGFPE/SIGABRT/SIGTRAP restore the terminal raw, then re-raise.
     static func install() { cncurses_install_handlers() }
 

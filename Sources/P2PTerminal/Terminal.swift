@@ -8,6 +8,9 @@ import P2PWizard
 public enum TerminalInput: Sendable, Equatable {
     case key(Key)
     case resize(cols: Int, rows: Int)
+    /// The terminal is gone: it hung up (window closed, SSH session dropped), reading it hit end of
+    /// file or an error, or its descriptor was closed. Nothing more can be read or drawn.
+    case closed
 }
 
 @MainActor
@@ -17,6 +20,12 @@ public final class Terminal {
     /// Whether styles map to colour pairs.
     public private(set) var color = false
     private var active = false
+    /// Set once the terminal is known to be gone: nothing is written to it any more.
+    public private(set) var closed = false
+    private var readTimeoutMs: Int32 = 30
+    /// Reads in a row that found the terminal readable but produced no key: a hung-up terminal
+    /// reads end of file at once, every time, and must never be polled again in a tight loop.
+    private var emptyReads = 0
     /// The screen window from `initscr` (not the `stdscr` global, which Swift 6 rightly flags).
     private var win: UnsafeMutablePointer<WINDOW>?
 
@@ -38,7 +47,10 @@ public final class Terminal {
         intrflush(win, false)
         keypad(win, true)
         curs_set(0)
-        wtimeout(win, readTimeoutMs)
+        // `readInput` waits in poll(2) itself (so it can tell a hang-up from a quiet terminal);
+        // curses only decodes what is already there.
+        self.readTimeoutMs = readTimeoutMs
+        wtimeout(win, 0)
         if wantColor && has_colors() {
             start_color()
             use_default_colors()
@@ -51,10 +63,16 @@ public final class Terminal {
         active = true
     }
 
-    /// Leaves curses mode (idempotent). Every exit path calls it.
+    /// Leaves curses mode (idempotent). Every exit path calls it. A terminal whose output is gone
+    /// (hung up, closed) gets nothing: no reset sequence, no termios call; there is nobody to
+    /// restore it for. (When only the input ended, the screen is still there and is restored.)
     public func stop() {
         guard active else { return }
         active = false
+        if TTY.outputGone() {
+            closed = true
+            return
+        }
         endwin()
         TerminalSignals.restoreTermios()
     }
@@ -78,7 +96,7 @@ public final class Terminal {
 
     /// Copies the grid to the screen; curses sends only what changed.
     public func draw(_ grid: TextGrid) {
-        guard active else { return }
+        guard active, !closed else { return }
         werase(win)
         for (y, row) in grid.cells.enumerated() {
             var x = 0
@@ -101,30 +119,66 @@ public final class Terminal {
         wrefresh(win)
     }
 
-    /// Waits up to the read timeout for one key; nil when none came.
+    /// Waits up to the read timeout for one key; nil when none came; `.closed` once the terminal is
+    /// gone (then at once on every later call).
     public func readInput() -> TerminalInput? {
-        guard active else { return nil }
-        var ch: wint_t = 0
-        let rc = wget_wch(win, &ch)
-        if rc == ERR { return nil }
-        if rc == cncurses_key_code_yes() {
-            switch Int32(ch) {
-            case KEY_RESIZE: return .resize(cols: size.cols, rows: size.rows)
-            case KEY_UP: return .key(.up)
-            case KEY_DOWN: return .key(.down)
-            case KEY_LEFT: return .key(.left)
-            case KEY_RIGHT: return .key(.right)
-            case KEY_PPAGE: return .key(.pageUp)
-            case KEY_NPAGE: return .key(.pageDown)
-            case KEY_HOME: return .key(.home)
-            case KEY_END: return .key(.end)
-            case KEY_BACKSPACE: return .key(.backspace)
-            case KEY_DC: return .key(.delete)
-            case KEY_ENTER: return .key(.enter)
-            default: return nil
+        guard active, !closed else { return closed ? .closed : nil }
+        switch TTY.waitReadable(timeoutMs: readTimeoutMs) {
+        case .hungUp:
+            closed = true
+            return .closed
+        case .interrupted, .idle:
+            // A signal (SIGWINCH: curses turns it into KEY_RESIZE) or the timeout; curses may also
+            // hold keys it read ahead. Neither counts as an empty read.
+            emptyReads = 0
+            if case .input(let input) = decodeNext() { return input }
+            return nil
+        case .readable:
+            switch decodeNext() {
+            case .input(let input):
+                emptyReads = 0
+                return input
+            case .ignored:
+                emptyReads = 0
+                return nil
+            case .nothing:
+                // Readable yet nothing read: end of file or a read error (or, rarely, half a
+                // sequence). A hung-up terminal does this on every call, at once.
+                emptyReads += 1
+                if emptyReads >= 3 {
+                    closed = true
+                    return .closed
+                }
+                return nil
             }
         }
-        return Self.decode(UInt32(ch)).map { .key($0) }
+    }
+
+    private enum Decoded { case nothing, ignored, input(TerminalInput) }
+
+    /// What curses has ready now (it never waits: its timeout is 0).
+    private func decodeNext() -> Decoded {
+        var ch: wint_t = 0
+        let rc = wget_wch(win, &ch)
+        if rc == ERR { return .nothing }
+        if rc == cncurses_key_code_yes() {
+            switch Int32(ch) {
+            case KEY_RESIZE: return .input(.resize(cols: size.cols, rows: size.rows))
+            case KEY_UP: return .input(.key(.up))
+            case KEY_DOWN: return .input(.key(.down))
+            case KEY_LEFT: return .input(.key(.left))
+            case KEY_RIGHT: return .input(.key(.right))
+            case KEY_PPAGE: return .input(.key(.pageUp))
+            case KEY_NPAGE: return .input(.key(.pageDown))
+            case KEY_HOME: return .input(.key(.home))
+            case KEY_END: return .input(.key(.end))
+            case KEY_BACKSPACE: return .input(.key(.backspace))
+            case KEY_DC: return .input(.key(.delete))
+            case KEY_ENTER: return .input(.key(.enter))
+            default: return .ignored
+            }
+        }
+        return Self.decode(UInt32(ch)).map { .input(.key($0)) } ?? .ignored
     }
 
     /// Plain character codes to keys.

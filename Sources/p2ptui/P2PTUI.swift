@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import P2PReport
 
 /// `p2ptui`: the wizard by default; `check`, `serve`, `compare` and `punch` as subcommands.
 @main
@@ -9,6 +10,15 @@ struct P2PTUI: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "p2ptui",
         abstract: "Find out why two machines cannot talk directly, and what to change.",
+        discussion: """
+            Runs live probes for each requirement of a direct peer-to-peer (UDP/QUIC) connection \
+            between a Client and a Connector: outbound UDP to any port, no QUIC filtering, a NAT \
+            with endpoint-independent mapping, no double NAT, hairpin on one LAN, no cloud NAT \
+            gateway in the way. Run it on both sides. Without a subcommand it opens the wizard, \
+            which needs a terminal of at least 80x24; `p2ptui check` prints the same findings for \
+            scripts (--json for machine-readable output), and `p2ptui compare` reads the two sides' \
+            reports. The wizard ends when its terminal closes (exit status 129).
+            """,
         version: version,
         subcommands: [WizardCommand.self, CheckCommand.self, ServeCommand.self, CompareCommand.self, PunchCommand.self],
         defaultSubcommand: WizardCommand.self)
@@ -26,7 +36,9 @@ struct P2PTUI: AsyncParsableCommand {
             }
         } catch {
             if exitCode(for: error).rawValue == 64 {
-                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                // The parser quotes the value it refused, which may hold escape codes.
+                let message = UntrustedText.cleanLines(fullMessage(for: error), limit: 4000).joined(separator: "\n")
+                FileHandle.standardError.write(Data((message + "\n").utf8))
                 Foundation.exit(ExitStatus.usage)
             }
             exit(withError: error)

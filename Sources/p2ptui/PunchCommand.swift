@@ -127,17 +127,12 @@ struct PunchCommand: AsyncParsableCommand {
         return out
     }
 
+    /// The servers exactly as `check` reads them (same validation of --stun and the config file).
     private func stunServers() throws -> [String] {
-        if !stun.isEmpty { return stun }
-        let path = config ?? EngineOptions.defaultConfigPath()
-        guard let path, FileManager.default.fileExists(atPath: path) else {
-            if let config { throw UserError("config file \(config) does not exist") }
-            return CheckOptions.defaultServers
-        }
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw UserError("cannot read config file \(path)") }
-        let servers = EngineOptions.parseConfig(text)
-        guard !servers.isEmpty else { throw UserError("config file \(path) lists no STUN server") }
-        return servers
+        let args = stun.flatMap { ["--stun", $0] } + (config.map { ["--config", $0] } ?? [])
+        let engine: EngineOptions
+        do { engine = try EngineOptions.parse(args) } catch { throw UserError(EngineOptions.message(for: error)) }
+        return try engine.servers()
     }
 
     /// One line from stdin (nil at end of input), while a Binding request every 10 s keeps the

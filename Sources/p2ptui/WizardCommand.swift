@@ -21,6 +21,12 @@ struct WizardCommand: AsyncParsableCommand {
     @Option(name: .customLong("test-crash-after-ms"), help: .hidden)
     var crashAfterMs: Int?
 
+    /// Test hook: this many milliseconds after start, the terminal input descriptor (fd 0) is
+    /// replaced by one at end of file (a pipe whose writer is closed), with no signal: the wizard
+    /// must notice, end with 129 and restore the terminal through its output.
+    @Option(name: .customLong("test-stdin-eof-after-ms"), help: .hidden)
+    var stdinEOFAfterMs: Int?
+
     func run() async throws {
         guard isatty(0) == 1, isatty(1) == 1 else {
             let text = "p2ptui needs an interactive terminal; for scripts use `p2ptui check` (add --json for machine-readable output).\n"
@@ -34,6 +40,7 @@ struct WizardCommand: AsyncParsableCommand {
         let hairpinAllowed = options.hairpin
         let path = defaultSummaryPath()
         let crashAfter = crashAfterMs
+        let eofAfter = stdinEOFAfterMs
         let code: Int32 = await MainActor.run {
             let terminal = Terminal()
             let config = WizardConfig(role: chosenRole, hairpinAllowed: hairpinAllowed, ascii: !terminal.utf8,
@@ -44,6 +51,16 @@ struct WizardCommand: AsyncParsableCommand {
                 Task.detached {
                     try? await Task.sleep(for: .milliseconds(crashAfter))
                     fatalError("test crash requested with --test-crash-after-ms")
+                }
+            }
+            if let eofAfter {
+                Task.detached {
+                    try? await Task.sleep(for: .milliseconds(eofAfter))
+                    var fds: [Int32] = [-1, -1]
+                    guard pipe(&fds) == 0 else { return }
+                    close(fds[1])
+                    dup2(fds[0], 0)
+                    close(fds[0])
                 }
             }
             let inbox = Inbox()

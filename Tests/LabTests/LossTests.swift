@@ -5,6 +5,7 @@
 // Same rule as the other lab tests: needs root, ip, nft, ss and turnserver; otherwise the test prints
 // why and returns, and under CI=true a missing prerequisite is a failure.
 import Foundation
+import P2PTestSupport
 import Testing
 
 @Suite(.serialized) struct LossTests {
@@ -116,7 +117,7 @@ import Testing
         var cEnv = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { cArgs.forEach { free($0) }; cEnv.forEach { free($0) } }
         var pid: pid_t = 0
-        let rc = posix_spawn(&pid, args[0], &actions, nil, &cArgs, &cEnv)
+        let rc = withCleanSignals { posix_spawn(&pid, args[0], &actions, $0, &cArgs, &cEnv) }
         guard rc == 0 else { throw POSIXError(POSIXErrorCode(rawValue: rc) ?? .EIO) }
         let start = Date()
         var status: Int32 = 0

@@ -44,7 +44,7 @@ public enum Subprocess {
 
         let start = Date()
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, envp)
+        let spawned = withCleanSignals { posix_spawn(&pid, executable, &actions, $0, argv, envp) }
         guard spawned == 0 else {
             throw CocoaError(.executableLoad, userInfo: [NSLocalizedDescriptionKey:
                 "posix_spawn \(executable): \(String(cString: strerror(spawned)))"])
@@ -98,7 +98,7 @@ public enum Subprocess {
         let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments.dropFirst()).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0
-        let rc = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+        let rc = withCleanSignals { posix_spawn(&pid, executable, &actions, $0, argv, environ) }
         guard rc == 0 else {
             throw CocoaError(.executableLoad, userInfo: [NSLocalizedDescriptionKey:
                 "posix_spawn \(executable): \(String(cString: strerror(rc)))"])
@@ -117,4 +117,23 @@ public enum Subprocess {
         kill(pid, SIGKILL)
         waitpid(pid, &status, 0)
     }
+}
+
+/// Calls `body` with posix_spawn attributes under which the child starts with no signal blocked
+/// and every signal at its default action. Tests run on Swift concurrency's worker threads, which
+/// block SIGHUP, SIGINT, SIGTERM and most others, and a child inherits its parent thread's mask:
+/// a tmux server spawned so ignored `kill-server` (a SIGTERM to itself) and outlived the tests,
+/// and a program under test could never see the hang-up of its terminal.
+public func withCleanSignals<T>(_ body: (UnsafePointer<posix_spawnattr_t>) throws -> T) rethrows -> T {
+    var attr = posix_spawnattr_t()
+    posix_spawnattr_init(&attr)
+    defer { posix_spawnattr_destroy(&attr) }
+    var none = sigset_t()
+    sigemptyset(&none)
+    posix_spawnattr_setsigmask(&attr, &none)
+    var all = sigset_t()
+    sigfillset(&all)
+    posix_spawnattr_setsigdefault(&attr, &all)
+    posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+    return try body(&attr)
 }

@@ -36,6 +36,7 @@ struct LabTUITests {
         defer { _ = try? Subprocess.run([Self.natlab, "down"], timeout: 60, environment: env) }
 
         let t = try Tmux(cwd: try tempDir())
+        defer { t.kill() }
         try t.shell("export LANG=C.UTF-8 PATH=/usr/sbin:/sbin:$PATH NATLAB_PREFIX=\(prefix); "
                     + "\(Self.natlab) exec client \(binary) --stun 203.0.113.10:3478 --stun 203.0.113.20:3478 "
                     + "--no-hairpin --role client; echo EXIT=$?")

@@ -1,4 +1,6 @@
 import Foundation
+import Glibc
+import P2PTestSupport
 
 /// A private tmux server (own socket) holding one shell pane, driven like a person would.
 final class Tmux {
@@ -10,12 +12,30 @@ final class Tmux {
         dir = cwd
         try tmux(["-f", "/dev/null", "new-session", "-d", "-x", "\(cols)", "-y", "\(rows)", "-c", cwd.path,
                   "env -i PATH=/usr/bin:/bin HOME=\(cwd.path) TERM=screen-256color bash --norc --noprofile"])
+        serverPid = pid_t((try? tmux(["display-message", "-p", "#{pid}"]))?
+            .trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0
         try tmux(["set-option", "-g", "status", "off"])
         try shell("export PS1='PROMPT$ '; clear")
         _ = waitFor(timeout: 3) { $0.contains("PROMPT$") }
     }
 
-    deinit { _ = try? tmux(["kill-server"]) }
+    /// The server's process, to make sure it is gone at the end.
+    private(set) var serverPid: pid_t = 0
+
+    deinit { kill() }
+
+    /// Ends the server (and with it the pane's shell and whatever runs there: they get SIGHUP).
+    /// Every test calls it in a `defer`; `deinit` is the backstop. Idempotent.
+    func kill() {
+        _ = try? tmux(["kill-server"])
+        guard serverPid > 0 else { return }
+        let deadline = Date().addingTimeInterval(5)
+        while processAlive(serverPid), Date() < deadline { usleep(10_000) }
+        if processAlive(serverPid) { Glibc.kill(serverPid, SIGKILL) }
+        serverPid = 0
+    }
+
+    static let minimumWait = 20.0
 
     @discardableResult
     func tmux(_ args: [String]) throws -> String {
@@ -41,7 +61,10 @@ final class Tmux {
     var alternateScreenOn: Bool { ((try? tmux(["display-message", "-p", "#{alternate_on}"])) ?? "").hasPrefix("1") }
 
     /// Polls the pane until `pred` holds; returns the seconds it took, or nil on timeout.
+    /// `timeout` is a hang guard: never under `minimumWait`, since a shared 2-core CI machine can
+    /// stall process start and redraws for seconds (the screen ends the wait, not the clock).
     func waitFor(timeout: Double, _ pred: (String) -> Bool) -> Double? {
+        let timeout = max(timeout, Self.minimumWait)
         let start = Date()
         while Date().timeIntervalSince(start) < timeout {
             if pred(capture()) { return Date().timeIntervalSince(start) }
@@ -74,7 +97,7 @@ func spawn(_ argv: [String], capture: Bool) throws -> String {
     var cargs = argv.map { strdup($0) } + [nil]
     defer { for a in cargs { free(a) } }
     var pid: pid_t = 0
-    let rc = posix_spawn(&pid, argv[0], &actions, nil, &cargs, environ)
+    let rc = withCleanSignals { posix_spawn(&pid, argv[0], &actions, $0, &cargs, environ) }
     if capture { close(fds[1]) }
     guard rc == 0 else {
         if capture { close(fds[0]) }
@@ -92,4 +115,21 @@ func spawn(_ argv: [String], capture: Bool) throws -> String {
     var status: Int32 = 0
     while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
     return String(decoding: out, as: UTF8.self)
+}
+
+/// Alive and not a zombie (orphans are reparented to a PID 1 that may never reap them).
+func processAlive(_ pid: pid_t) -> Bool {
+    guard let st = procStat(pid) else { return false }
+    return st.state != "Z"
+}
+
+/// State letter, parent, and CPU time (user + system, in clock ticks) from /proc/PID/stat.
+func procStat(_ pid: pid_t) -> (state: Character, ppid: pid_t, cpuTicks: Int)? {
+    guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+          let close = text.lastIndex(of: ")") else { return nil }
+    // After "pid (comm) ": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime
+    let f = text[text.index(after: close)...].split(separator: " ")
+    guard f.count > 12, let state = f[0].first, let ppid = pid_t(f[1]),
+          let utime = Int(f[11]), let stime = Int(f[12]) else { return nil }
+    return (state, ppid, utime + stime)
 }

@@ -1,4 +1,5 @@
 import Glibc
+import P2PReport
 import P2PSocket
 import STUNCodec
 
@@ -168,7 +169,7 @@ public struct GatewayQuery: Sendable {
         case .success(let text):
             let ip = IPAddress(text)
             return (GatewayReport(via: .upnp, externalAddress: ip,
-                                  detail: ip == nil ? "empty external address" : "IGD at \(location)"), nil, false)
+                                  detail: ip == nil ? "empty external address" : "IGD at \(UntrustedText.clean(location.description))"), nil, false)
         case .failure(let f):
             return (GatewayReport(via: .upnp, externalAddress: nil, detail: "\(f)"), nil, false)
         }
