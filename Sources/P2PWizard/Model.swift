@@ -191,8 +191,8 @@ public enum WizardEffect: Sendable, Equatable {
     case startProbes([ProbeID])
     case save(path: String, text: String, overwrite: Bool)
     case quit(code: Int32)
-    /// Punch: gather candidates on one socket and make this side's code.
-    case punchPrepare
+    /// Punch: gather candidates on one socket and make this side's code (naming this side's role).
+    case punchPrepare(role: Role)
     /// Punch: check against the other side's code (as pasted).
     case punchStart(peerCode: String)
     /// Punch: stop and close the socket.

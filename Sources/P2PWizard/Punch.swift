@@ -19,7 +19,7 @@ public enum PunchStage: Sendable, Equatable {
 /// `p` on the Summary step.
 func openPunch(_ model: inout WizardModel) -> [WizardEffect] {
     model.dialog = .punch(.gathering, TextField(), error: nil)
-    return [.punchPrepare]
+    return [.punchPrepare(role: model.role)]
 }
 
 /// Messages from the command about the punch test.

@@ -27,9 +27,10 @@ final class WizardPunch: Sendable {
 
     func perform(_ effect: WizardEffect) {
         switch effect {
-        case .punchPrepare:
+        case .punchPrepare(let chosen):
             cancel()
-            let t = Task.detached { [self] in
+            let role: CodeRole = chosen == .client ? .client : chosen == .connector ? .connector : self.role
+            let t = Task.detached { [self, role] in
                 do {
                     let g = try await Gatherer(servers: servers).gather()
                     let code = ConnectionCode.make(now: UInt32(Date().timeIntervalSince1970), role: role, hint: g.hint,

@@ -12,7 +12,7 @@ import P2PReport
         #expect(press(&m, .char("p")).isEmpty)
         #expect(m.dialog == nil)
         m.screen = .summary
-        #expect(press(&m, .char("p")) == [.punchPrepare])
+        #expect(press(&m, .char("p")) == [.punchPrepare(role: m.role)])
         guard case .punch(.gathering, _, nil)? = m.dialog else { Issue.record("\(String(describing: m.dialog))"); return }
     }
 
