@@ -140,7 +140,11 @@ struct PunchLab {
             if let w = pair.clientReason { #expect(o.client.reason.contains(w), "\(pair.topology) client reason: \(o.client.reason)") }
             if let w = pair.connectorReason { #expect(o.connector.reason.contains(w), "\(pair.topology) connector reason: \(o.connector.reason)") }
         }
-        #expect(try Lab.leftoverNamespaces().isEmpty)
+        // Every pair's lab (prefix <test prefix>p<index>) is gone.
+        let listing = try Lab.run(["ip", "netns", "list"], timeout: 10).stdout
+        let left = listing.split(separator: "\n").map { String($0.split(separator: " ").first ?? "") }
+            .filter { $0.hasPrefix(Lab.prefix + "p") }
+        #expect(left.isEmpty, "namespaces left behind: \(left)")
     }
 }
 }
