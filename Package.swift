@@ -63,7 +63,7 @@ let package = Package(
         .testTarget(name: "P2PSocketTests", dependencies: ["P2PSocket"], swiftSettings: strict),
         .testTarget(name: "P2PReportTests", dependencies: ["P2PReport"], swiftSettings: strict),
         .testTarget(name: "P2PProbesTests",
-                    dependencies: ["P2PProbes", "P2PServer", "STUNCodec", "P2PSocket"],
+                    dependencies: ["P2PProbes", "P2PServer", "STUNCodec", "P2PSocket", "P2PTestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "P2PServerTests", dependencies: ["P2PServer", "STUNCodec", "P2PSocket"],
                     swiftSettings: strict),
@@ -73,7 +73,8 @@ let package = Package(
                     resources: [.copy("Golden")], swiftSettings: strict),
         // End-to-end: the real binary in NAT lab namespaces (root), against third-party STUN
         // tools, and in tmux. P2PTestSupport runs their subprocesses.
-        .target(name: "P2PTestSupport", path: "Tests/Support", swiftSettings: strict),
+        .target(name: "P2PTestSupport", dependencies: ["STUNCodec", "P2PSocket"], path: "Tests/Support",
+                swiftSettings: strict),
         .testTarget(name: "LabTests", dependencies: ["P2PReport", "P2PTestSupport"], swiftSettings: strict),
         .testTarget(name: "InteropTests", dependencies: ["P2PReport", "P2PTestSupport"], swiftSettings: strict),
         .testTarget(name: "TUITests", dependencies: ["P2PReport", "P2PTestSupport"], swiftSettings: strict),

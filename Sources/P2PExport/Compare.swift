@@ -61,35 +61,27 @@ public enum Compare {
         var shared: Bool? = nil
         if let a = c.publicIP, let b = k.publicIP {
             if Redactor.isPlaceholder(a) || Redactor.isPlaceholder(b) {
-                issues.append(Issue(.note, nil, "Public addresses were redacted, so whether both sides "
-                                    + "share one cannot be told."))
+                issues.append(Issue(.note, nil, .redacted))
             } else {
                 shared = a == b
             }
         }
         if shared == true {
-            let text = "They share a public address; the NAT must hairpin, or use the LAN path"
-            let lacking = sides.first { $0.hairpin == false }
-            if let l = lacking {
-                issues.append(Issue(.possible, l.role, "\(text): \(l.name) side reports no hairpin, so "
-                                    + "enable NAT loopback/hairpin on that router or let both sides use "
-                                    + "their private addresses."))
+            if let l = sides.first(where: { $0.hairpin == false }) {
+                issues.append(Issue(.possible, l.role, .sharedAddress(.missing(on: l.role))))
             } else if sides.allSatisfy({ $0.hairpin == true }) {
-                issues.append(Issue(.note, nil, "\(text); the NAT hairpins, so either works."))
+                issues.append(Issue(.note, nil, .sharedAddress(.works)))
             } else {
                 let unknown = sides.first { $0.hairpin == nil }!
-                issues.append(Issue(.possible, unknown.role, "\(text); whether it hairpins is unknown: run "
-                                    + "the hairpin test on \(unknown.name) side."))
+                issues.append(Issue(.possible, unknown.role, .sharedAddress(.unknown(on: unknown.role))))
             }
         }
 
         if c.ipv6Works && k.ipv6Works {
-            issues.append(Issue(.note, nil, "Both sides have working IPv6: a second path with no NAT to "
-                                + "traverse, if firewalls allow it."))
+            issues.append(Issue(.note, nil, .bothIPv6))
         }
         if client.run.role == .connector || connector.run.role == .client {
-            issues.append(Issue(.note, nil, "The roles recorded in the reports do not match the order "
-                                + "given (Client first, then Connector)."))
+            issues.append(Issue(.note, nil, .rolesSwapped))
         }
 
         // Most serious first; stable, so equal weights keep their order (Connector first).
@@ -103,11 +95,10 @@ public enum Compare {
         case .possible: level = .possible
         case .note: level = .likely
         }
-        var reasons = ordered.map(\.text)
+        var reasons = ordered.map(\.finding.text)
         var fix: Role? = nil
         if level == .likely {
-            reasons.insert("Both sides are peer-to-peer friendly: each keeps its public port whatever "
-                           + "the destination, and UDP gets out.", at: 0)
+            reasons.insert(PairFinding.bothFriendly.text, at: 0)
         } else {
             fix = ordered.first { $0.severity == top && $0.side != nil }?.side
         }
@@ -120,42 +111,27 @@ public enum Compare {
         case (.friendly, .friendly):
             return []
         case (.dependent, .dependent):
-            return [Issue(.unlikely, .connector, "Both NATs change the public port per destination "
-                          + "(symmetric): hole punching would need port prediction. Fix the Connector "
-                          + "first (endpoint-independent mapping or a public address), then the Client; "
-                          + "one friendly side can be enough."),]
+            return [Issue(.unlikely, .connector, .bothDependent)]
         case (.dependent, _), (_, .dependent):
             let d = c.mapping == .dependent ? c : k
             let f = c.mapping == .dependent ? k : c
-            let head = "\(d.Name)'s NAT changes the public port per destination (\(d.classic)), so its "
-                + "packets reach \(f.name) from a port nobody announced"
-            let fixD = "Fix \(d.name) side first: endpoint-independent mapping or a public address."
+            func meets(_ accepts: PairFinding.Acceptance) -> PairFinding {
+                .dependentMeets(dependent: d.role, classic: d.classic, other: f.role, accepts: accepts)
+            }
             if f.mapping == .unknown {
-                return [Issue(.possible, d.role, "\(head). \(fixD)"),
-                        Issue(.possible, f.role, "Not enough data from \(f.name): its NAT type is unknown; "
-                              + "run the check there again.")]
+                return [Issue(.possible, d.role, meets(.unknownNAT)),
+                        Issue(.possible, f.role, .notEnoughData(f.role, besideDependent: true))]
             }
             switch f.filtering {
-            case .open:
-                return [Issue(.possible, d.role, "\(head); \(f.name) accepts packets from any source, so "
-                              + "it can still work. \(fixD)")]
-            case .address:
-                return [Issue(.possible, d.role, "\(head); \(f.name) filters by address only, so it works "
-                              + "if \(d.name)'s NAT keeps one public IP address. \(fixD)")]
-            case .addressAndPort:
-                return [Issue(.unlikely, d.role, "\(head), and \(f.name) only accepts packets from the "
-                              + "exact address and port it sent to: they cannot meet without port "
-                              + "prediction. \(fixD)")]
-            case .unknown:
-                return [Issue(.possible, d.role, "\(head); whether \(f.name) accepts them is unknown. "
-                              + "\(fixD)")]
+            case .open: return [Issue(.possible, d.role, meets(.anySource))]
+            case .address: return [Issue(.possible, d.role, meets(.addressOnly))]
+            case .addressAndPort: return [Issue(.unlikely, d.role, meets(.exactAddressAndPort))]
+            case .unknown: return [Issue(.possible, d.role, meets(.unknown))]
             }
         default:
             // At least one side unknown, none dependent.
             return [k, c].filter { $0.mapping == .unknown }.map {
-                Issue(.possible, $0.role, "Not enough data from \($0.name): its NAT type could not be "
-                      + "determined; run the check there again with a STUN server that supports RFC 5780 "
-                      + "behaviour tests.")
+                Issue(.possible, $0.role, .notEnoughData($0.role, besideDependent: false))
             }
         }
     }
@@ -167,11 +143,11 @@ public enum Compare {
     struct Issue {
         var severity: Severity
         var side: Role?
-        var text: String
-        init(_ s: Severity, _ side: Role?, _ text: String) {
+        var finding: PairFinding
+        init(_ s: Severity, _ side: Role?, _ finding: PairFinding) {
             severity = s
             self.side = side
-            self.text = text
+            self.finding = finding
         }
     }
 
@@ -226,21 +202,14 @@ public enum Compare {
             ipv6Works = r.ipv6.status == .works
         }
 
-        /// "the Client" / "the Connector", mid-sentence.
-        var name: String { role == .client ? "the Client" : "the Connector" }
-        /// Same, at the start of a sentence.
-        var Name: String { role == .client ? "The Client" : "The Connector" }
         /// The step that explains this side's UDP trouble: the firewall's, or the NAT test's when
         /// no STUN server answered.
         var udpStep: Step {
             report.udp.status == .blocked || report.udp.status == .partial ? .firewall : .natType
         }
 
-        /// "The Connector: <the step's finding> <its first advice>".
-        func says(_ step: Step) -> String {
-            let f = step.content.assess(report)
-            return "\(Name): \(f.text)" + (f.advice.first.map { " \($0)" } ?? "")
-        }
+        /// This side's own finding for `step`.
+        func says(_ step: Step) -> PairFinding { .side(role, step.content.assess(report)) }
 
         var classic: String {
             report.nat.classicType == .unknown ? report.nat.mapping.rawValue : report.nat.classicType.rawValue

@@ -73,7 +73,6 @@ public struct Redactor: Sendable {
             o(&x.nat.servers[i].otherAddress); o(&x.nat.servers[i].detail)
         }
         a(&x.udp.evidence); a(&x.udp.firewallRules)
-        x.udp.failures = x.udp.failures.mapValues { redact(text: $0) }
         o(&x.quic.server); a(&x.quic.evidence)
         a(&x.doubleNat.evidence); a(&x.doubleNat.hops)
         o(&x.gateway.address); o(&x.gateway.externalAddress); a(&x.gateway.evidence)

@@ -62,8 +62,11 @@ public enum ReportJSON {
             throw .invalid("\"schemaVersion\" is not a whole number")
         }
         guard version == Report.currentSchemaVersion else { throw .unsupportedSchema(version) }
+        // A saved report is outside text too (someone sent it): every string in it is cleaned, as
+        // the probes clean what they quote, before anything renders it (`compare`).
+        let cleaned = (try? JSONSerialization.data(withJSONObject: cleanStrings(object), options: [])) ?? data
         do {
-            return try JSONDecoder().decode(Report.self, from: data)
+            return try JSONDecoder().decode(Report.self, from: cleaned)
         } catch let DecodingError.keyNotFound(key, ctx) {
             throw .invalid("missing field \(path(ctx.codingPath + [key]))")
         } catch let DecodingError.typeMismatch(_, ctx) {
@@ -74,6 +77,22 @@ public enum ReportJSON {
             throw .invalid("field \(path(ctx.codingPath)): \(ctx.debugDescription)")
         } catch {
             throw .invalid("\(error)")
+        }
+    }
+
+    /// Longest string kept from a loaded report; the longest p2ptui writes is a few hundred.
+    static let maxLoadedString = 4096
+
+    /// Every string (keys included) of a parsed JSON value through `UntrustedText.clean`.
+    static func cleanStrings(_ value: Any) -> Any {
+        switch value {
+        case let s as String: return UntrustedText.clean(s, limit: maxLoadedString)
+        case let a as [Any]: return a.map(cleanStrings)
+        case let d as [String: Any]:
+            var out: [String: Any] = [:]
+            for (k, v) in d { out[UntrustedText.clean(k, limit: maxLoadedString)] = cleanStrings(v) }
+            return out
+        default: return value
         }
     }
 

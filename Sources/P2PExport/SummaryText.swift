@@ -226,20 +226,23 @@ struct Writer {
         lines.append(current)
     }
 
-    /// Removes what would break plain text: control characters (escape codes arrive as ESC), C1
-    /// controls, bidirectional overrides; in ASCII mode anything beyond 7 bits. Tabs and newlines
-    /// inside a value become spaces.
+    /// Removes what would break plain text. Tabs and newlines inside a value become spaces; other
+    /// control characters, C1 controls and bidi overrides get the report's own visible escapes
+    /// (`UntrustedText`, the one cleaner, so the summary shows what `check` and the JSON show); in
+    /// ASCII mode anything beyond 7 bits becomes "?".
     func clean(_ s: String) -> String {
+        let spaced = String(String.UnicodeScalarView(s.unicodeScalars.map {
+            $0.value == 0x09 || $0.value == 0x0A || $0.value == 0x0D ? " " : $0
+        }))
+        let safe = UntrustedText.clean(spaced, limit: Int.max)
+        guard ascii else { return safe }
         var out = String.UnicodeScalarView()
-        for u in s.unicodeScalars {
+        for u in safe.unicodeScalars {
             switch u.value {
-            case 0x09, 0x0A, 0x0D: out.append(" ")
-            case 0..<0x20, 0x7F, 0x80..<0xA0: out.append("?")
-            case 0x200B...0x200F, 0x202A...0x202E, 0x2066...0x2069, 0xFEFF: out.append("?")
-            case 0x2018...0x2019 where ascii: out.append("'")
-            case 0x201C...0x201D where ascii: out.append("\"")
-            case 0x2013...0x2014 where ascii: out.append("-")
-            case 0x80... where ascii: out.append("?")
+            case 0x2018...0x2019: out.append("'")
+            case 0x201C...0x201D: out.append("\"")
+            case 0x2013...0x2014: out.append("-")
+            case 0x80...: out.append("?")
             default: out.append(u)
             }
         }

@@ -65,6 +65,12 @@ public struct Engine: Sendable {
     public let clock: any MonotonicClock
 
     public init(options: CheckOptions, clock: any MonotonicClock = SystemClock()) {
+        // Host names come from flags, a config file or a caller: they are quoted in every section,
+        // so they are cleaned once here (the CLI has already refused malformed ones).
+        var options = options
+        options.stunServers = options.stunServers.map { UntrustedText.clean($0, limit: 255) }
+        options.quicServer = UntrustedText.clean(options.quicServer, limit: 255)
+        options.egressTarget = options.egressTarget.map { UntrustedText.clean($0, limit: 255) }
         self.options = options
         self.clock = clock
     }
@@ -87,7 +93,7 @@ public struct Engine: Sendable {
             for probe in wanted {
                 group.addTask {
                     events(.started(probe, elapsedMs: elapsed()))
-                    let result = await self.runProbe(probe, deadline: deadline) { events(.progress(probe, $0)) }
+                    let result = await self.runProbe(probe, deadline: deadline) { events(.progress(probe, UntrustedText.clean($0, limit: 2000))) }
                     events(.finished(result, elapsedMs: elapsed()))
                     return result
                 }
@@ -129,8 +135,9 @@ public struct Engine: Sendable {
         return f.string(from: Date())
     }
 
+    /// The host name is whatever an administrator (or DHCP) set: outside text, cleaned.
     static func hostname() -> String {
-        ProcessInfo.processInfo.hostName
+        UntrustedText.clean(ProcessInfo.processInfo.hostName, limit: 255)
     }
 
     static func osDescription() -> String {
@@ -139,6 +146,6 @@ public struct Engine: Sendable {
         func field<T>(_ v: T) -> String {
             withUnsafeBytes(of: v) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
         }
-        return "\(field(u.sysname)) \(field(u.release)) \(field(u.machine))"
+        return UntrustedText.clean("\(field(u.sysname)) \(field(u.release)) \(field(u.machine))")
     }
 }

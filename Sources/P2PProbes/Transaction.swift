@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import P2PSocket
+import P2PReport
 import STUNCodec
 
 /// One STUN request to run: where to, what must answer, and when to (re)send.
@@ -145,7 +146,8 @@ public func runTransactions(_ specs: [TransactionSpec], on socket: UDPSocket,
         switch message.type.messageClass {
         case .errorResponse:
             let e = message.errorCode ?? (0, "")
-            live[i].outcome = .errorResponse(code: e.code, reason: e.reason)
+            // The reason phrase and SOFTWARE are the server's own text: cleaned here, where they enter.
+            live[i].outcome = .errorResponse(code: e.code, reason: UntrustedText.clean(e.reason, limit: 128))
         case .successResponse:
             guard let mapped = message.reflexiveAddress else {
                 stats.ignored += 1
@@ -156,7 +158,7 @@ public func runTransactions(_ specs: [TransactionSpec], on socket: UDPSocket,
             let rtt = Double(clock.nowNanos() &- live[i].lastSend) / 1e6
             live[i].outcome = .answered(.init(mapped: mapped, source: datagram.source, other: message.otherAddress,
                                               payloadRewritten: rewritten, rttMs: rtt, sends: live[i].next,
-                                              software: message.software))
+                                              software: message.software.map { UntrustedText.clean($0, limit: 128) }))
         default:
             stats.ignored += 1
         }

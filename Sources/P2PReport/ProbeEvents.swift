@@ -66,6 +66,21 @@ public enum ProbeResult: Sendable, Equatable {
     }
 }
 
+extension Report {
+    /// Takes the section(s) probe `p` owns from `other` (what a finished run holds for it).
+    public mutating func copySection(of p: ProbeID, from other: Report) {
+        switch p {
+        case .nat: nat = other.nat
+        case .udp: udp = other.udp
+        case .quic: quic = other.quic
+        case .doubleNat: doubleNat = other.doubleNat; gateway = other.gateway
+        case .hairpin: hairpin = other.hairpin
+        case .cloud: cloud = other.cloud
+        case .ipv6: ipv6 = other.ipv6
+        }
+    }
+}
+
 /// A progress message from a running check.
 public enum ProbeEvent: Sendable, Equatable {
     /// The probe started (at `elapsedMs` since the run began).

@@ -133,14 +133,31 @@ public enum ProbeStatus: String, Codable, Sendable, CaseIterable {
     case notChecked = "not-checked"
 }
 
+/// How one STUN server's first binding request ended.
+public enum ServerOutcome: String, Codable, Sendable, CaseIterable {
+    case answered
+    /// No answer before the deadline.
+    case timeout
+    /// The name did not resolve.
+    case dnsFailure = "dns-failure"
+    /// No route to the address (ENETUNREACH, EHOSTUNREACH).
+    case noRoute = "no-route"
+    /// An ICMP port-unreachable came back (ECONNREFUSED).
+    case unreachable
+    /// This host's own firewall refused the send (EPERM, EACCES).
+    case blockedLocally = "blocked-locally"
+    /// Anything else; `detail` says what.
+    case error
+}
+
 /// What one STUN server did during the run.
 public struct ServerObservation: Codable, Sendable, Equatable {
     /// As given by the user ("host[:port]").
     public var server: String
     /// Address it resolved to and was queried at ("ip:port"), or nil if it never resolved.
     @Nullable public var address: String?
-    /// "answered" | "timeout" | "dns-failure" | "no-route" | "unreachable" | "error".
-    public var outcome: String
+    /// How its first binding request ended.
+    public var outcome: ServerOutcome
     /// Round-trip time of the first answered binding request in milliseconds.
     @Nullable public var rttMs: Double?
     /// The public endpoint this server saw ("ip:port").
@@ -152,7 +169,7 @@ public struct ServerObservation: Codable, Sendable, Equatable {
     /// Free-form detail (error text, software name).
     @Nullable public var detail: String?
 
-    public init(server: String, address: String? = nil, outcome: String, rttMs: Double? = nil,
+    public init(server: String, address: String? = nil, outcome: ServerOutcome, rttMs: Double? = nil,
                 mappedEndpoint: String? = nil, otherAddress: String? = nil,
                 supportsBehaviorTests: Bool? = nil, detail: String? = nil) {
         self.server = server
@@ -232,19 +249,35 @@ public enum PortReach: String, Codable, Sendable, CaseIterable {
     case unknown
 }
 
+/// How a probed UDP port failed (or, for `unknown` ports, why nothing was proven).
+public enum PortFailure: String, Codable, Sendable, CaseIterable {
+    /// No route, or a local error from the ICMP error queue.
+    case noRoute = "no-route"
+    /// ICMP destination unreachable from a middlebox.
+    case icmpUnreachable = "icmp-unreachable"
+    /// ICMP "administratively prohibited".
+    case icmpProhibited = "icmp-prohibited"
+    case dnsFailure = "dns-failure"
+    /// No answer and no ICMP.
+    case silentDrop = "silent-drop"
+    /// This host's own firewall refused the send (EPERM).
+    case blockedLocally = "blocked-locally"
+    /// Anything else; the evidence says what.
+    case error
+}
+
 public struct UDPSection: Codable, Sendable, Equatable {
     public var status: UDPStatus
     /// Destination port (as a decimal string, JSON object keys are strings) to what happened.
     public var ports: [String: PortReach]
-    /// How each failed port failed: "no-route", "icmp-unreachable", "icmp-prohibited",
-    /// "dns-failure", "silent-drop", keyed like `ports`.
-    public var failures: [String: String]
+    /// How each failed port failed, keyed like `ports`.
+    public var failures: [String: PortFailure]
     /// Local firewall rules that drop outbound UDP, quoted from the ruleset (evidence, not a guess).
     public var firewallRules: [String]
     public var evidence: [String]
 
     public init(status: UDPStatus = .notChecked, ports: [String: PortReach] = [:],
-                failures: [String: String] = [:], firewallRules: [String] = [], evidence: [String] = []) {
+                failures: [String: PortFailure] = [:], firewallRules: [String] = [], evidence: [String] = []) {
         self.status = status
         self.ports = ports
         self.failures = failures
@@ -293,16 +326,26 @@ public struct DoubleNATSection: Codable, Sendable, Equatable {
     }
 }
 
+/// The port-control protocols a gateway may answer.
+public enum GatewayProtocol: String, Codable, Sendable, CaseIterable {
+    /// UPnP IGD (GetExternalIPAddress).
+    case upnp
+    /// NAT-PMP, RFC 6886.
+    case natPMP = "nat-pmp"
+    /// PCP, RFC 6887.
+    case pcp
+}
+
 public struct GatewaySection: Codable, Sendable, Equatable {
     /// Default IPv4 gateway from the routing table.
     @Nullable public var address: String?
     /// External address the gateway reports about itself, by any protocol.
     @Nullable public var externalAddress: String?
-    /// Which of "upnp", "nat-pmp", "pcp" answered.
-    public var protocols: [String]
+    /// Which protocols answered.
+    public var protocols: [GatewayProtocol]
     public var evidence: [String]
 
-    public init(address: String? = nil, externalAddress: String? = nil, protocols: [String] = [],
+    public init(address: String? = nil, externalAddress: String? = nil, protocols: [GatewayProtocol] = [],
                 evidence: [String] = []) {
         self.address = address
         self.externalAddress = externalAddress
@@ -369,8 +412,10 @@ public enum IPv6Status: String, Codable, Sendable, CaseIterable {
 
 public struct IPv6Section: Codable, Sendable, Equatable {
     public var status: IPv6Status
+    /// A global IPv6 address of this host, nil when none.
     @Nullable public var globalAddress: String?
-    public var publicEndpoint: String?
+    /// The public endpoint STUN over IPv6 saw ("[ip]:port"), nil when none answered.
+    @Nullable public var publicEndpoint: String?
     public var evidence: [String]
 
     public init(status: IPv6Status = .notChecked, globalAddress: String? = nil, publicEndpoint: String? = nil,

@@ -68,24 +68,13 @@ private func finishRun(_ probes: [ProbeID], _ report: Report, in model: inout Wi
     }
     for p in probes {
         guard case .running(let s, _) = model.probes[p] else { continue }
-        copySection(p, from: report, to: &model.report)
+        model.report.copySection(of: p, from: report)
         model.probes[p] = .done(elapsedMs: max(0, model.nowMs - s))
     }
     model.report.run.role = model.role
     model.report.verdict = Verdict.derive(from: model.report)
 }
 
-private func copySection(_ p: ProbeID, from src: Report, to dst: inout Report) {
-    switch p {
-    case .nat: dst.nat = src.nat
-    case .udp: dst.udp = src.udp
-    case .quic: dst.quic = src.quic
-    case .doubleNat: dst.doubleNat = src.doubleNat; dst.gateway = src.gateway
-    case .hairpin: dst.hairpin = src.hairpin
-    case .cloud: dst.cloud = src.cloud
-    case .ipv6: dst.ipv6 = src.ipv6
-    }
-}
 
 /// `r`: the current step's probes, or every probe on a screen without its own.
 private func rerun(in model: inout WizardModel) -> [WizardEffect] {

@@ -136,7 +136,7 @@ private func drawDialog(_ grid: inout TextGrid, _ dialog: Dialog, _ model: Wizar
             ("Enter → n", "next step"), ("← b", "previous step"), ("↑ ↓ PgUp PgDn", "scroll the page"),
             ("Home End", "top or bottom of the page"), ("r", "re-run this step's probes"),
             ("s", "save the summary as a text file"), ("1 2 3", "choose the role (step 1)"),
-            ("y x", "run or skip the hairpin test (step 5)"), ("?", "this help"), ("q", "quit"),
+            ("y x", "run or skip the hairpin test (step \(Screen.step(.hairpin).number))"), ("?", "this help"), ("q", "quit"),
         ]
         for (k, d) in keys { b.para(d, lead: k.padding(14)) }
         b.blank()

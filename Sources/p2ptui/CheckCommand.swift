@@ -65,7 +65,7 @@ struct CheckCommand: AsyncParsableCommand {
             } catch {
                 fail(error)
             }
-            FileHandle.standardError.write(Data("p2ptui: summary saved to \(output)\n".utf8))
+            FileHandle.standardError.write(Data("p2ptui: summary saved to \(UntrustedText.clean(output, limit: 4000))\n".utf8))
         }
         throw ExitCode(Self.exitStatus(report))
     }

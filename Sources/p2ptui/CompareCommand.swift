@@ -76,7 +76,7 @@ struct CompareCommand: AsyncParsableCommand {
 
     private func fail(_ message: String) {
         var err = StandardError()
-        print("p2ptui compare: error: \(message)", to: &err)
+        print("p2ptui compare: error: \(UntrustedText.clean(message, limit: 4000))", to: &err)
     }
 }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import P2PExport
+import P2PReport
 import P2PSocket
 
 /// Exit statuses, documented in the README.
@@ -54,6 +55,8 @@ struct UserError: Error, CustomStringConvertible {
 /// Prints a user error to stderr and exits with its status.
 func fail(_ error: Error) -> Never {
     let e = UserError.from(error)
-    FileHandle.standardError.write(Data("p2ptui: \(e.message)\n".utf8))
+    // Messages quote file names and values a person typed: cleaned, line by line.
+    let message = UntrustedText.cleanLines(e.message, limit: 4000).joined(separator: "\n")
+    FileHandle.standardError.write(Data("p2ptui: \(message)\n".utf8))
     exit(e.status)
 }

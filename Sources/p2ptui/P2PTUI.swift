@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import P2PReport
 
 /// `p2ptui`: the wizard by default; `check`, `serve` and `compare` as subcommands.
 @main
@@ -35,7 +36,9 @@ struct P2PTUI: AsyncParsableCommand {
             }
         } catch {
             if exitCode(for: error).rawValue == 64 {
-                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                // The parser quotes the value it refused, which may hold escape codes.
+                let message = UntrustedText.cleanLines(fullMessage(for: error), limit: 4000).joined(separator: "\n")
+                FileHandle.standardError.write(Data((message + "\n").utf8))
                 Foundation.exit(ExitStatus.usage)
             }
             exit(withError: error)

@@ -28,29 +28,43 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Alternate address (a second address of this host) for behaviour tests.")
     var alternate: String?
 
-    @Option(help: "Primary UDP port.")
-    var port: UInt16 = 3478
+    // Numbers are Int/Double parsed unconditionally so that 0, 70000 or -1 get a message with
+    // the bounds (from validate()) rather than "invalid value" or "missing value".
+    @Option(parsing: .unconditional, help: "Primary UDP port (1-65535).")
+    var port: Int = 3478
 
-    @Option(help: "Alternate UDP port (default: --port + 1).")
-    var alternatePort: UInt16?
+    @Option(parsing: .unconditional, help: "Alternate UDP port (1-65535; default: --port + 1).")
+    var alternatePort: Int?
 
-    @Option(help: "Requests per second allowed from one source address (0: unlimited).")
+    @Option(parsing: .unconditional, help: "Requests per second allowed from one source address (0: unlimited).")
     var rateLimit: Double = 500
 
-    @Option(help: "Print counters every N seconds (0: only on exit).")
+    @Option(parsing: .unconditional, help: "Print counters every N seconds (0: only on exit).")
     var statsInterval: Double = 0
 
-    @Option(help: "Also answer QUIC long-header packets with Version Negotiation on this UDP port of the primary address (a stand-in QUIC server, e.g. 443).")
-    var quicPort: UInt16?
+    @Option(parsing: .unconditional, help: "Also answer QUIC long-header packets with Version Negotiation on this UDP port of the primary address (a stand-in QUIC server, e.g. 443).")
+    var quicPort: Int?
 
     @Flag(name: .customLong("ignore-hup"),
           help: "Keep serving when the terminal closes (SIGHUP is ignored); SIGINT/SIGTERM still stop it.")
     var ignoreHup = false
 
     func validate() throws {
-        guard IPAddress(primary) != nil else { throw ValidationError("--primary must be an IP address literal, got '\(primary)'") }
+        guard IPAddress(primary) != nil else {
+            throw ValidationError("--primary must be an IP address literal such as 192.0.2.1 or 2001:db8::1, got \(FlagCheck.quote(primary))")
+        }
+        try FlagCheck.port(port, flag: "--port")
+        if let alternatePort { try FlagCheck.port(alternatePort, flag: "--alternate-port") }
+        if let quicPort { try FlagCheck.port(quicPort, flag: "--quic-port") }
+        if alternatePort == nil, alternate != nil, port == 65535 {
+            throw ValidationError("--port 65535 leaves no room for the default --alternate-port (--port + 1): give --alternate-port")
+        }
+        try FlagCheck.nonNegative(rateLimit, flag: "--rate-limit", meaning: "requests per second, 0 for unlimited")
+        try FlagCheck.nonNegative(statsInterval, flag: "--stats-interval", meaning: "seconds, 0 for only on exit")
         if let alternate {
-            guard let a = IPAddress(alternate) else { throw ValidationError("--alternate must be an IP address literal, got '\(alternate)'") }
+            guard let a = IPAddress(alternate) else {
+                throw ValidationError("--alternate must be an IP address literal such as 192.0.2.2, got \(FlagCheck.quote(alternate))")
+            }
             guard a.isIPv4 == IPAddress(primary)!.isIPv4 else { throw ValidationError("--primary and --alternate must be the same IP version") }
             guard a != IPAddress(primary) else { throw ValidationError("--alternate must differ from --primary") }
         }
@@ -59,7 +73,7 @@ struct ServeCommand: ParsableCommand {
 
     func run() throws {
         let addresses = ServerAddresses(primary: IPAddress(primary)!, alternate: alternate.flatMap { IPAddress($0) },
-                                        port: port, alternatePort: alternatePort)
+                                        port: UInt16(port), alternatePort: alternatePort.map { UInt16($0) })
         let server: STUNServer
         do {
             server = try STUNServer(addresses: addresses, ratePerSecond: rateLimit)
@@ -76,7 +90,7 @@ struct ServeCommand: ParsableCommand {
         let quic: QUICVersionNegotiationServer?
         if let quicPort {
             do {
-                quic = try QUICVersionNegotiationServer(bindTo: TransportAddress(addresses.primary, quicPort))
+                quic = try QUICVersionNegotiationServer(bindTo: TransportAddress(addresses.primary, UInt16(quicPort)))
             } catch {
                 fail(error)
             }

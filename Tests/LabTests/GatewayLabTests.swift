@@ -58,7 +58,7 @@ struct GatewayLabTests {
 
     @Test func miniupnpdReportsTheRouterWANAddress() async throws {
         guard GatewayLab.available(), let r = try await GatewayLab.check("upnp") else { return }
-        #expect(Set(r.gateway.protocols) == ["upnp", "nat-pmp", "pcp"], "\(r.gateway.evidence)")
+        #expect(Set(r.gateway.protocols) == [.upnp, .natPMP, .pcp], "\(r.gateway.evidence)")
         #expect(r.gateway.externalAddress == "198.51.100.2")
         #expect(r.doubleNat.detected == false, "\(r.doubleNat.evidence)")
     }

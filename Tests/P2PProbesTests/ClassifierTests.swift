@@ -119,7 +119,7 @@ import Testing
         let s = NATClassifier.classify(o)
         #expect(s.classicType == .unknown)
         #expect(s.status == .inconclusive)
-        #expect(s.servers.first?.outcome == "dns-failure")
+        #expect(s.servers.first?.outcome == .dnsFailure)
     }
 
     @Test func noRouteIsInconclusiveNotBlocked() {
@@ -128,7 +128,7 @@ import Testing
         let s = NATClassifier.classify(o)
         #expect(s.classicType == .unknown)
         #expect(s.inconclusiveReason?.contains("no route") == true)
-        #expect(s.servers.first?.outcome == "no-route")
+        #expect(s.servers.first?.outcome == .noRoute)
     }
 
     @Test func mappingAcrossServersWithoutOtherAddress() {

@@ -113,15 +113,93 @@ struct CloudTests {
 
     // MARK: Runner against fake metadata services (loopback STUN: mapping says "no NAT")
 
-    func probe(_ handler: @escaping FakeHTTPServer.Handler, dmi: String, explicit: Bool = true) async throws -> (CloudSection, FakeHTTPServer, Double) {
-        let server = try FakeHTTPServer(handler: handler)
+    /// The probe against `handler`, on a clock fifty times slow (the STUN mapping check's 1.2 s
+    /// window lasts a minute, so a starved runner cannot miss the loopback answer) and with long
+    /// metadata windows (HTTP counts them on the system clock: `SlowClock(ahead: false)` keeps
+    /// their length): the answers alone end the run. The silence tests pass short windows.
+    func probe(_ handler: @escaping FakeHTTPServer.Handler, dmi: String, explicit: Bool = true,
+               silentConnections: Int = 0, window: Double = 30,
+               retryWindow: Double = 30) async throws -> (CloudSection, FakeHTTPServer, Double) {
+        let server = try FakeHTTPServer(handler: handler, silentConnections: silentConnections)
         let stun = try LoopbackSTUN()
-        defer { stun.stop(); server.stop() }
+        defer { stun.stop() }  // the server stops when the caller lets go of it (its thread holds it weakly)
         let t0 = Date()
-        let s = await CloudProbe(servers: [stun.name], deadline: .after(seconds: 3),
-                                 metadataEndpoint: explicit ? "http://127.0.0.1:\(server.port)" : nil,
-                                 dmiRoot: Fixtures.path("dmi/\(dmi)")).run()
+        let slow = SlowClock(ahead: false)
+        let probe = CloudProbe(servers: [stun.name], deadline: .after(seconds: 60, clock: slow), clock: slow,
+                               metadataEndpoint: explicit ? "http://127.0.0.1:\(server.port)" : nil,
+                               dmiRoot: Fixtures.path("dmi/\(dmi)"), metadataWindow: window, metadataRetryWindow: retryWindow)
+        let s = try await hangGuard(60) { await probe.run() }
         return (s, server, Date().timeIntervalSince(t0))
+    }
+
+    // MARK: A metadata service that answers late, or never (a starved process, a busy VM)
+
+    /// The first connection is held without an answer until the first window passes (what a
+    /// late answer looks like to the client); DMI names EC2, so the probe asks once more and
+    /// recognizes the service.
+    @Test func awsAnsweringOnlyAfterTheFirstWindowIsStillRecognized() async throws {
+        let (s, server, _) = try await probe(FakeCloud.aws(publicIP: nil), dmi: "aws", silentConnections: 1, window: 0.3)
+        #expect(s.provider == .aws && s.status == .checked, "\(s.evidence)")
+        #expect(s.evidence.contains("subnet-id subnet-0abc"))
+        #expect(s.natGatewaySuspected == false, "\(s.evidence)")
+        #expect(s.metadataSilence == nil)
+        #expect(server.connections >= 2, "asked a second time")
+    }
+
+    /// DMI says Amazon EC2 and the metadata service never answers: inconclusive with the reason,
+    /// never "not a cloud VM" and never a pass, even though the mapping check saw no NAT.
+    @Test func awsDMIWithASilentMetadataServiceIsInconclusive() async throws {
+        let (s, server, _) = try await probe(FakeCloud.aws(publicIP: nil), dmi: "aws", silentConnections: .max,
+                                             window: 0.2, retryWindow: 0.5)
+        #expect(s.status == .inconclusive)
+        #expect(s.provider == .aws)
+        #expect(s.natGatewaySuspected == nil)
+        #expect(!s.evidence.contains("not a cloud VM"))
+        #expect(s.evidence.contains("DMI says Amazon EC2 but the metadata service did not answer within 0.5 s"), "\(s.evidence)")
+        #expect(try await settledConnections(server, atLeast: 2) == 2, "asked twice")
+        server.stop()
+        #expect(server.requests.isEmpty)
+        var report = Report()
+        report.cloud = s
+        let step = report.assess(.cloudNat)
+        #expect(step.status == .warning)
+        #expect(step.finding.hasPrefix("DMI says Amazon EC2 but the metadata service did not answer within 0.5 s"), "\(step.finding)")
+        #expect(Verdict.derive(from: report).reasons.contains { $0.contains("did not answer") })
+    }
+
+    /// Without DMI naming a cloud (an explicit endpoint on a laptop), silence is asked about
+    /// once: no second try, and no "DMI says".
+    @Test func silenceWithoutACloudInDMIIsAskedOnce() async throws {
+        let (s, server, _) = try await probe(FakeCloud.aws(publicIP: nil), dmi: "laptop", silentConnections: .max, window: 0.2)
+        #expect(s.provider == .none)
+        #expect(s.metadataSilence == nil)
+        #expect(try await settledConnections(server, atLeast: 3) == 3, "one try per provider")
+        server.stop()
+    }
+
+    /// The fake server's connection count once it has accepted at least `n` (all the probe made
+    /// are queued by the time it returns; the server thread may be slow to accept them).
+    func settledConnections(_ server: FakeHTTPServer, atLeast n: Int) async throws -> Int {
+        try await hangGuard {
+            while server.connections < n { try await Task.sleep(nanoseconds: 10_000_000) }
+        }
+        try await Task.sleep(nanoseconds: 200_000_000)
+        return server.connections
+    }
+
+    @Test func metadataSilenceDecision() {
+        func run(_ dmi: DMIVerdict, _ m: MappingCheck, silent: Double?) -> CloudSection {
+            CloudClassifier.classify(CloudObservations(dmi: dmi, metadata: nil, metadataQueried: "http://x", mapping: m,
+                                                       metadataSilentFor: silent))
+        }
+        for m in [Self.dependent, Self.independent, .noNAT(TransportAddress(.v4(127, 0, 0, 1), 1)), .unknown("x")] {
+            let s = run(.cloud(.gcp, "dmi"), m, silent: 3)
+            #expect(s.status == .inconclusive && s.natGatewaySuspected == nil && s.provider == .gcp, "\(m)")
+            #expect(s.evidence.last == "DMI says Google Compute Engine but the metadata service did not answer within 3.0 s")
+        }
+        // Not asked twice (no cloud in DMI), or a response that was not the cloud's: as before.
+        #expect(run(.maybeAzure("hyper-v"), Self.independent, silent: 1).status == .checked)
+        #expect(run(.cloud(.aws, "dmi"), Self.independent, silent: nil).natGatewaySuspected == false)
     }
 
     @Test func awsWithoutPublicIP() async throws {
@@ -164,16 +242,20 @@ struct CloudTests {
         #expect(s.provider == .unknown)
     }
 
-    @Test func offCloudFinishesInMillisecondsWithoutAsking() async throws {
+    @Test func offCloudFinishesWithoutAsking() async throws {
         let server = try FakeHTTPServer(handler: FakeCloud.aws(publicIP: nil))
-        defer { server.stop() }
-        let probe = CloudProbe(servers: ["127.0.0.1:9"], deadline: .after(seconds: 3), dmiRoot: Fixtures.path("dmi/laptop"))
-        let (s, seconds) = await fastest { await probe.run() }
+        let stun = try UDPSocket(family: .ipv4, bindTo: TransportAddress(.v4(127, 0, 0, 1), 0))
+        defer { server.stop(); stun.close() }
+        // A silent "STUN server" that would hold the probe for its window (a minute on a clock
+        // fifty times slow: the hang guard) had it been asked.
+        let slow = SlowClock()
+        let probe = CloudProbe(servers: [try stun.localAddress().description], deadline: .after(seconds: 3, clock: slow), clock: slow,
+                               dmiRoot: Fixtures.path("dmi/laptop"))
+        let s = try await hangGuard { await probe.run() }
         #expect(s.provider == .none && s.natGatewaySuspected == false)
         #expect(s.evidence.contains("not a cloud VM"))
-        #expect(server.requests.isEmpty)
-        // No metadata query and no STUN: the STUN server here (port 9) would take 1.2 s to time out.
-        #expect(seconds < 0.1, "took \(seconds) s")
+        #expect(server.connections == 0 && server.requests.isEmpty, "no metadata query")
+        #expect(try stun.receive(timeout: 0) == nil, "no STUN request")
     }
 
     @Test func azureJSONParsing() {

@@ -39,9 +39,9 @@ import STUNCodec
             obs(1000, .icmpAware, .silent(sends: 4)),
         ])
         #expect(s.status == .partial)
-        #expect(s.failures == ["443": "icmp-prohibited", "53": "icmp-unreachable", "123": "icmp-unreachable",
-                               "40000": "blocked-locally", "51820": "no-route", "3479": "silent-drop",
-                               "19302": "dns-failure", "1000": "silent-drop"])
+        #expect(s.failures == ["443": .icmpProhibited, "53": .icmpUnreachable, "123": .icmpUnreachable,
+                               "40000": .blockedLocally, "51820": .noRoute, "3479": .silentDrop,
+                               "19302": .dnsFailure, "1000": .silentDrop])
         #expect(s.ports["3479"] == .blocked)
         #expect(s.ports["19302"] == .unknown)
         #expect(s.ports["1000"] == .unknown, "silence from an ICMP-aware target proves nothing")
@@ -78,7 +78,7 @@ import STUNCodec
         #expect(EgressClassifier.isProhibited(r))
         #expect(EgressClassifier.icmpName(r) == "v6 type 1 code 1 (administratively prohibited)")
         let local = ICMPErrorReport(errno: 113, origin: 1, type: 0, code: 0, offender: nil, info: 0)
-        #expect(EgressClassifier.judge(obs(443, .icmpAware, .icmp(local))).failure == "no-route")
+        #expect(EgressClassifier.judge(obs(443, .icmpAware, .icmp(local))).failure == .noRoute)
     }
 
     @Test func firewallRulesAreQuotedAsEvidence() {

@@ -25,25 +25,31 @@ struct SeenRequest: Sendable {
 }
 
 /// A tiny HTTP/1.1 server on loopback for tests (fake metadata services and IGD descriptions):
-/// one thread, one request per connection, answers from `handler`.
+/// one thread, one request per connection, answers from `handler`. The first `silentConnections`
+/// connections are accepted and held open but never read nor answered (a metadata service that
+/// did not answer in time, as a starved or overloaded one looks to the client).
 final class FakeHTTPServer: Sendable {
     typealias Handler = @Sendable (SeenRequest) -> (status: Int, headers: [(String, String)], body: String)
     let listener: TCPListener
     let port: UInt16
     private let stopped = Atomic<Bool>(false)
     private let log = Mutex<[SeenRequest]>([])
+    private let accepted = Atomic<Int>(0)
 
-    init(handler: @escaping Handler) throws {
+    init(handler: @escaping Handler, silentConnections: Int = 0) throws {
         let l = try TCPListener(bindTo: TransportAddress(.v4(127, 0, 0, 1), 0))
         listener = l
         port = try l.localAddress()!.port
         let box = ServerBox()
         box.handler = handler
         box.server = self
+        box.silent = silentConnections
         Thread { box.loop() }.start()
     }
 
     var requests: [SeenRequest] { log.withLock { $0 } }
+    /// Connections accepted so far, the silent ones included.
+    var connections: Int { accepted.load(ordering: .acquiring) }
     var isStopped: Bool { stopped.load(ordering: .acquiring) }
 
     func stop() { stopped.store(true, ordering: .releasing) }
@@ -53,17 +59,23 @@ final class FakeHTTPServer: Sendable {
     final class ServerBox: @unchecked Sendable {
         weak var server: FakeHTTPServer?
         var handler: Handler?
+        var silent = 0
 
         func loop() {
+            var held: [TCPStream] = []
+            defer { held.forEach { $0.close() } }
             while let s = server, !s.isStopped {
                 guard let conn = try? s.listener.accept(timeout: 0.05) else { continue }
+                s.accepted.add(1, ordering: .releasing)
+                if held.count < silent { held.append(conn); continue }
                 serve(conn, s)
             }
         }
 
         func serve(_ conn: TCPStream, _ s: FakeHTTPServer) {
             defer { conn.close() }
-            let deadline = Deadline.after(seconds: 2)
+            // A hang guard only: the request is on its way already; a starved runner may be slow to read it.
+            let deadline = Deadline.after(seconds: 30)
             var buf: [UInt8] = []
             var headEnd: Int?
             while headEnd == nil {
@@ -141,18 +153,4 @@ final class LoopbackSTUN: Sendable {
     var port: UInt16 { address.port }
 
     func stop() { server.stop() }
-}
-
-/// The fastest of `runs` timed runs of `body`, with its result. Timing assertions use the minimum:
-/// on a loaded 2-core machine running tests in parallel, one run can stall for a second through no
-/// fault of the code under test, but a probe that really waits for a network timeout is slow every time.
-func fastest<T: Sendable>(of runs: Int = 3, _ body: () async throws -> T) async rethrows -> (result: T, seconds: Double) {
-    var best: (T, Double)?
-    for _ in 0..<runs {
-        let t0 = Date()
-        let r = try await body()
-        let s = Date().timeIntervalSince(t0)
-        if best == nil || s < best!.1 { best = (r, s) }
-    }
-    return best!
 }

@@ -83,12 +83,9 @@ import P2PSocket
         #expect(await FirewallRules.runTool("p2ptui-no-such-tool", [], deadline: .after(seconds: 1)) == .missing)
     }
 
-    @Test func slowToolIsKilledAtTheDeadline() async {
-        let clock = P2PSocket.SystemClock()
-        let start = clock.nowNanos()
-        let r = await FirewallRules.runTool("sleep", ["5"], deadline: .after(seconds: 0.3))
-        let elapsed = Double(clock.nowNanos() - start) / 1e9
+    @Test func slowToolIsKilledAtTheDeadline() async throws {
+        // A 60 s tool against a 0.3 s deadline: waiting for it trips the hang guard.
+        let r = try await hangGuard { await FirewallRules.runTool("sleep", ["60"], deadline: .after(seconds: 0.3)) }
         #expect(r == .timedOut)
-        #expect(elapsed < 2.5, "killed at the deadline, not after 5 s (took \(elapsed) s)")
     }
 }

@@ -106,11 +106,32 @@ import Testing
         #expect((obj["doubleNat"] as? [String: Any])?["detected"] as? Bool == false)
         #expect((obj["cloud"] as? [String: Any])?["provider"] as? String == "none")
         #expect((obj["verdict"] as? [String: Any])?["directConnection"] as? String == "likely")
+        #expect((obj["ipv6"] as? [String: Any])?.keys.contains("publicEndpoint") == true, "null, not left out")
         for mapping in NATMapping.allCases {
             #expect(["no-nat", "endpoint-independent", "address-dependent", "address-and-port-dependent", "unknown"].contains(mapping.rawValue))
         }
         #expect(ClassicNATType.allCases.map(\.rawValue) == ["Open Internet", "Full Cone", "Restricted Cone", "Port Restricted Cone",
                                                             "Symmetric NAT", "Symmetric UDP Firewall", "Blocked", "Unknown"])
+    }
+
+    /// The enums written as the strings the schema lists (docs/report-schema.md).
+    @Test func enumsKeepTheirJSONStrings() throws {
+        #expect(ServerOutcome.allCases.map(\.rawValue) == ["answered", "timeout", "dns-failure", "no-route", "unreachable",
+                                                          "blocked-locally", "error"])
+        #expect(PortFailure.allCases.map(\.rawValue) == ["no-route", "icmp-unreachable", "icmp-prohibited", "dns-failure",
+                                                        "silent-drop", "blocked-locally", "error"])
+        #expect(GatewayProtocol.allCases.map(\.rawValue) == ["upnp", "nat-pmp", "pcp"])
+        var r = Report()
+        r.nat.servers = [ServerObservation(server: "s", outcome: .dnsFailure)]
+        r.udp.failures = ["443": .icmpProhibited]
+        r.gateway.protocols = [.natPMP]
+        let json = String(decoding: try JSONEncoder().encode(r), as: UTF8.self)
+        for needle in [#""outcome":"dns-failure""#, #""443":"icmp-prohibited""#, #""protocols":["nat-pmp"]"#] {
+            #expect(json.contains(needle), "\(needle)")
+        }
+        #expect(try JSONDecoder().decode(Report.self, from: Data(json.utf8)) == r)
+        let bad = json.replacingOccurrences(of: "icmp-prohibited", with: "icmp-maybe")
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(Report.self, from: Data(bad.utf8)) }
     }
 
     @Test func roundTrip() throws {

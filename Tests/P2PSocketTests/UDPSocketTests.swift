@@ -78,13 +78,12 @@ struct UDPSocketTests {
     @Test func receiveTimeoutReturnsNilOnTime() async throws {
         let s = try UDPSocket(family: .ipv4, bindTo: TransportAddress(loopback4, 0))
         defer { s.close() }
-        let (got, elapsed) = try await offPool { try measure { try s.receive(timeout: 0.2) } }
+        // Nothing is ever sent: a receive that ignored its timeout would wait forever.
+        let (got, elapsed) = try await hangGuard { try await offPool { try measure { try s.receive(timeout: 0.2) } } }
         #expect(got == nil)
         #expect(elapsed >= 0.19)
-        #expect(elapsed < 0.5)
-        let (zero, fast) = try measure { try s.receive(timeout: 0) }
+        let zero = try await hangGuard { try await offPool { try s.receive(timeout: 0) } }
         #expect(zero == nil)
-        #expect(fast < 0.05)
     }
 
     @Test func connectedRefusedSurfacesECONNREFUSED() throws {
@@ -128,7 +127,7 @@ struct UDPSocketTests {
         let waiter = Task {
             try await offPool { () -> (Bool, Double) in
                 measure { () -> Bool in
-                    do { _ = try s.receive(timeout: 5); return false } catch let e as SocketError {
+                    do { _ = try s.receive(timeout: 600); return false } catch let e as SocketError {
                         return e.code == EBADF
                     } catch { return false }
                 }
@@ -136,9 +135,9 @@ struct UDPSocketTests {
         }
         try await Task.sleep(nanoseconds: 100_000_000)
         s.close()
-        let (threw, elapsed) = try await waiter.value
+        // A 600 s wait: a receive not woken by close trips the hang guard.
+        let (threw, _) = try await hangGuard { try await waiter.value }
         #expect(threw)
-        #expect(elapsed < 1.0)
     }
 
     @Test func setTTLAcceptsRangeAndRejectsZero() throws {

@@ -35,6 +35,8 @@ final class Tmux {
         serverPid = 0
     }
 
+    static let minimumWait = 20.0
+
     @discardableResult
     func tmux(_ args: [String]) throws -> String {
         // The server forks from the first command: it must inherit no pipe of ours (it would never
@@ -59,7 +61,10 @@ final class Tmux {
     var alternateScreenOn: Bool { ((try? tmux(["display-message", "-p", "#{alternate_on}"])) ?? "").hasPrefix("1") }
 
     /// Polls the pane until `pred` holds; returns the seconds it took, or nil on timeout.
+    /// `timeout` is a hang guard: never under `minimumWait`, since a shared 2-core CI machine can
+    /// stall process start and redraws for seconds (the screen ends the wait, not the clock).
     func waitFor(timeout: Double, _ pred: (String) -> Bool) -> Double? {
+        let timeout = max(timeout, Self.minimumWait)
         let start = Date()
         while Date().timeIntervalSince(start) < timeout {
             if pred(capture()) { return Date().timeIntervalSince(start) }

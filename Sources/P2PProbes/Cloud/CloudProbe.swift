@@ -20,13 +20,17 @@ public struct CloudObservations: Sendable, Equatable {
     /// Whether a metadata query was made, and where.
     public var metadataQueried: String?
     public var mapping: MappingCheck
+    /// Seconds of the last (longest) wait when the metadata service gave no response at all on
+    /// either try; nil when it answered or was not asked.
+    public var metadataSilentFor: Double?
 
     public init(dmi: DMIVerdict, metadata: MetadataAnswer? = nil, metadataQueried: String? = nil,
-                mapping: MappingCheck = .unknown("not run")) {
+                mapping: MappingCheck = .unknown("not run"), metadataSilentFor: Double? = nil) {
         self.dmi = dmi
         self.metadata = metadata
         self.metadataQueried = metadataQueried
         self.mapping = mapping
+        self.metadataSilentFor = metadataSilentFor
     }
 }
 
@@ -49,6 +53,13 @@ public enum CloudClassifier {
             s.evidence.append("no metadata service answered at \(q)")
         }
         s.provider = provider
+        // DMI names the cloud, yet its metadata service stayed silent through both tries (a
+        // starved process, a blocked link-local route, an IMDS hop limit): whether the VM has a
+        // public address is unknown, so the step cannot pass, whatever the mapping says.
+        var silence: String?
+        if case .cloud(let p, _) = o.dmi, o.metadata == nil, let seconds = o.metadataSilentFor {
+            silence = CloudSection.metadataSilence(dmiName: CloudClassifier.dmiName(p), seconds: seconds)
+        }
         if provider == .none {
             s.natGatewaySuspected = false
             s.evidence.append("not a cloud VM")
@@ -81,7 +92,22 @@ public enum CloudClassifier {
                 s.evidence.append("mapping behaviour not judged: \(why)")
             }
         }
+        if let silence {
+            s.status = .inconclusive
+            s.natGatewaySuspected = nil
+            s.evidence.append(silence)
+        }
         return s
+    }
+
+    /// The cloud as its DMI strings name it.
+    public static func dmiName(_ p: CloudProvider) -> String {
+        switch p {
+        case .aws: return "Amazon EC2"
+        case .gcp: return "Google Compute Engine"
+        case .azure: return "Microsoft Azure"
+        case .none, .unknown: return "a cloud"
+        }
     }
 }
 
@@ -96,15 +122,28 @@ public struct CloudProbe: Sendable {
     public var metadataEndpoint: String
     public var explicitEndpoint: Bool
     public var dmiRoot: String
+    /// First wait for the metadata service (a link-local service answers in milliseconds).
+    public var metadataWindow: Double
+    /// The one second try, only when DMI names a cloud and the first window passed without any
+    /// response: a process starved of CPU (busy 2-core CI, a loaded VM) must not read as "no
+    /// metadata service". Bounded by the overall deadline.
+    public var metadataRetryWindow: Double
+
+    public static let defaultMetadataWindow = 1.0
+    public static let defaultMetadataRetryWindow = 3.0
 
     public init(servers: [String], deadline: Deadline, clock: any MonotonicClock = SystemClock(),
-                metadataEndpoint: String? = nil, dmiRoot: String = "/sys/class/dmi/id") {
+                metadataEndpoint: String? = nil, dmiRoot: String = "/sys/class/dmi/id",
+                metadataWindow: Double = CloudProbe.defaultMetadataWindow,
+                metadataRetryWindow: Double = CloudProbe.defaultMetadataRetryWindow) {
         self.servers = servers
         self.deadline = deadline
         self.clock = clock
         self.metadataEndpoint = metadataEndpoint ?? CloudMetadata.defaultEndpoint
         self.explicitEndpoint = metadataEndpoint != nil
         self.dmiRoot = dmiRoot
+        self.metadataWindow = metadataWindow
+        self.metadataRetryWindow = metadataRetryWindow
     }
 
     public func run(progress: @escaping @Sendable (String) -> Void = { _ in }) async -> CloudSection {
@@ -127,22 +166,45 @@ public struct CloudProbe: Sendable {
             return o
         }
         guard let base = HTTP.URL(metadataEndpoint) else {
-            o.metadataQueried = metadataEndpoint + " (not an http URL)"
+            o.metadataQueried = UntrustedText.clean(metadataEndpoint) + " (not an http URL)"
             o.mapping = await mappingCheck()
             return o
         }
         progress("metadata service at \(base)")
         o.metadataQueried = base.description
-        let metaDeadline = min(deadline, Deadline.after(seconds: 1.0, clock: clock))
-        let providers = which
-        async let metadata: MetadataAnswer? = withTaskGroup(of: (Int, MetadataAnswer?).self) { group in
+        var retry = false
+        if case .cloud = dmi { retry = true }
+        async let metadata = askMetadata(which, base: base, retry: retry)
+        async let mapping = mappingCheck()
+        (o.metadata, o.metadataSilentFor) = await metadata
+        o.mapping = await mapping
+        return o
+    }
+
+    /// Asks each provider's metadata service within `metadataWindow`; when nothing at all came
+    /// back and `retry`, once more within `metadataRetryWindow` (both bounded by the deadline).
+    /// Returns the first recognized answer, or the length of the last wait when nothing responded.
+    func askMetadata(_ providers: [CloudProvider], base: HTTP.URL, retry: Bool) async -> (MetadataAnswer?, Double?) {
+        let heard = CloudMetadata.Heard()
+        var window = min(metadataWindow, deadline.remainingSeconds(clock: clock))
+        var answer = await askOnce(providers, base: base, deadline: min(deadline, .after(seconds: window, clock: clock)), heard: heard)
+        if answer == nil, !heard.any, retry, !deadline.hasPassed(clock: clock) {
+            window = min(max(metadataRetryWindow, window), deadline.remainingSeconds(clock: clock))
+            answer = await askOnce(providers, base: base, deadline: min(deadline, .after(seconds: window, clock: clock)), heard: heard)
+        }
+        return (answer, answer == nil && !heard.any ? window : nil)
+    }
+
+    private func askOnce(_ providers: [CloudProvider], base: HTTP.URL, deadline metaDeadline: Deadline,
+                         heard: CloudMetadata.Heard) async -> MetadataAnswer? {
+        await withTaskGroup(of: (Int, MetadataAnswer?).self) { group in
             for (i, p) in providers.enumerated() {
                 group.addTask {
                     let a = await blocking { () -> MetadataAnswer? in
                         switch p {
-                        case .aws: return CloudMetadata.aws(base, deadline: metaDeadline)
-                        case .gcp: return CloudMetadata.gcp(base, deadline: metaDeadline)
-                        case .azure: return CloudMetadata.azure(base, deadline: metaDeadline)
+                        case .aws: return CloudMetadata.aws(base, deadline: metaDeadline, heard: heard)
+                        case .gcp: return CloudMetadata.gcp(base, deadline: metaDeadline, heard: heard)
+                        case .azure: return CloudMetadata.azure(base, deadline: metaDeadline, heard: heard)
                         default: return nil
                         }
                     }
@@ -153,10 +215,6 @@ public struct CloudProbe: Sendable {
             for await r in group { all.append(r) }
             return all.sorted { $0.0 < $1.0 }.compactMap(\.1).first
         }
-        async let mapping = mappingCheck()
-        o.metadata = await metadata
-        o.mapping = await mapping
-        return o
     }
 
     /// Binding requests from one socket to up to three servers, plus the first server's

@@ -32,7 +32,8 @@ public struct DMIInfo: Sendable, Equatable {
         func f(_ name: String) -> String {
             guard let d = FileManager.default.contents(atPath: root + "/" + name) else { return "" }
             any = true
-            return String(decoding: d, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            // Firmware strings are outside text (a VM image can set them): cleaned where they enter.
+            return UntrustedText.clean(String(decoding: d.prefix(4096), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines), limit: 128)
         }
         var i = DMIInfo(sysVendor: f("sys_vendor"), biosVendor: f("bios_vendor"), biosVersion: f("bios_version"),
                         productName: f("product_name"), productVersion: f("product_version"),

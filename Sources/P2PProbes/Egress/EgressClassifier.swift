@@ -55,7 +55,7 @@ public struct FirewallEvidence: Sendable, Equatable {
 /// Turns egress observations into the report's UDP section. Pure.
 public enum EgressClassifier {
     /// Per-observation verdict: reach plus the failure name used in `UDPSection.failures`.
-    public static func judge(_ o: EgressObservation) -> (reach: PortReach, failure: String?, text: String) {
+    public static func judge(_ o: EgressObservation) -> (reach: PortReach, failure: PortFailure?, text: String) {
         var name = "port \(o.target.port) \(o.target.hostPort)"
         if let a = o.address, "\(a.ip)" != o.target.host { name += " (\(a))" }
         switch o.outcome {
@@ -72,28 +72,28 @@ public enum EgressClassifier {
                 return (.reached, nil, "\(name): \(what): the packet reached the host (port closed)")
             }
             if r.origin != ICMPErrorReport.originICMP && r.origin != ICMPErrorReport.originICMP6 {
-                return (.blocked, "no-route", "\(name): local error \(what) (errno \(r.errno))")
+                return (.blocked, .noRoute, "\(name): local error \(what) (errno \(r.errno))")
             }
             if isProhibited(r) {
-                return (.blocked, "icmp-prohibited", "\(name): \(what): a firewall refused it")
+                return (.blocked, .icmpProhibited, "\(name): \(what): a firewall refused it")
             }
             if r.isPortUnreachable {
-                return (.blocked, "icmp-unreachable", "\(name): \(what), not from the destination: a firewall on the way rejects it")
+                return (.blocked, .icmpUnreachable, "\(name): \(what), not from the destination: a firewall on the way rejects it")
             }
-            return (.blocked, "icmp-unreachable", "\(name): \(what)")
+            return (.blocked, .icmpUnreachable, "\(name): \(what)")
         case let .blockedLocally(d):
-            return (.blocked, "blocked-locally", "\(name): this host's firewall refused the send (\(d))")
+            return (.blocked, .blockedLocally, "\(name): this host's firewall refused the send (\(d))")
         case let .noRoute(d):
-            return (.blocked, "no-route", "\(name): no route (\(d))")
+            return (.blocked, .noRoute, "\(name): no route (\(d))")
         case let .dnsFailure(d):
-            return (.unknown, "dns-failure", "\(name): \(d)")
+            return (.unknown, .dnsFailure, "\(name): \(d)")
         case let .silent(sends):
             if o.target.method == .stun {
-                return (.blocked, "silent-drop", "\(name): no STUN answer after \(sends) requests and no ICMP: dropped silently")
+                return (.blocked, .silentDrop, "\(name): no STUN answer after \(sends) requests and no ICMP: dropped silently")
             }
-            return (.unknown, "silent-drop", "\(name): no answer and no ICMP after \(sends) sends; nothing is known to listen there, so silence proves nothing")
+            return (.unknown, .silentDrop, "\(name): no answer and no ICMP after \(sends) sends; nothing is known to listen there, so silence proves nothing")
         case let .error(d):
-            return (.unknown, "error", "\(name): \(d)")
+            return (.unknown, .error, "\(name): \(d)")
         }
     }
 
@@ -104,7 +104,7 @@ public enum EgressClassifier {
     public static func classify(_ observations: [EgressObservation], firewall: FirewallEvidence = FirewallEvidence()) -> UDPSection {
         var section = UDPSection(status: .unknown)
         section.firewallRules = firewall.rules
-        var byPort: [UInt16: [(PortReach, String?)]] = [:]
+        var byPort: [UInt16: [(PortReach, PortFailure?)]] = [:]
         var lines: [String] = []
         for o in observations {
             let j = judge(o)
@@ -139,7 +139,7 @@ public enum EgressClassifier {
             section.status = .unknown
         }
         func list(_ ps: [UInt16]) -> String {
-            ps.map { p in section.failures[String(p)].map { "\(p) (\($0))" } ?? "\(p)" }.joined(separator: ", ")
+            ps.map { p in section.failures[String(p)].map { "\(p) (\($0.rawValue))" } ?? "\(p)" }.joined(separator: ", ")
         }
         var summary: [String] = []
         if !reached.isEmpty { summary.append("reached: \(list(reached))") }

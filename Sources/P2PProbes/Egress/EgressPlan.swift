@@ -1,4 +1,5 @@
 import Foundation
+import P2PSocket
 import STUNCodec
 
 /// How a destination port is tested, which decides what silence means.
@@ -59,27 +60,10 @@ public enum EgressPlan {
         return out
     }
 
-    /// Splits "host", "host:port", "[v6]:port" or a bare IPv6 literal; nil when malformed.
+    /// Splits "host", "host:port", "[v6]:port" or a bare IPv6 literal; nil when malformed
+    /// (P2PSocket's `HostPort`, the one parser the flags and the probes share).
     static func splitHostPort(_ text: String, defaultPort: UInt16) -> (host: String, port: UInt16)? {
-        let text = text.trimmingCharacters(in: .whitespaces)
-        guard !text.isEmpty else { return nil }
-        if text.hasPrefix("[") {
-            guard let close = text.firstIndex(of: "]") else { return nil }
-            let host = String(text[text.index(after: text.startIndex)..<close])
-            guard IPAddress(host) != nil else { return nil }
-            let rest = text[text.index(after: close)...]
-            if rest.isEmpty { return (host, defaultPort) }
-            guard rest.hasPrefix(":"), let p = UInt16(rest.dropFirst()), p > 0 else { return nil }
-            return (host, p)
-        }
-        if text.filter({ $0 == ":" }).count > 1 {
-            return IPAddress(text) != nil ? (text, defaultPort) : nil
-        }
-        if let colon = text.firstIndex(of: ":") {
-            let host = String(text[..<colon])
-            guard !host.isEmpty, let p = UInt16(text[text.index(after: colon)...]), p > 0 else { return nil }
-            return (host, p)
-        }
-        return (text, defaultPort)
+        guard case .success(let hp) = HostPort.parse(text, defaultPort: defaultPort) else { return nil }
+        return (hp.host, hp.port)
     }
 }

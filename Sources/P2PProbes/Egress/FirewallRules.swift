@@ -1,4 +1,5 @@
 import Foundation
+import P2PReport
 import P2PSocket
 import Synchronization
 
@@ -18,27 +19,31 @@ public enum FirewallRules {
         switch await nft {
         case .ran(0, let out, _):
             nftOK = true
-            ev.rules += outboundUDPDropsNFT(out).map { "nft: \($0)" }
+            ev.rules += outboundUDPDropsNFT(out).map { "nft: " + quote($0) }
         case .ran(_, _, let err):
             let e = err.trimmingCharacters(in: .whitespacesAndNewlines)
-            ev.notes.append("nft list ruleset failed\(e.lowercased().contains("permitted") ? " (not permitted: run as root to read it)" : e.isEmpty ? "" : ": \(e.prefix(120))")")
+            ev.notes.append("nft list ruleset failed\(e.lowercased().contains("permitted") ? " (not permitted: run as root to read it)" : e.isEmpty ? "" : ": \(UntrustedText.clean(e, limit: 120))")")
         case .timedOut: ev.notes.append("nft list ruleset did not finish in time")
         case .missing: break
         }
         if case .ran(0, let out, _) = await ipt {
             // iptables-nft rules already appear in the nft ruleset.
             if !(nftOK && out.contains("iptables-nft")) {
-                ev.rules += outboundUDPDropsIptables(out).map { "iptables: \($0)" }
+                ev.rules += outboundUDPDropsIptables(out).map { "iptables: " + quote($0) }
             }
         }
         if case .ran(0, let out, _) = await ufw {
-            ev.rules += ufwOutboundDenies(out).map { "ufw: \($0)" }
+            ev.rules += ufwOutboundDenies(out).map { "ufw: " + quote($0) }
         }
         if case .ran(_, let out, _) = await fwd, out.trimmingCharacters(in: .whitespacesAndNewlines) == "running" {
             ev.notes.append("firewalld is running (its policies show in the nftables ruleset)")
         }
         return ev
     }
+
+    /// A rule quoted as evidence: tool output holds text anyone with root wrote (nft comments,
+    /// chain names), so it is cleaned where it enters the report.
+    static func quote(_ rule: String) -> String { UntrustedText.clean(rule, limit: 300) }
 
     // MARK: - Pure filters
 

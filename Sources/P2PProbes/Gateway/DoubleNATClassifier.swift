@@ -24,13 +24,13 @@ public struct Hop: Sendable, Equatable {
 
 /// What the gateway said about its external address, by protocol ("upnp", "nat-pmp", "pcp").
 public struct GatewayReport: Sendable, Equatable {
-    public var protocolName: String
+    public var via: GatewayProtocol
     /// Nil when the protocol answered but gave no address (error result, empty field).
     public var externalAddress: IPAddress?
     public var detail: String
 
-    public init(protocolName: String, externalAddress: IPAddress?, detail: String = "") {
-        self.protocolName = protocolName
+    public init(via: GatewayProtocol, externalAddress: IPAddress?, detail: String = "") {
+        self.via = via
         self.externalAddress = externalAddress
         self.detail = detail
     }
@@ -57,8 +57,8 @@ public enum DoubleNATClassifier {
         var evidence: [String] = []
         var detected: Bool?
         var gw = GatewaySection(address: o.gateway?.description,
-                                protocols: o.gatewayReports.map(\.protocolName))
-        gw.evidence = o.gatewayReports.map { "\($0.protocolName): " + ($0.externalAddress.map { "external address \($0)" } ?? "no address") + ($0.detail.isEmpty ? "" : " (\($0.detail))") }
+                                protocols: o.gatewayReports.map(\.via))
+        gw.evidence = o.gatewayReports.map { "\($0.via.rawValue): " + ($0.externalAddress.map { "external address \($0)" } ?? "no address") + ($0.detail.isEmpty ? "" : " (\($0.detail))") }
         let external = o.gatewayReports.compactMap(\.externalAddress).first
         gw.externalAddress = external?.description
 
@@ -77,13 +77,13 @@ public enum DoubleNATClassifier {
                 guard let ext = r.externalAddress else { continue }
                 let scope = AddressScope(ext)
                 if scope.isNATInside {
-                    evidence.append("gateway reports external address \(ext) via \(r.protocolName), a \(scope == .sharedCGNAT ? "CGNAT (100.64.0.0/10)" : "private") address: another NAT sits beyond the gateway")
+                    evidence.append("gateway reports external address \(ext) via \(r.via.rawValue), a \(scope == .sharedCGNAT ? "CGNAT (100.64.0.0/10)" : "private") address: another NAT sits beyond the gateway")
                     detected = true
                 } else if let m = o.stunMapped, m != ext {
-                    evidence.append("gateway reports external address \(ext) via \(r.protocolName), but the STUN server saw \(m): another NAT sits beyond the gateway")
+                    evidence.append("gateway reports external address \(ext) via \(r.via.rawValue), but the STUN server saw \(m): another NAT sits beyond the gateway")
                     detected = true
                 } else if let m = o.stunMapped, m == ext, detected == nil {
-                    evidence.append("gateway's external address \(ext) (\(r.protocolName)) equals the STUN-mapped address: a single NAT")
+                    evidence.append("gateway's external address \(ext) (\(r.via.rawValue)) equals the STUN-mapped address: a single NAT")
                     detected = false
                 }
             }

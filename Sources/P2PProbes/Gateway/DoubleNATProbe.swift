@@ -60,7 +60,7 @@ public struct DoubleNATProbe: Sendable {
             o.gatewayReports = g.reports
             o.pcpAddressMismatch = g.pcpAddressMismatch
             notes += g.notes
-            progress("gateway: " + (g.reports.isEmpty ? "no protocol answered" : g.reports.map(\.protocolName).joined(separator: ", ")))
+            progress("gateway: " + (g.reports.isEmpty ? "no protocol answered" : g.reports.map(\.via.rawValue).joined(separator: ", ")))
         }
         return (o, notes)
     }

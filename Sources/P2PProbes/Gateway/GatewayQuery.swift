@@ -1,4 +1,5 @@
 import Glibc
+import P2PReport
 import P2PSocket
 import STUNCodec
 
@@ -86,9 +87,9 @@ public struct GatewayQuery: Sendable {
                                                    accept: NATPMP.decodeExternalAddressResponse)
         guard let reply else { return (nil, "nat-pmp: " + (refused ? "port 5351 closed" : "no answer"), false) }
         if reply.resultCode != 0 {
-            return (GatewayReport(protocolName: "nat-pmp", externalAddress: nil, detail: "result code \(reply.resultCode)"), nil, false)
+            return (GatewayReport(via: .natPMP, externalAddress: nil, detail: "result code \(reply.resultCode)"), nil, false)
         }
-        return (GatewayReport(protocolName: "nat-pmp", externalAddress: reply.externalAddress, detail: "epoch \(reply.epoch)"), nil, false)
+        return (GatewayReport(via: .natPMP, externalAddress: reply.externalAddress, detail: "epoch \(reply.epoch)"), nil, false)
     }
 
     /// RFC 6887: ANNOUNCE (section 14.1) shows support and, with ADDRESS_MISMATCH, a NAT in
@@ -112,10 +113,10 @@ public struct GatewayQuery: Sendable {
         guard let announce else { return (nil, "pcp: " + (refused ? "port 5351 closed" : "no answer"), false) }
         guard case .pcp(let a) = announce else { return (nil, "pcp: gateway speaks NAT-PMP only", false) }
         if a.resultCode == PCP.addressMismatch {
-            return (GatewayReport(protocolName: "pcp", externalAddress: nil, detail: "ADDRESS_MISMATCH"), nil, true)
+            return (GatewayReport(via: .pcp, externalAddress: nil, detail: "ADDRESS_MISMATCH"), nil, true)
         }
         guard a.resultCode == 0, let port = try? s.localAddress().port else {
-            return (GatewayReport(protocolName: "pcp", externalAddress: nil, detail: "ANNOUNCE: \(a.resultName)"), nil, false)
+            return (GatewayReport(via: .pcp, externalAddress: nil, detail: "ANNOUNCE: \(a.resultName)"), nil, false)
         }
         let nonce = (0..<12).map { _ in UInt8.random(in: 0...255) }
         let (map, _) = await Self.exchange(s, to: server, request: PCP.mapRequest(client: client, nonce: nonce, internalPort: port, lifetime: 30),
@@ -123,16 +124,16 @@ public struct GatewayQuery: Sendable {
             guard let r = PCP.decodeResponse(b), r.opcode == PCP.Opcode.map.rawValue, r.nonce == nonce else { return nil }
             return r
         }
-        guard let map else { return (GatewayReport(protocolName: "pcp", externalAddress: nil, detail: "ANNOUNCE answered, MAP did not"), nil, false) }
+        guard let map else { return (GatewayReport(via: .pcp, externalAddress: nil, detail: "ANNOUNCE answered, MAP did not"), nil, false) }
         if map.resultCode == PCP.addressMismatch {
-            return (GatewayReport(protocolName: "pcp", externalAddress: nil, detail: "ADDRESS_MISMATCH"), nil, true)
+            return (GatewayReport(via: .pcp, externalAddress: nil, detail: "ADDRESS_MISMATCH"), nil, true)
         }
         guard map.resultCode == 0 else {
-            return (GatewayReport(protocolName: "pcp", externalAddress: nil, detail: "MAP: \(map.resultName)"), nil, false)
+            return (GatewayReport(via: .pcp, externalAddress: nil, detail: "MAP: \(map.resultName)"), nil, false)
         }
         // Delete the mapping (one send; it also expires by itself in 30 s).
         try? s.send(PCP.mapRequest(client: client, nonce: nonce, internalPort: port, lifetime: 0), to: server)
-        return (GatewayReport(protocolName: "pcp", externalAddress: map.assignedAddress, detail: "MAP"), nil, false)
+        return (GatewayReport(via: .pcp, externalAddress: map.assignedAddress, detail: "MAP"), nil, false)
     }
 
     /// SSDP M-SEARCH (multicast and unicast to the gateway), then the description and SOAP
@@ -167,10 +168,10 @@ public struct GatewayQuery: Sendable {
         switch result {
         case .success(let text):
             let ip = IPAddress(text)
-            return (GatewayReport(protocolName: "upnp", externalAddress: ip,
-                                  detail: ip == nil ? "empty external address" : "IGD at \(location)"), nil, false)
+            return (GatewayReport(via: .upnp, externalAddress: ip,
+                                  detail: ip == nil ? "empty external address" : "IGD at \(UntrustedText.clean(location.description))"), nil, false)
         case .failure(let f):
-            return (GatewayReport(protocolName: "upnp", externalAddress: nil, detail: "\(f)"), nil, false)
+            return (GatewayReport(via: .upnp, externalAddress: nil, detail: "\(f)"), nil, false)
         }
     }
 }

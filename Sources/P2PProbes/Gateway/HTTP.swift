@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import P2PReport
 import P2PSocket
 import STUNCodec
 
@@ -25,7 +26,9 @@ public enum HTTP {
         /// written in brackets.
         public init?(_ text: String) {
             let t = text.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard t.lowercased().hasPrefix("http://") else { return nil }
+            // No URL holds control or invisible format characters (RFC 3986 section 2): a LOCATION
+            // or controlURL carrying them is refused, never requested or quoted.
+            guard t.lowercased().hasPrefix("http://"), UntrustedText.isClean(t), !t.contains(" ") else { return nil }
             let rest = t.dropFirst(7)
             let slash = rest.firstIndex(of: "/") ?? rest.endIndex
             let authority = rest[..<slash]
@@ -56,7 +59,7 @@ public enum HTTP {
         public func resolving(_ reference: String) -> URL? {
             let r = reference.trimmingCharacters(in: .whitespacesAndNewlines)
             if r.lowercased().hasPrefix("http://") { return URL(r) }
-            if r.contains("://") || r.isEmpty { return nil }
+            if r.contains("://") || r.isEmpty || !UntrustedText.isClean(r) || r.contains(" ") { return nil }
             if r.hasPrefix("/") { return URL(host: host, port: port, path: r) }
             let dir = path.split(separator: "?", maxSplits: 1).first.map(String.init) ?? "/"
             let base = dir.hasSuffix("/") ? dir : String(dir[..<(dir.lastIndex(of: "/") ?? dir.startIndex)]) + "/"

@@ -1,4 +1,5 @@
 import Foundation
+import P2PReport
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
@@ -28,7 +29,9 @@ public enum UPnP {
         guard let (status, headers) = HTTP.parseHead(text), status == 200 else { return nil }
         let h = { (n: String) in headers.first { $0.0 == n }?.1 }
         guard let loc = h("location"), let url = HTTP.URL(loc) else { return nil }
-        return SearchResponse(location: url, searchTarget: h("st"), server: h("server"))
+        // Header values are the device's own text: cleaned here, where they enter.
+        return SearchResponse(location: url, searchTarget: h("st").map { UntrustedText.clean($0) },
+                              server: h("server").map { UntrustedText.clean($0) })
     }
 
     /// A WAN connection service found in a device description.

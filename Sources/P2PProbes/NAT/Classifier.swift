@@ -230,33 +230,33 @@ public enum NATClassifier {
     }
 
     private static func observation(_ p: ServerProbe) -> ServerObservation {
-        var o = ServerObservation(server: p.name, address: p.address?.description, outcome: "error")
+        var o = ServerObservation(server: p.name, address: p.address?.description, outcome: .error)
         if let e = p.resolveError {
-            o.outcome = e.hasPrefix("dns") ? "dns-failure" : "error"
+            o.outcome = e.hasPrefix("dns") ? .dnsFailure : .error
             o.detail = e
             return o
         }
         switch p.testI {
         case .answered(let a):
-            o.outcome = "answered"
+            o.outcome = .answered
             o.rttMs = (a.rttMs * 100).rounded() / 100
             o.mappedEndpoint = a.mapped.description
             o.otherAddress = a.other?.description
             o.detail = a.software
         case .silent(let n):
-            o.outcome = "timeout"
+            o.outcome = .timeout
             o.detail = "no answer to \(n) requests"
         case .wrongSource(let src, _):
-            o.outcome = "error"
+            o.outcome = .error
             o.detail = "answered from unexpected address \(src)"
         case let .errorResponse(code, reason):
-            o.outcome = "error"
+            o.outcome = .error
             o.detail = "STUN error \(code) \(reason)"
         case let .failed(kind, detail):
-            o.outcome = kind
+            o.outcome = ServerOutcome(rawValue: kind) ?? .error
             o.detail = detail
         case .notRun(let why):
-            o.outcome = "error"
+            o.outcome = .error
             o.detail = why
         }
         return o

@@ -133,7 +133,7 @@ public enum Pages {
     static func describe(_ s: ServerObservation) -> String {
         var line = "STUN \(s.server)"
         if let a = s.address, a != s.server { line += " (\(a))" }
-        line += ": \(s.outcome)"
+        line += ": \(s.outcome.rawValue)"
         if let rtt = s.rttMs {
             let tenths = (rtt * 10).rounded() / 10
             line += tenths == tenths.rounded() ? " in \(Int(tenths)) ms" : " in \(tenths) ms"

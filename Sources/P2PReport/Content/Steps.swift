@@ -39,12 +39,11 @@ enum Steps {
         facts: { r in
             var ev: [String] = []
             for p in r.udp.ports.keys.sorted(by: { (Int($0) ?? 0, $0) < (Int($1) ?? 0, $1) }) {
-                let how = r.udp.failures[p].map { " (\($0))" } ?? ""
+                let how = r.udp.failures[p].map { " (\($0.rawValue))" } ?? ""
                 ev.append("UDP port \(p): \((r.udp.ports[p] ?? .unknown).rawValue)\(how)")
             }
             ev += r.udp.firewallRules.map { "Local firewall rule: \($0)" }
             ev += r.udp.evidence
-            if r.udp.status == .notChecked { ev.append("UDP egress probe: not run") }
             switch r.quic.status {
             case .open: ev.append("QUIC: \(r.quic.server ?? "server") answered with Version Negotiation")
             case .notProven: ev.append("QUIC: no valid reply from \(r.quic.server ?? "the server") (not proven)")
@@ -69,7 +68,7 @@ enum Steps {
             if !r.udp.firewallRules.isEmpty {
                 fix.append("This machine's own firewall drops outbound UDP: change the local firewall rules listed above.")
             }
-            if r.udp.failures.values.contains("icmp-prohibited") {
+            if r.udp.failures.values.contains(.icmpProhibited) {
                 fix.append("A router or firewall on the way answered \"administratively prohibited\": "
                            + "ask the network administrator to allow outbound UDP.")
             }
@@ -97,7 +96,7 @@ enum Steps {
                 } else if r.nat.publicEndpoint != nil {
                     f = Finding(.pass, "UDP to the STUN server works (other ports not checked).")
                 } else {
-                    f = Finding(.notChecked, "Not checked.", advice: ["Run the check again with the UDP egress probe enabled."])
+                    f = Finding(.notChecked, "Not checked: the UDP egress probe did not run.", advice: ["Run the check again with the UDP egress probe enabled."])
                 }
             }
             if r.quic.status == .notProven {
@@ -118,7 +117,7 @@ enum Steps {
         decidedBy: [.nat],
         facts: { r in
             let n = r.nat
-            guard n.status != .notChecked else { return ["NAT behaviour test: not run"] }
+            guard n.status != .notChecked else { return [] }
             var ev = ["Mapping: \(n.mapping.rawValue); filtering: \(n.filtering.rawValue)",
                       "Classic type (as pystun3 names it): \(n.classicType.rawValue)"]
             if let p = n.publicEndpoint { ev.append("Public endpoint: \(p)") }
@@ -159,7 +158,7 @@ enum Steps {
             let n = r.nat
             if n.status == .notChecked {
                 // Without the mapping nothing says a direct connection can work: never "likely".
-                return Finding(.notChecked, "Not checked.", advice: ["Run the check again with the NAT behaviour test enabled."],
+                return Finding(.notChecked, "Not checked: the NAT behaviour test did not run.", advice: ["Run the check again with the NAT behaviour test enabled."],
                                verdict: [VerdictNote(.possible, "The NAT type was not checked.")])
             }
             let name = n.classicType.rawValue
@@ -209,15 +208,15 @@ enum Steps {
             var ev = r.doubleNat.evidence
             if !r.doubleNat.hops.isEmpty { ev.append("Path: " + r.doubleNat.hops.joined(separator: " > ")) }
             if let g = r.gateway.address { ev.append("Default gateway: \(g)") }
-            let via = r.gateway.protocols.joined(separator: ", ")
-            if let ext = r.gateway.externalAddress {
+            let via = r.gateway.protocols.map(\.rawValue).joined(separator: ", ")
+            // The gateway's own evidence names each protocol's answer; say it here only without it.
+            if r.gateway.evidence.isEmpty, let ext = r.gateway.externalAddress {
                 ev.append("Gateway reports external address \(ext)" + (via.isEmpty ? "" : " (via \(via))"))
-            } else if !via.isEmpty {
+            } else if r.gateway.evidence.isEmpty && !via.isEmpty {
                 ev.append("Gateway answered: \(via)")
             }
             if let pub = r.nat.publicEndpoint { ev.append("STUN saw public endpoint \(pub)") }
             ev += r.gateway.evidence
-            if r.doubleNat.status == .notChecked { ev.append("Double NAT probe: not run") }
             return ev
         },
         meaning: { _ in [
@@ -229,7 +228,7 @@ enum Steps {
         ] },
         assess: { r in
             if r.doubleNat.status == .notChecked {
-                return Finding(.notChecked, "Not checked.", advice: ["Run the check again with the double NAT probe enabled."])
+                return Finding(.notChecked, "Not checked: the double NAT probe did not run.", advice: ["Run the check again with the double NAT probe enabled."])
             }
             switch r.doubleNat.detected {
             case true?:
@@ -263,7 +262,6 @@ enum Steps {
             if let pub = r.nat.publicEndpoint, r.hairpin.status != .notChecked {
                 ev.append("Sent to this host's public endpoint \(pub)")
             }
-            if r.hairpin.status == .notChecked { ev.append("Hairpin probe: not run") }
             return ev
         },
         meaning: { _ in [
@@ -273,7 +271,7 @@ enum Steps {
         ] },
         assess: { r in
             if r.hairpin.status == .notChecked {
-                return Finding(.notChecked, "Not checked.", advice: [
+                return Finding(.notChecked, "Not checked: the hairpin probe did not run.", advice: [
                     "If the Client and the Connector share this LAN, run the hairpin test (some enterprise "
                         + "firewalls mistake it for an attack, so it is optional).",
                 ])
@@ -307,12 +305,14 @@ enum Steps {
         probes: [.cloud],
         facts: { r in
             let c = r.cloud
-            guard c.status != .notChecked else { return c.evidence + ["Cloud probe: not run"] }
+            guard c.status != .notChecked else { return c.evidence }
             var ev = c.evidence
             // "Not a cloud VM" is the finding; the provider line adds to it only with no other evidence.
             if c.provider != .none || ev.isEmpty { ev.append("Cloud provider: \(Pages.providerName(c.provider))") }
             if let a = c.publicAddress {
                 ev.append("Metadata service: public address \(a)")
+            } else if c.metadataSilence != nil {
+                ev.append("Metadata service: did not answer, so whether this VM has a public address is unknown")
             } else if c.provider != .none {
                 ev.append("Metadata service: no public address for this VM")
             }
@@ -343,7 +343,7 @@ enum Steps {
         assess: { r in
             let c = r.cloud
             if c.status == .notChecked {
-                return Finding(.notChecked, "Not checked.", advice: [
+                return Finding(.notChecked, "Not checked: the cloud probe did not run.", advice: [
                     "On a cloud VM, run the check again with the cloud probe enabled (it reads the provider's "
                         + "metadata service).",
                 ])
@@ -358,6 +358,16 @@ enum Steps {
                 let addr = c.publicAddress.map { " (public address \($0))" } ?? ""
                 return Finding(.pass, "Cloud VM without a traversal-breaking NAT gateway\(addr).")
             case nil:
+                if let silence = c.metadataSilence {
+                    // A starved process or a blocked metadata route must not read as "not a cloud VM".
+                    let f = Finding(.warning, "\(silence); whether a cloud NAT gateway is in the path is not decidable.", advice: [
+                        "Run the check again (a busy machine can answer late). If the metadata service stays silent, "
+                            + "check that this VM reaches 169.254.169.254 (on AWS, the IMDSv2 hop limit), and check "
+                            + "the subnet's route table: a default route to a managed NAT gateway is the thing to "
+                            + "change. \(cloudFix(c.provider))",
+                    ])
+                    return f.weighs(.note)
+                }
                 return Finding(.warning, "Cloud VM; whether a NAT gateway is in the path is not decidable.", advice: [
                     "Check the subnet's route table: a default route to a managed NAT gateway is the thing to "
                         + "change. \(cloudFix(c.provider))",

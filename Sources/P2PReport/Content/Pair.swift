@@ -1,0 +1,92 @@
+// What `compare` says about a Client and a Connector together. `Compare` (P2PExport) decides which of
+// these apply and how much each weighs; the words are here, beside the steps' own (Steps.swift).
+
+/// One thing found about the pair.
+public enum PairFinding: Sendable, Equatable {
+    /// Neither side stands in the way.
+    case bothFriendly
+    /// One side's own step finding (its firewall, cloud NAT gateway, double NAT), with its first advice.
+    case side(Role, Finding)
+    /// Both NATs change the public port per destination.
+    case bothDependent
+    /// `dependent`'s NAT changes its port per destination (`classic` names it); what `other` accepts decides.
+    case dependentMeets(dependent: Role, classic: String, other: Role, accepts: Acceptance)
+    /// A side whose NAT type is unknown; `besideDependent` when the other side's NAT is symmetric.
+    case notEnoughData(Role, besideDependent: Bool)
+    /// Public addresses were redacted, so a shared one cannot be told.
+    case redacted
+    /// Both sides leave through one public address.
+    case sharedAddress(Hairpin)
+    case bothIPv6
+    /// The reports' recorded roles contradict the order given.
+    case rolesSwapped
+
+    /// What the side facing a symmetric NAT accepts.
+    public enum Acceptance: Sendable, Equatable {
+        case anySource, addressOnly, exactAddressAndPort, unknown
+        /// Its own NAT type is unknown.
+        case unknownNAT
+    }
+
+    /// Whether the shared NAT loops packets back.
+    public enum Hairpin: Sendable, Equatable {
+        case missing(on: Role), works, unknown(on: Role)
+    }
+
+    public var text: String {
+        switch self {
+        case .bothFriendly:
+            return "Both sides are peer-to-peer friendly: each keeps its public port whatever the destination, "
+                + "and UDP gets out."
+        case let .side(role, finding):
+            return "\(Self.Name(role)): \(finding.text)" + (finding.advice.first.map { " \($0)" } ?? "")
+        case .bothDependent:
+            return "Both NATs change the public port per destination (symmetric): hole punching would need "
+                + "port prediction. Fix the Connector first (endpoint-independent mapping or a public "
+                + "address), then the Client; one friendly side can be enough."
+        case let .dependentMeets(d, classic, f, accepts):
+            let head = "\(Self.Name(d))'s NAT changes the public port per destination (\(classic)), so its "
+                + "packets reach \(Self.name(f)) from a port nobody announced"
+            let fix = "Fix \(Self.name(d)) side first: endpoint-independent mapping or a public address."
+            switch accepts {
+            case .unknownNAT: return "\(head). \(fix)"
+            case .anySource:
+                return "\(head); \(Self.name(f)) accepts packets from any source, so it can still work. \(fix)"
+            case .addressOnly:
+                return "\(head); \(Self.name(f)) filters by address only, so it works if \(Self.name(d))'s NAT "
+                    + "keeps one public IP address. \(fix)"
+            case .exactAddressAndPort:
+                return "\(head), and \(Self.name(f)) only accepts packets from the exact address and port it "
+                    + "sent to: they cannot meet without port prediction. \(fix)"
+            case .unknown:
+                return "\(head); whether \(Self.name(f)) accepts them is unknown. \(fix)"
+            }
+        case let .notEnoughData(role, besideDependent):
+            return besideDependent
+                ? "Not enough data from \(Self.name(role)): its NAT type is unknown; run the check there again."
+                : "Not enough data from \(Self.name(role)): its NAT type could not be determined; run the check "
+                    + "there again with a STUN server that supports RFC 5780 behaviour tests."
+        case .redacted:
+            return "Public addresses were redacted, so whether both sides share one cannot be told."
+        case .sharedAddress(let hairpin):
+            let text = "They share a public address; the NAT must hairpin, or use the LAN path"
+            switch hairpin {
+            case .missing(let role):
+                return "\(text): \(Self.name(role)) side reports no hairpin, so enable NAT loopback/hairpin on "
+                    + "that router or let both sides use their private addresses."
+            case .works: return "\(text); the NAT hairpins, so either works."
+            case .unknown(let role):
+                return "\(text); whether it hairpins is unknown: run the hairpin test on \(Self.name(role)) side."
+            }
+        case .bothIPv6:
+            return "Both sides have working IPv6: a second path with no NAT to traverse, if firewalls allow it."
+        case .rolesSwapped:
+            return "The roles recorded in the reports do not match the order given (Client first, then Connector)."
+        }
+    }
+
+    /// "the Client" / "the Connector", mid-sentence.
+    static func name(_ r: Role) -> String { r == .client ? "the Client" : "the Connector" }
+    /// Same, at the start of a sentence.
+    static func Name(_ r: Role) -> String { r == .client ? "The Client" : "The Connector" }
+}
