@@ -67,8 +67,12 @@ import STUNCodec
             defer { sock.close() }
             let port = try sock.localAddress().port
             Thread {
-                while let d = try? sock.receive(timeout: 30) {  // ends when the socket is closed
-                    guard let m = try? STUNMessage.decode(d.bytes) else { continue }
+                // Serves until the socket is closed (receive then throws), however long the
+                // probe takes to start on a busy machine; silence alone never ends it.
+                while true {
+                    let next: Datagram?
+                    do { next = try sock.receive(timeout: 1) } catch { return }
+                    guard let d = next, let m = try? STUNMessage.decode(d.bytes) else { continue }
                     var attrs: [STUNAttribute] = [.xorMappedAddress(d.source)]
                     if marker { attrs.append(.software(EgressMarker.software(range: 1...65535))) }
                     try? sock.send(STUNMessage(type: .bindingSuccess, transactionID: m.transactionID, attributes: attrs).encode(), to: d.source)
