@@ -31,6 +31,8 @@ public struct Report: Codable, Sendable, Equatable {
     public var ipv6: IPv6Section
     /// The overall answer, derived from every section by `Verdict.derive(from:)`.
     public var verdict: Verdict
+    /// The live hole-punch test against the other side (`p2ptui punch`); absent when not run.
+    public var punch: PunchSection?
 
     public static let currentSchemaVersion = 1
 
@@ -39,7 +41,7 @@ public struct Report: Codable, Sendable, Equatable {
                 quic: QUICSection = QUICSection(), doubleNat: DoubleNATSection = DoubleNATSection(),
                 gateway: GatewaySection = GatewaySection(), hairpin: HairpinSection = HairpinSection(),
                 cloud: CloudSection = CloudSection(), ipv6: IPv6Section = IPv6Section(),
-                verdict: Verdict = Verdict()) {
+                verdict: Verdict = Verdict(), punch: PunchSection? = nil) {
         self.schemaVersion = schemaVersion
         self.run = run
         self.nat = nat
@@ -51,6 +53,7 @@ public struct Report: Codable, Sendable, Equatable {
         self.cloud = cloud
         self.ipv6 = ipv6
         self.verdict = verdict
+        self.punch = punch
     }
 }
 
