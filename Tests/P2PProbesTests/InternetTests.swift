@@ -195,7 +195,10 @@ import Testing
         let s = await NATProbe(servers: ["127.0.0.1:33578"], deadline: .after(seconds: 3)).run()
         #expect(s.filtering == .unknown, "\(s.evidence)")
         #expect(s.classicType != .openInternet && s.classicType != .fullCone)
-        #expect(s.evidence.contains { $0.contains("own address") && $0.contains("not used for behaviour tests") }, "\(s.evidence)")
+        // When the server answered at all (a stalled loaded machine may lose the race), the reason is named.
+        if s.publicEndpoint != nil {
+            #expect(s.evidence.contains { $0.contains("own address") && $0.contains("not used for behaviour tests") }, "\(s.evidence)")
+        }
     }
 
     /// The honest server beside one advertising its own address: the honest one runs the tests.
