@@ -36,6 +36,10 @@ let package = Package(
                 dependencies: ["STUNCodec", "P2PSocket",
                                .product(name: "Logging", package: "swift-log")],
                 swiftSettings: strict),
+        // `p2ptui punch`: connection codes, the check state machine (pure) and the one-socket runner.
+        .target(name: "P2PPunch", dependencies: ["STUNCodec", "P2PSocket", "P2PProbes", "P2PReport",
+                                                 .product(name: "Crypto", package: "swift-crypto")],
+                swiftSettings: strict),
         // Exporters: plain functions over the report (summary text, JSON, redaction, compare).
         .target(name: "P2PExport", dependencies: ["P2PReport"], swiftSettings: strict),
         // ncurses, through a system library target.
@@ -48,7 +52,7 @@ let package = Package(
         .executableTarget(
             name: "p2ptui",
             dependencies: ["STUNCodec", "P2PSocket", "P2PReport", "P2PProbes", "P2PServer",
-                           "P2PExport", "P2PWizard", "P2PTerminal",
+                           "P2PExport", "P2PWizard", "P2PTerminal", "P2PPunch",
                            .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
@@ -66,6 +70,8 @@ let package = Package(
                     dependencies: ["P2PProbes", "P2PServer", "STUNCodec", "P2PSocket", "P2PTestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "P2PServerTests", dependencies: ["P2PServer", "STUNCodec", "P2PSocket"],
+                    swiftSettings: strict),
+        .testTarget(name: "P2PPunchTests", dependencies: ["P2PPunch", "P2PServer", "STUNCodec", "P2PSocket"],
                     swiftSettings: strict),
         .testTarget(name: "P2PExportTests", dependencies: ["P2PExport", "P2PReport"],
                     resources: [.copy("Golden")], swiftSettings: strict),

@@ -8,6 +8,18 @@
 // so the other side must accept them anyway: fine with endpoint-independent filtering, fine with
 // address-dependent filtering if the public IP stays the same, hopeless with address-and-port-
 // dependent filtering (it would need port prediction). Two symmetric sides cannot meet.
+//
+// Rules checked against the live test (`p2ptui punch` on both sides of `scripts/natlab pair`,
+// BENCHMARKS.md "Live hole punch"): "proven" there must read "likely" here, "fails" "unlikely".
+// - Symmetric side + the other side accepts any source (full cone, open internet): the symmetric
+//   side's check arrives from an unannounced port, the other side learns it (peer-reflexive) and
+//   answers there: likely.
+// - Symmetric side + address-dependent filtering on the other: likely when the symmetric side
+//   kept ONE public IP toward every STUN server (the filter keys on that address), else possible.
+// - Double NAT whose end-to-end mapping measured endpoint-independent: hole punching sees one
+//   EIM NAT, so it is a note (port forwarding would need both layers), not a "possible".
+// - Same public address without hairpin, both local addresses private and in one /24: the LAN
+//   path (private host candidates, tried first by ICE) works without hairpin: likely.
 import P2PReport
 
 /// The answer for a pair of reports.
@@ -46,6 +58,10 @@ public enum Compare {
             case .partial: issues.append(Issue(.possible, s.role, s.says(s.udpStep)))
             case .fine: break
             }
+            // QUIC dropped by its shape while plain UDP passes: the firewall step says so.
+            if s.report.quic.status == .filtered && s.udp != .blocked {
+                issues.append(Issue(.unlikely, s.role, s.says(.firewall)))
+            }
         }
 
         if c.udp != .blocked && k.udp != .blocked {
@@ -55,7 +71,15 @@ public enum Compare {
         // The mapping table above already weighs what a cloud gateway does; these name the fix,
         // in the words of the side's own step.
         for s in sides where s.cloudNat { issues.append(Issue(.possible, s.role, s.says(.cloudNat))) }
-        for s in sides where s.doubleNat { issues.append(Issue(.possible, s.role, s.says(.doubleNat))) }
+        for s in sides where s.doubleNat {
+            // Live-tested (natlab pair double:eim): layers that together map endpoint-independently
+            // punch like one EIM NAT.
+            if s.mapping == .friendly {
+                issues.append(Issue(.note, s.role, .doubleNatIndependent(s.role)))
+            } else {
+                issues.append(Issue(.possible, s.role, s.says(.doubleNat)))
+            }
+        }
 
         // Same public address: they are behind one NAT, so the NAT must hairpin, or they talk over the LAN.
         var shared: Bool? = nil
@@ -67,7 +91,10 @@ public enum Compare {
             }
         }
         if shared == true {
-            if let l = sides.first(where: { $0.hairpin == false }) {
+            let lacking = sides.first(where: { $0.hairpin == false })
+            if let net = Side.sameLAN(c, k) {
+                issues.append(Issue(.note, nil, .sharedAddress(.sameLAN(net, hairpinMissing: lacking != nil))))
+            } else if let l = lacking {
                 issues.append(Issue(.possible, l.role, .sharedAddress(.missing(on: l.role))))
             } else if sides.allSatisfy({ $0.hairpin == true }) {
                 issues.append(Issue(.note, nil, .sharedAddress(.works)))
@@ -97,7 +124,9 @@ public enum Compare {
         }
         var reasons = ordered.map(\.finding.text)
         var fix: Role? = nil
-        if level == .likely {
+        if level == .likely && (c.mapping == .dependent || k.mapping == .dependent) {
+            reasons.insert(PairFinding.friendlyDespiteDependent.text, at: 0)
+        } else if level == .likely {
             reasons.insert(PairFinding.bothFriendly.text, at: 0)
         } else {
             fix = ordered.first { $0.severity == top && $0.side != nil }?.side
@@ -123,7 +152,9 @@ public enum Compare {
                         Issue(.possible, f.role, .notEnoughData(f.role, besideDependent: true))]
             }
             switch f.filtering {
-            case .open: return [Issue(.possible, d.role, meets(.anySource))]
+            // Live-tested (natlab pair fullcone:symmetric, restricted:symmetric).
+            case .open: return [Issue(.note, d.role, meets(.anySource))]
+            case .address where d.keepsOneIP == true: return [Issue(.note, d.role, meets(.addressOnlyOneIP))]
             case .address: return [Issue(.possible, d.role, meets(.addressOnly))]
             case .addressAndPort: return [Issue(.unlikely, d.role, meets(.exactAddressAndPort))]
             case .unknown: return [Issue(.possible, d.role, meets(.unknown))]
@@ -167,6 +198,10 @@ public enum Compare {
         let hairpin: Bool?
         let publicIP: String?
         let ipv6Works: Bool
+        /// Whether every STUN server saw the same public IP (nil with fewer than two answers).
+        let keepsOneIP: Bool?
+        /// The local (private) address the mapping test used, without the port.
+        let localIP: String?
 
         init(_ r: Report, role: Role) {
             report = r
@@ -200,6 +235,19 @@ public enum Compare {
             hairpin = r.hairpin.supported
             publicIP = r.nat.publicEndpoint.map(Side.host(of:))
             ipv6Works = r.ipv6.status == .works
+            let seen = r.nat.servers.compactMap(\.mappedEndpoint)
+            keepsOneIP = seen.count >= 2 ? Set(seen.map(Side.host(of:))).count == 1 : nil
+            localIP = r.nat.localEndpoint.map(Side.host(of:))
+        }
+
+        /// "192.168.1.0/24" when both sides' local addresses are private IPv4 in one /24 (the report
+        /// has no prefix length; a /24 is the common LAN and never wider than the real one).
+        static func sameLAN(_ a: Side, _ b: Side) -> String? {
+            guard let x = a.localIP, let y = b.localIP, x != y else { return nil }
+            let p = x.split(separator: "."), q = y.split(separator: ".")
+            guard p.count == 4, q.count == 4, p.prefix(3) == q.prefix(3), let o1 = Int(p[0]), let o2 = Int(p[1]),
+                  o1 == 10 || (o1 == 172 && (16...31).contains(o2)) || (o1 == 192 && o2 == 168) else { return nil }
+            return p.prefix(3).joined(separator: ".") + ".0/24"
         }
 
         /// The step that explains this side's UDP trouble: the firewall's, or the NAT test's when

@@ -93,6 +93,7 @@ public enum SummaryText {
         w.line(String(repeating: "-", count: w.width))
         w.line(Pages.ipv6Title)
         for e in Pages.ipv6Facts(r) { w.bullet(e, indent: 3) }
+        if let p = r.punch { punchSection(p, into: &w) }
 
         // The article's last step.
         w.blank()

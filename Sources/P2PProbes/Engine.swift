@@ -19,8 +19,13 @@ public struct CheckOptions: Sendable {
     public var toolVersion: String
     /// Ports probed by the UDP egress probe besides the STUN servers' own (ICMP-aware).
     public var egressPorts: [UInt16]
-    /// Host those ports are probed on; nil: the first STUN server's host.
+    /// Host those ports are probed on; nil: the first STUN server's host. Given, it is expected to
+    /// run `p2ptui serve --egress-ports`: the ports are proven by its answers, plus a random sample.
     public var egressTarget: String?
+    /// How many random ports (spread over 1024-65535) are probed on `egressTarget`; 0: none.
+    public var egressSample: Int = EgressPlan.defaultSampleCount
+    /// Seed of that sample; nil: a fresh random one (named in the evidence).
+    public var egressSeed: UInt64?
     /// QUIC server for the Version Negotiation probe, "host[:port]" (default port 443).
     public var quicServer: String
     /// Cloud metadata service base URL; nil means the standard http://169.254.169.254, queried only
@@ -111,9 +116,21 @@ public struct Engine: Sendable {
         case .nat:
             return .nat(await NATProbe(servers: options.stunServers, deadline: deadline, clock: clock).run(progress: progress))
         case .udp:
-            let targets = EgressPlan.build(stunServers: options.stunServers, extraPorts: options.egressPorts,
+            var targets = EgressPlan.build(stunServers: options.stunServers, extraPorts: options.egressPorts,
                                            extraTarget: options.egressTarget)
-            return .udp(await EgressProbe(targets: targets, deadline: deadline, clock: clock).run(progress: progress))
+            var seed: UInt64?
+            if let t = options.egressTarget, let host = EgressPlan.splitHostPort(t, defaultPort: 1)?.host {
+                // Toward an egress server every fixed port is proven by answers, plus a random sample.
+                let stun = targets.filter { $0.method == .stun }
+                let s = options.egressSeed ?? UInt64.random(in: 0...UInt64.max)
+                let taken = Set(options.egressPorts).union(stun.filter { $0.host == host }.map(\.port))
+                let sample = EgressPlan.samplePorts(count: options.egressSample, seed: s, excluding: taken)
+                targets = stun + EgressPlan.egressServerTargets(host: host, fixedPorts: options.egressPorts, sample: sample, existing: stun)
+                if !sample.isEmpty { seed = s }
+            }
+            var probe = EgressProbe(targets: targets, deadline: deadline, clock: clock)
+            probe.sampleSeed = seed
+            return .udp(await probe.run(progress: progress))
         case .quic:
             return .quic(await QUICProbe(server: options.quicServer, deadline: deadline, clock: clock).run(progress: progress))
         case .doubleNat:

@@ -31,6 +31,8 @@ public struct Report: Codable, Sendable, Equatable {
     public var ipv6: IPv6Section
     /// The overall answer, derived from every section by `Verdict.derive(from:)`.
     public var verdict: Verdict
+    /// The live hole-punch test against the other side (`p2ptui punch`); absent when not run.
+    public var punch: PunchSection?
 
     public static let currentSchemaVersion = 1
 
@@ -39,7 +41,7 @@ public struct Report: Codable, Sendable, Equatable {
                 quic: QUICSection = QUICSection(), doubleNat: DoubleNATSection = DoubleNATSection(),
                 gateway: GatewaySection = GatewaySection(), hairpin: HairpinSection = HairpinSection(),
                 cloud: CloudSection = CloudSection(), ipv6: IPv6Section = IPv6Section(),
-                verdict: Verdict = Verdict()) {
+                verdict: Verdict = Verdict(), punch: PunchSection? = nil) {
         self.schemaVersion = schemaVersion
         self.run = run
         self.nat = nat
@@ -51,6 +53,7 @@ public struct Report: Codable, Sendable, Equatable {
         self.cloud = cloud
         self.ipv6 = ipv6
         self.verdict = verdict
+        self.punch = punch
     }
 }
 
@@ -292,6 +295,10 @@ public enum QUICStatus: String, Codable, Sendable, CaseIterable {
     /// No valid reply: QUIC may or may not be filtered (servers may rate-limit this).
     case notProven = "not-proven"
     case notChecked = "not-checked"
+    /// An egress-mode server (`p2ptui serve --egress-ports`, which answers both) answered plain
+    /// probes on the port but none of several QUIC-shaped ones from the same socket: something on
+    /// the path drops QUIC by the shape of its packets.
+    case filtered
 }
 
 public struct QUICSection: Codable, Sendable, Equatable {
@@ -299,11 +306,16 @@ public struct QUICSection: Codable, Sendable, Equatable {
     /// The server probed ("host:port").
     @Nullable public var server: String?
     public var evidence: [String]
+    /// Whether a plain (STUN Binding) probe sent to the same port from the same socket was answered
+    /// (nil: none was sent). Only with it can silence to QUIC mean filtering.
+    @Nullable public var plainAnswered: Bool?
 
-    public init(status: QUICStatus = .notChecked, server: String? = nil, evidence: [String] = []) {
+    public init(status: QUICStatus = .notChecked, server: String? = nil, evidence: [String] = [],
+                plainAnswered: Bool? = nil) {
         self.status = status
         self.server = server
         self.evidence = evidence
+        self.plainAnswered = plainAnswered
     }
 }
 

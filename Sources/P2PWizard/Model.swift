@@ -86,6 +86,8 @@ public enum Dialog: Sendable, Equatable {
     /// Path entry; `error` is shown under the field after a failed save (the dialog stays open).
     case savePrompt(TextField, error: String?)
     case overwriteConfirm(path: String)
+    /// The live hole-punch test (`p` on the Summary step): this side's code, a field for the other's.
+    case punch(PunchStage, TextField, error: String?)
 }
 
 /// Fixed facts the wizard starts with.
@@ -175,6 +177,13 @@ public enum WizardMsg: Sendable, Equatable {
     case runFinished(probes: [ProbeID], report: Report)
     case resize(cols: Int, rows: Int)
     case saveResult(SaveOutcome)
+    /// Punch: this side's code is ready, or gathering failed (the text says why).
+    case punchCode(String)
+    case punchUnavailable(String)
+    /// Punch: the other side's code was refused (the text says why); the field stays for a retry.
+    case punchRejected(String)
+    /// Punch: finished; `headline` is the one-line result.
+    case punchFinished(PunchSection, headline: String)
 }
 
 /// What the outside world must do for the wizard. The command performs these.
@@ -182,6 +191,12 @@ public enum WizardEffect: Sendable, Equatable {
     case startProbes([ProbeID])
     case save(path: String, text: String, overwrite: Bool)
     case quit(code: Int32)
+    /// Punch: gather candidates on one socket and make this side's code (naming this side's role).
+    case punchPrepare(role: Role)
+    /// Punch: check against the other side's code (as pasted).
+    case punchStart(peerCode: String)
+    /// Punch: stop and close the socket.
+    case punchCancel
 }
 
 /// Writes the summary file. Injected by the command so the state machine stays pure; the writer must

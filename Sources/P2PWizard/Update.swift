@@ -29,6 +29,9 @@ public func update(_ model: inout WizardModel, _ msg: WizardMsg) -> [WizardEffec
         return []
     case .saveResult(let outcome):
         return saved(outcome, in: &model)
+    case .punchCode, .punchUnavailable, .punchRejected, .punchFinished:
+        punchMessage(msg, in: &model)
+        return []
     case .key(let key):
         return handle(key, in: &model)
     }
@@ -115,6 +118,8 @@ private func handle(_ key: Key, in model: inout WizardModel) -> [WizardEffect] {
         model.dialog = .help
     case .char("s"), .char("S"):
         openSavePrompt(&model)
+    case .char(let c) where (c == "p" || c == "P") && model.screen == .summary:
+        return openPunch(&model)
     case .char("r"), .char("R"):
         return rerun(in: &model)
     case .enter, .right, .char("n"), .char(" "):
@@ -171,6 +176,8 @@ private func handleDialog(_ dialog: Dialog, _ key: Key, in model: inout WizardMo
     switch dialog {
     case .help:
         model.dialog = nil
+    case .punch(let stage, let field, _):
+        return handlePunchKey(stage, field, key, in: &model)
     case .quitConfirm:
         switch key {
         case .char("y"), .char("Y"), .char("q"): return [.quit(code: 0)]

@@ -110,10 +110,12 @@ private func drawKeys(_ grid: inout TextGrid, _ model: WizardModel) {
     case .quitConfirm?: text = " y quit  n stay  s save first"
     case .overwriteConfirm?: text = " y overwrite  n choose another name  Esc back"
     case .savePrompt?: text = " Enter save  Esc cancel  ←→ Home End move  Ctrl-U clear"
+    case .punch?: text = " Enter start/close  Esc cancel  ←→ Home End move  Ctrl-U clear"
     case nil:
         var extra = "r re-run"
         if model.screen == .welcome { extra = "1-3 role" }
         if model.screen == .step(.hairpin) && model.hairpinConsent == .notAsked { extra = "y run" }
+        if model.screen == .summary { extra = "p punch" }
         text = " Enter/→/n next  ←/b back  ↑↓ PgUp/Dn scroll  \(extra)  s save  ? help  q quit"
     }
     grid.fill(row: row, style: .highlight)
@@ -136,7 +138,8 @@ private func drawDialog(_ grid: inout TextGrid, _ dialog: Dialog, _ model: Wizar
             ("Enter → n", "next step"), ("← b", "previous step"), ("↑ ↓ PgUp PgDn", "scroll the page"),
             ("Home End", "top or bottom of the page"), ("r", "re-run this step's probes"),
             ("s", "save the summary as a text file"), ("1 2 3", "choose the role (step 1)"),
-            ("y x", "run or skip the hairpin test (step \(Screen.step(.hairpin).number))"), ("?", "this help"), ("q", "quit"),
+            ("y x", "run or skip the hairpin test (step \(Screen.step(.hairpin).number))"),
+            ("p", "live test with the other side (Summary step)"), ("?", "this help"), ("q", "quit"),
         ]
         for (k, d) in keys { b.para(d, lead: k.padding(14)) }
         b.blank()
@@ -150,6 +153,18 @@ private func drawDialog(_ grid: inout TextGrid, _ dialog: Dialog, _ model: Wizar
         b.para("A file already exists at:")
         b.para(path, style: .bold, indent: 2)
         b.para("Overwrite it? y overwrites, n lets you choose another name.", style: .warn)
+    case .punch(let stage, let field, let error):
+        let (t, row) = punchDialogLines(stage, error: error, into: &b)
+        title = t
+        if let row {
+            fieldRow = row
+            let shown = field.window(width: inner - 2, fold: model.config.ascii ? asciiFold : { $0 })
+            let editable: Bool
+            if case .ready = stage { editable = true } else { editable = false }
+            fieldLine = [Span(text: "> ", style: .bold)] + shown.text.enumerated().map { i, c in
+                Span(text: String(c), style: editable && i == shown.cursorColumn ? .highlight : .bold)
+            }
+        }
     case .savePrompt(let field, let error):
         title = "Save summary"
         b.para("Save the summary as plain text to (relative paths are in the current directory):")

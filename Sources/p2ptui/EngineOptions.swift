@@ -31,11 +31,20 @@ struct EngineOptions: ParsableArguments {
     var egressPorts: [Int] = []
 
     @Option(name: .customLong("egress-target"), help: ArgumentHelp(
-        "Host the extra egress ports are probed on (default: the first STUN server's host).", valueName: "host"))
+        "Host running `p2ptui serve --egress-ports`: the egress ports and a random sample of others are proven by its answers, and QUIC filtering is told apart from a closed port (default: the extra ports go to the first STUN server's host, proven by ICMP).",
+        valueName: "host"))
     var egressTarget: String?
 
+    @Option(name: .customLong("egress-sample"), help: ArgumentHelp(
+        "How many random ports (spread over 1024-65535) to probe on --egress-target (0-1024).", valueName: "n"))
+    var egressSample: Int = EgressPlan.defaultSampleCount
+
+    @Option(name: .customLong("egress-seed"), help: ArgumentHelp(
+        "Seed of the random port sample (default: fresh each run; the report names it), to repeat a run.", valueName: "n"))
+    var egressSeed: UInt64?
+
     @Option(name: .customLong("quic"), help: ArgumentHelp(
-        "QUIC server for the Version Negotiation probe (default \(CheckOptions.defaultQUICServer)).",
+        "QUIC server for the Version Negotiation probe (default: port 443 of --egress-target, else \(CheckOptions.defaultQUICServer)).",
         valueName: "host[:port]"))
     var quic: String?
     @Option(help: ArgumentHelp("Cloud metadata service base URL (default http://169.254.169.254, asked only on a cloud VM; given, it is always asked). Env P2PTUI_METADATA_ENDPOINT.",
@@ -51,6 +60,7 @@ struct EngineOptions: ParsableArguments {
     func validate() throws {
         try FlagCheck.seconds(timeout, flag: "--timeout", max: 60)
         for p in egressPorts { try FlagCheck.port(p, flag: "--egress-port") }
+        guard (0...1024).contains(egressSample) else { throw ValidationError("--egress-sample must be between 0 and 1024") }
         for s in stun { try FlagCheck.hostPort(s, flag: "--stun", defaultPort: 3478) }
         if let egressTarget { try FlagCheck.hostPort(egressTarget, flag: "--egress-target", defaultPort: 1) }
         if let quic { try FlagCheck.hostPort(quic, flag: "--quic", defaultPort: 443) }
@@ -148,11 +158,21 @@ struct EngineOptions: ParsableArguments {
         let env = ProcessInfo.processInfo.environment
         let endpoint = metadataEndpoint ?? env["P2PTUI_METADATA_ENDPOINT"].flatMap { $0.isEmpty ? nil : $0 }
         let dmi = dmiRoot ?? env["P2PTUI_DMI_ROOT"].flatMap { $0.isEmpty ? nil : $0 } ?? "/sys/class/dmi/id"
-        return CheckOptions(stunServers: try servers(), timeout: timeout, hairpin: !noHairpin, role: role,
-                            toolVersion: P2PTUI.version,
-                            egressPorts: egressPorts.isEmpty ? EgressPlan.defaultExtraPorts : egressPorts.map { UInt16($0) },
-                            egressTarget: egressTarget, quicServer: quic ?? CheckOptions.defaultQUICServer,
-                            metadataEndpoint: endpoint, dmiRoot: dmi)
+        // An egress server answers QUIC Version Negotiation on every port: its 443 is the QUIC server.
+        let egressQUIC = egressTarget.flatMap { t -> String? in
+            let host = t.hasPrefix("[") ? String(t.dropFirst().prefix { $0 != "]" })
+                : (t.filter { $0 == ":" }.count > 1 ? t : String(t.prefix { $0 != ":" }))
+            guard !host.isEmpty else { return nil }
+            return host.contains(":") ? "[\(host)]:443" : "\(host):443"
+        }
+        var options = CheckOptions(stunServers: try servers(), timeout: timeout, hairpin: !noHairpin, role: role,
+                                   toolVersion: P2PTUI.version,
+                                   egressPorts: egressPorts.isEmpty ? EgressPlan.defaultExtraPorts : egressPorts.map { UInt16($0) },
+                                   egressTarget: egressTarget, quicServer: quic ?? egressQUIC ?? CheckOptions.defaultQUICServer,
+                                   metadataEndpoint: endpoint, dmiRoot: dmi)
+        options.egressSample = egressSample
+        options.egressSeed = egressSeed
+        return options
     }
 }
 

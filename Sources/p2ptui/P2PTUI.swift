@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import P2PReport
 
-/// `p2ptui`: the wizard by default; `check`, `serve` and `compare` as subcommands.
+/// `p2ptui`: the wizard by default; `check`, `serve`, `compare` and `punch` as subcommands.
 @main
 struct P2PTUI: AsyncParsableCommand {
     static let version = "0.1.0"
@@ -20,7 +20,7 @@ struct P2PTUI: AsyncParsableCommand {
             reports. The wizard ends when its terminal closes (exit status 129).
             """,
         version: version,
-        subcommands: [WizardCommand.self, CheckCommand.self, ServeCommand.self, CompareCommand.self],
+        subcommands: [WizardCommand.self, CheckCommand.self, ServeCommand.self, CompareCommand.self, PunchCommand.self],
         defaultSubcommand: WizardCommand.self)
 
     /// Parses and runs the command, with one place that turns errors into exit statuses: argument

@@ -16,6 +16,18 @@ struct ServeCommand: ParsableCommand {
             mapping and filtering. With one address it is a plain binding server and rejects \
             CHANGE-REQUEST with error 420, so no client mistakes it for a behaviour-test server.
 
+            Egress mode (--egress-ports LOW-HIGH): the server also answers a STUN Binding request and \
+            a QUIC Version Negotiation probe on every UDP port of that range of --primary, so \
+            `p2ptui check --egress-target ADDR` proves outbound UDP to a random sample of ports by \
+            answers, and tells QUIC filtering from a closed port. Run it on any public host (next \
+            to the Connector, say) with the range open in its firewall. As root with nftables \
+            (--egress-mode nftables, the default for root) one socket serves the whole range: an \
+            nftables table p2ptui_egress_<pid> DNATs new UDP flows to the range on --primary to it \
+            (other programs' ports on that address in the range are taken over; this command's own \
+            STUN ports are left alone) and is removed on exit. Otherwise (--egress-mode sockets) each \
+            port takes a socket, so the range is bounded by the open-file limit (ulimit -n); ports \
+            already in use are skipped.
+
             SIGINT and SIGTERM stop it (exit status 0, counters printed). So does SIGHUP, sent when \
             the terminal it runs in closes, unless --ignore-hup is given or it was started with \
             SIGHUP ignored (nohup): use one of those to keep it serving after you log out; under a \
@@ -45,11 +57,31 @@ struct ServeCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Also answer QUIC long-header packets with Version Negotiation on this UDP port of the primary address (a stand-in QUIC server, e.g. 443).")
     var quicPort: Int?
 
+    @Option(help: ArgumentHelp("Also answer STUN and QUIC Version Negotiation on every UDP port of this range of the primary address (egress mode, e.g. 1-65535).",
+                               valueName: "LOW-HIGH"))
+    var egressPorts: String?
+
+    @Option(help: "How egress mode covers the range: nftables (root; one socket, any range) or sockets (one per port, bounded by ulimit -n). Default: nftables when root and nft is installed, else sockets.")
+    var egressMode: EgressServerMode?
+
+    /// "LOW-HIGH" (or one port) as a range of ports 1-65535; nil when malformed.
+    static func parseRange(_ text: String) -> ClosedRange<UInt16>? {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count <= 2, let lo = UInt16(parts[0].trimmingCharacters(in: .whitespaces)), lo >= 1 else { return nil }
+        let hi = parts.count == 2 ? UInt16(parts[1].trimmingCharacters(in: .whitespaces)) : lo
+        guard let hi, hi >= lo else { return nil }
+        return lo...hi
+    }
+
     @Flag(name: .customLong("ignore-hup"),
           help: "Keep serving when the terminal closes (SIGHUP is ignored); SIGINT/SIGTERM still stop it.")
     var ignoreHup = false
 
     func validate() throws {
+        if let egressPorts, Self.parseRange(egressPorts) == nil {
+            throw ValidationError("--egress-ports must be LOW-HIGH with 1 <= LOW <= HIGH <= 65535, got \(FlagCheck.quote(egressPorts))")
+        }
+        if egressMode != nil && egressPorts == nil { throw ValidationError("--egress-mode needs --egress-ports") }
         guard IPAddress(primary) != nil else {
             throw ValidationError("--primary must be an IP address literal such as 192.0.2.1 or 2001:db8::1, got \(FlagCheck.quote(primary))")
         }
@@ -87,8 +119,33 @@ struct ServeCommand: ParsableCommand {
             emit("p2ptui serve: RFC 5780 server on \(listening); OTHER-ADDRESS \(addresses.otherAddress!)")
         }
 
+        let egress: EgressServer?
+        let egressRange = egressPorts.flatMap { Self.parseRange($0) }
+        if let egressRange {
+            let mode = egressMode ?? (getuid() == 0 && Self.which("nft") != nil ? .nftables : .sockets)
+            var own: Set<UInt16> = [addresses.port]
+            if addresses.alternate != nil { own.insert(addresses.alternatePort) }
+            if let quicPort, let q = UInt16(exactly: quicPort), !egressRange.contains(q) { own.insert(q) }
+            do {
+                egress = try EgressServer(primary: addresses.primary, range: egressRange, exclude: own, mode: mode,
+                                          ratePerSecond: rateLimit > 0 ? max(rateLimit, 2000) : 0,
+                                          nftPath: Self.which("nft") ?? "nft")
+            } catch {
+                fail(error)
+            }
+            let how = mode == .nftables ? "nftables DNAT to port \(egress?.redirectPort.map(String.init) ?? "?")" : "\(egress?.socketCount ?? 0) sockets"
+            let skipped = egress?.skipped ?? []
+            let skipText = skipped.isEmpty ? "" : "; not covered (this server's STUN ports or in use): \(skipped.prefix(20).map(String.init).joined(separator: ", "))\(skipped.count > 20 ? ", ..." : "")"
+            emit("p2ptui serve: egress mode: STUN and QUIC Version Negotiation on UDP \(addresses.primary) ports \(egressRange.lowerBound)-\(egressRange.upperBound) (\(how))\(skipText)")
+            let t = Thread { egress?.run() }
+            t.name = "egress"
+            t.start()
+        } else {
+            egress = nil
+        }
+
         let quic: QUICVersionNegotiationServer?
-        if let quicPort {
+        if let quicPort, !(egressRange.map { r in UInt16(exactly: quicPort).map(r.contains) ?? false } ?? false) {
             do {
                 quic = try QUICVersionNegotiationServer(bindTo: TransportAddress(addresses.primary, UInt16(quicPort)))
             } catch {
@@ -113,25 +170,46 @@ struct ServeCommand: ParsableCommand {
         // Signals and the stats timer run on a background queue; this thread just waits for the server.
         // A dead terminal must not stop the counters' writer either (emit ignores write errors).
         signal(SIGPIPE, SIG_IGN)
-        let stop = StopSignals(ignoringHangup: ignoreHup) { [quic] _ in
+        let stop = StopSignals(ignoringHangup: ignoreHup) { [quic, egress] _ in
             server.stop()
             quic?.stop()
+            egress?.stop()
         }
         let queue = DispatchQueue(label: "serve-control")
         let timer = DispatchSource.makeTimerSource(queue: queue)
         if statsInterval > 0 {
             timer.schedule(deadline: .now() + statsInterval, repeating: statsInterval)
-            timer.setEventHandler {
+            timer.setEventHandler { [egress] in
                 emit("p2ptui serve: \(server.stats)")
+                if let egress { emit("p2ptui serve: \(egress.stats)") }
             }
         }
         timer.resume()
         done.wait()
         withExtendedLifetime(stop) { timer.cancel() }
+        if let egress {
+            // The egress thread removes its nftables table on the way out; make sure it is gone.
+            egress.stop()
+            egress.removeTable()
+            emit("p2ptui serve: \(egress.stats)")
+        }
         let why = stop.received == SIGHUP ? " (SIGHUP: the terminal closed; --ignore-hup keeps serving)" : ""
         emit("p2ptui serve: stopped\(why); \(server.stats)")
     }
 }
+
+extension ServeCommand {
+    /// Full path of `tool` in PATH (plus the sbin directories, where nft lives), or nil.
+    static func which(_ tool: String) -> String? {
+        let path = (ProcessInfo.processInfo.environment["PATH"] ?? "") + ":/usr/sbin:/sbin:/usr/local/sbin"
+        for dir in path.split(separator: ":") where FileManager.default.isExecutableFile(atPath: "\(dir)/\(tool)") {
+            return "\(dir)/\(tool)"
+        }
+        return nil
+    }
+}
+
+extension EgressServerMode: ExpressibleByArgument {}
 
 /// Unbuffered line to stdout (the lab and scripts read it while the server runs). Errors are
 /// ignored: a closed terminal or log reader must not stop (or crash) the server.

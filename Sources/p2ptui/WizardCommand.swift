@@ -65,6 +65,8 @@ struct WizardCommand: AsyncParsableCommand {
             }
             let inbox = Inbox()
             let saver = FileSummarySaver()
+            let punch = WizardPunch(servers: options.stunServers, role: chosenRole, inbox: inbox)
+            defer { punch.perform(.punchCancel) }
             var tasks: [Task<Void, Never>] = []
             let code = runWizardLoop(terminal: terminal, model: WizardModel(config: config), inbox: inbox) { effect in
                 switch effect {
@@ -79,6 +81,9 @@ struct WizardCommand: AsyncParsableCommand {
                 case .save(let path, let text, let overwrite):
                     return .saveResult(saver.save(text, to: path, overwrite: overwrite))
                 case .quit:
+                    return nil
+                case .punchPrepare, .punchStart, .punchCancel:
+                    punch.perform(effect)
                     return nil
                 }
             }

@@ -14,6 +14,9 @@ struct SideSpec: Sendable, CustomStringConvertible {
     var hairpin: Bool? = nil
     var publicIP = "203.0.113.1"
     var ipv6: IPv6Status = .noGlobalAddress
+    /// What two STUN servers saw (empty: no per-server data).
+    var seenBy2: [String] = []
+    var local: String? = nil
 
     var description: String { "\(classic.rawValue)/\(mapping.rawValue)/\(filtering.rawValue)/udp \(udp.rawValue)" }
 
@@ -22,6 +25,8 @@ struct SideSpec: Sendable, CustomStringConvertible {
         r.nat = NATSection(status: mapping == .unknown ? .inconclusive : .checked, mapping: mapping,
                            filtering: filtering, classicType: classic,
                            publicEndpoint: classic == .blocked ? nil : "\(publicIP):40000")
+        r.nat.localEndpoint = local
+        r.nat.servers = seenBy2.map { ServerObservation(server: "s", outcome: .answered, mappedEndpoint: $0) }
         r.udp = UDPSection(status: udp)
         r.doubleNat = DoubleNATSection(status: .checked, detected: doubleNat)
         r.cloud = CloudSection(status: .checked, provider: provider, natGatewaySuspected: cloudNat)
@@ -74,11 +79,20 @@ struct CompareCase: Sendable, CustomTestStringConvertible {
                     connector: .restricted.with { $0.publicIP = other }, expected: .likely),
         CompareCase(name: "open internet and port-restricted", client: .portRestricted,
                     connector: .open.with { $0.publicIP = other }, expected: .likely),
+        // Proven live by `p2ptui punch` (natlab pair fullcone:symmetric): peer-reflexive learning.
         CompareCase(name: "symmetric client, full-cone connector", client: .symmetric,
-                    connector: .fullCone.with { $0.publicIP = other }, expected: .possible, fixFirst: .client,
-                    firstReason: ["The Client's NAT", "accepts packets from any source", "Fix the Client"]),
+                    connector: .fullCone.with { $0.publicIP = other }, expected: .likely,
+                    firstReason: ["should work although one NAT changes its public port"],
+                    anyReason: ["accepts packets from any source", "peer-reflexive"]),
         CompareCase(name: "symmetric client, open-internet connector", client: .symmetric,
-                    connector: .open.with { $0.publicIP = other }, expected: .possible, fixFirst: .client),
+                    connector: .open.with { $0.publicIP = other }, expected: .likely),
+        // Proven live (natlab pair restricted:symmetric): the symmetric NAT kept one IP.
+        CompareCase(name: "symmetric client keeping one IP, restricted-cone connector", client: .symmetric.with { $0.seenBy2 = ["203.0.113.1:1", "203.0.113.1:2"] },
+                    connector: .restricted.with { $0.publicIP = other }, expected: .likely,
+                    anyReason: ["kept one public IP address toward every server"]),
+        CompareCase(name: "symmetric client changing IP, restricted-cone connector", client: .symmetric.with { $0.seenBy2 = ["203.0.113.1:1", "203.0.113.2:2"] },
+                    connector: .restricted.with { $0.publicIP = other }, expected: .possible, fixFirst: .client,
+                    firstReason: ["filters by address only"]),
         CompareCase(name: "symmetric client, restricted-cone connector (address filtering)", client: .symmetric,
                     connector: .restricted.with { $0.publicIP = other }, expected: .possible, fixFirst: .client,
                     firstReason: ["filters by address only"]),
@@ -113,9 +127,17 @@ struct CompareCase: Sendable, CustomTestStringConvertible {
                     connector: .unknown.with { $0.cloudNat = true; $0.provider = .gcp; $0.publicIP = other },
                     expected: .possible, fixFirst: .connector,
                     anyReason: ["cloud NAT gateway (Google Cloud)", "endpoint-independent mapping on the Cloud NAT"]),
-        CompareCase(name: "client behind double NAT", client: .portRestricted.with { $0.doubleNat = true },
+        // Proven live (natlab pair double:eim): the two layers map endpoint-independently together.
+        CompareCase(name: "client behind double NAT with EIM end to end", client: .portRestricted.with { $0.doubleNat = true },
+                    connector: .fullCone.with { $0.publicIP = other }, expected: .likely,
+                    anyReason: ["The Client is behind double NAT, but"]),
+        CompareCase(name: "client behind double NAT, mapping unknown", client: .unknown.with { $0.doubleNat = true; $0.udp = .open },
                     connector: .fullCone.with { $0.publicIP = other }, expected: .possible, fixFirst: .client,
-                    firstReason: ["The Client: More than one NAT"]),
+                    anyReason: ["The Client: More than one NAT"]),
+        // Proven live (natlab pair lan): the private addresses reach each other.
+        CompareCase(name: "same public address and one LAN, no hairpin", client: .portRestricted.with { $0.local = "192.168.1.2:4000" },
+                    connector: .portRestricted.with { $0.hairpin = false; $0.local = "192.168.1.3:5000" }, expected: .likely,
+                    anyReason: ["192.168.1.0/24", "even without hairpin"], shared: true),
         CompareCase(name: "same public address, connector without hairpin", client: .portRestricted,
                     connector: .portRestricted.with { $0.hairpin = false }, expected: .possible,
                     fixFirst: .connector,
@@ -164,6 +186,15 @@ struct CompareCase: Sendable, CustomTestStringConvertible {
         #expect(c.sharedPublicAddress == nil)
         #expect(c.directConnection == .likely)
         #expect(c.reasons.contains { $0.contains("redacted") })
+    }
+
+    @Test func quicFilteredOnOneSideIsNamed() {
+        var k = SideSpec.fullCone.with { $0.publicIP = Self.other }.report(.connector)
+        k.quic = QUICSection(status: .filtered, server: "203.0.113.30:443", plainAnswered: true)
+        let c = Compare.compare(client: SideSpec.fullCone.report(.client), connector: k)
+        #expect(c.directConnection == .unlikely)
+        #expect(c.reasons.first?.contains("QUIC is filtered") == true, "\(c.reasons)")
+        #expect(c.fixFirst == .connector)
     }
 
     @Test func swappedRolesAreNoted() {

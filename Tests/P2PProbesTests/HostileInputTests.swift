@@ -19,7 +19,10 @@ import Testing
     @Test func stunSoftwareAndErrorReasonAreCleaned() async throws {
         let server = try HostileSTUNServer()
         defer { server.stop() }
-        let s = await NATProbe(servers: [server.name], deadline: .after(seconds: 3)).run()
+        // On a clock fifty times slow (issue 10) a starved runner cannot miss the answers; the
+        // hang guard catches a probe that waited out a window instead.
+        let slow = SlowClock()
+        let s = try await hangGuard { await NATProbe(servers: [server.name], deadline: .after(seconds: 3, clock: slow), clock: slow).run() }
         try Self.expectClean(s)
         let details = s.servers.compactMap(\.detail).joined(separator: " ")
         #expect(details.contains(Hostile.visible), "\(s.servers)")
@@ -28,7 +31,7 @@ import Testing
         // A server that answers with ERROR-CODE: the reason phrase is cleaned too.
         let failing = try HostileSTUNServer(errorsOnly: true)
         defer { failing.stop() }
-        let e = await NATProbe(servers: [failing.name], deadline: .after(seconds: 3)).run()
+        let e = try await hangGuard { await NATProbe(servers: [failing.name], deadline: .after(seconds: 3, clock: slow), clock: slow).run() }
         try Self.expectClean(e)
         #expect(e.servers.compactMap(\.detail).joined().contains("400 " + Hostile.visible), "\(e.servers)")
     }
@@ -38,8 +41,10 @@ import Testing
         let stun = try LoopbackSTUN()
         let dmi = try hostileDMIRoot()
         defer { server.stop(); stun.stop(); try? FileManager.default.removeItem(atPath: dmi) }
-        let s = await CloudProbe(servers: [stun.name], deadline: .after(seconds: 3),
-                                 metadataEndpoint: server.endpoint, dmiRoot: dmi).run()
+        let slow = SlowClock()  // an hour ahead: the HTTP waits end on the answers (issue 10)
+        let probe = CloudProbe(servers: [stun.name], deadline: .after(seconds: 3, clock: slow), clock: slow,
+                               metadataEndpoint: server.endpoint, dmiRoot: dmi)
+        let s = try await hangGuard { await probe.run() }
         #expect(s.provider == .aws, "\(s.evidence)")
         try Self.expectClean(s)
         let all = s.evidence.joined(separator: "\n")
@@ -103,8 +108,9 @@ import Testing
                 + "LOCATION: http://127.0.0.1:\(port)/rootDesc.xml\r\n\r\n").utf8)
         }
         defer { http.stop(); ssdp.stop() }
-        let q = GatewayQuery(gateway: .v4(127, 0, 0, 1), portControlPort: 9, ssdpPort: ssdp.port, multicastSSDP: false)
-        let r = await q.run(deadline: .after(seconds: 3))
+        let slow = SlowClock()  // the answers end the query, however starved the runner (issue 10)
+        let q = GatewayQuery(gateway: .v4(127, 0, 0, 1), portControlPort: 9, ssdpPort: ssdp.port, multicastSSDP: false, clock: slow)
+        let r = try await hangGuard { await q.run(deadline: .after(seconds: 3, clock: slow)) }
         let upnp = r.reports.first { $0.via == .upnp }
         #expect(upnp != nil, "\(r.reports) \(r.notes)")
         #expect(upnp?.externalAddress == nil)

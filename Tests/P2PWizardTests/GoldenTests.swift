@@ -38,6 +38,18 @@ import P2PReport
         _ = update(&q, .key(.char("n")))
         _ = update(&q, .key(.char("?")))
         try check(view(q), "dialog-help-80x24.txt")
+        // The live test: this side's code (wrapped), the other's pasted, then the result.
+        var p = Fixtures.finished(Fixtures.goodReport)
+        p.screen = .summary
+        _ = update(&p, .key(.char("p")))
+        _ = update(&p, .punchCode("p2p1-aeaqbjkbn7zs4q4bgsl6gimgsuwiqmymarjmbx5eqacqcaakmiccfqabaggeuzaaaerayq3jkdkrtzxshyagbbbbbbbbbb"))
+        type(&p, "p2p1-aeaqdkbn7zsy")
+        try check(view(p), "dialog-punch-80x24.txt")
+        _ = update(&p, .key(.enter))
+        _ = update(&p, .punchFinished(PunchSection(direct: true, localEndpoint: "198.51.100.2:40000", remoteEndpoint: "198.51.100.130:50000",
+                                                   rttMs: 0.8, elapsedMs: 23, pairsTried: 2, reason: "r"),
+                                      headline: "DIRECT path proven: local 198.51.100.2:40000 ↔ peer 198.51.100.130:50000, RTT 0.8 ms, after 23 ms"))
+        try check(view(p), "dialog-punch-done-80x24.txt")
         var r = WizardModel(config: Fixtures.config())
         _ = start(&r)
         _ = update(&r, .tick(nowMs: 1234))

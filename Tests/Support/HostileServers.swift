@@ -96,7 +96,7 @@ public final class HostileMetadataServer: Sendable {
 
         static func serve(_ conn: TCPStream) {
             defer { conn.close() }
-            let deadline = Deadline.after(seconds: 2)
+            let deadline = Deadline.after(seconds: 30)  // a hang guard: the request is on its way already
             var buf: [UInt8] = []
             while !buf.contains(0x0A) || !String(decoding: buf, as: UTF8.self).contains("\r\n\r\n") {
                 guard let chunk = try? conn.read(deadline: deadline), !chunk.isEmpty else { return }

@@ -47,7 +47,9 @@ struct LabTUITests {
             && $0.contains("(Symmetric NAT)") }
         #expect(nat != nil, "the NAT step shows the lab router's behaviour:\n\(t.capture())")
         try t.keys("n", "n", "n", "n", "n")
-        #expect(t.waitFor(timeout: 5) { $0.contains("Step 8/8: Summary") && !$0.contains("still running") } != nil)
+        // Waits for the verdict too: a screen captured mid-draw may not show it yet.
+        #expect(t.waitFor(timeout: 5) { $0.contains("Step 8/8: Summary") && !$0.contains("still running")
+            && $0.contains("Direct connection: ") } != nil, "\(t.capture())")
         let summary = t.capture()
         #expect(summary.contains("Direct connection: UNLIKELY"), "a symmetric NAT is never 'likely':\n\(summary)")
         try t.keys("q")

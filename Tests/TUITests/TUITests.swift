@@ -71,7 +71,8 @@ struct TUITests {
         let first = t.waitFor(timeout: 5) { $0.contains("Step 1/8: Welcome") }
         #expect(first != nil, "no first screen:\n\(t.capture())")
         print("E2E time to first screen (from Enter on the shell line, incl. process start): \(Int((first ?? 0) * 1000)) ms")
-        #expect(t.capture().contains("(●) 2  Connector"))
+        // A screen is captured while it may still be drawing: wait for what is asserted (hang guard).
+        #expect(t.waitFor(timeout: 5) { $0.contains("(●) 2  Connector") } != nil, "\(t.capture())")
 
         var latencies: [Double] = []
         let titles = ["Firewall", "NAT type", "Double NAT", "Hairpin NAT", "Cloud NAT gateway", "Logs", "Summary"]
@@ -82,7 +83,7 @@ struct TUITests {
             #expect(took != nil, "step \(i + 2) not shown:\n\(t.capture())")
             latencies.append(Date().timeIntervalSince(start))
             if title == "Hairpin NAT" {
-                #expect(t.capture().contains("Run the hairpin test?"))
+                #expect(t.waitFor(timeout: 3) { $0.contains("Run the hairpin test?") } != nil, "\(t.capture())")
                 try t.keys("x")
                 #expect(t.waitFor(timeout: 3) { $0.contains("you chose to skip it") } != nil)
             }
@@ -91,8 +92,8 @@ struct TUITests {
         print("E2E keypress-to-redraw latency over \(sorted.count) keys (send-keys to capture showing the new step): median \(Int(sorted[sorted.count / 2] * 1000)) ms, max \(Int(sorted.last! * 1000)) ms")
         // A hang guard (10x the 0.5 s a person notices); the latency itself is a benchmark figure.
         #expect(sorted[sorted.count / 2] < 5)
-        #expect(t.capture().contains("This machine: Connector"))
-        #expect(t.capture().contains("Checklist"))
+        #expect(t.waitFor(timeout: 3) { $0.contains("This machine: Connector") && $0.contains("Checklist") } != nil,
+                "\(t.capture())")
 
         // Back and forward again, help overlay.
         try t.keys("b")
@@ -105,7 +106,7 @@ struct TUITests {
         // Save under a new name.
         try t.keys("s")
         #expect(t.waitFor(timeout: 3) { $0.contains("Save the summary as plain text") } != nil)
-        #expect(t.capture().contains("./p2ptui-summary-"))
+        #expect(t.waitFor(timeout: 3) { $0.contains("./p2ptui-summary-") } != nil, "\(t.capture())")
         try t.keys("C-u")
         try t.literal("summary.txt")
         try t.keys("Enter")
@@ -161,10 +162,9 @@ struct TUITests {
         let t = try Tmux(cwd: try tempDir())
         defer { t.kill() }
         try t.shell("LANG=C LC_ALL=C \(binary) --stun 127.0.0.1:9; echo EXIT=$?")
-        #expect(t.waitFor(timeout: 5) { $0.contains("Step 1/8") } != nil)
-        let screen = t.capture()
-        #expect(screen.contains("(*) 3  Not sure"))
-        #expect(screen.contains("Enter/->/n next"))
+        // Waits for the whole screen: one captured mid-draw shows the header without the rest.
+        let drawn = t.waitFor(timeout: 5) { $0.contains("Step 1/8") && $0.contains("(*) 3  Not sure") && $0.contains("Enter/->/n next") }
+        #expect(drawn != nil, "\(t.capture())")
         try t.keys("q", "y")
         #expect(t.waitFor(timeout: 5) { $0.contains("EXIT=0") } != nil)
     }

@@ -1,11 +1,50 @@
+import Foundation
 import P2PReport
 import P2PSocket
 import STUNCodec
+
+/// What the answers of one egress-mode server showed: its range, and how many requests it took
+/// (answers / requests until the first answer is the estimated chance one exchange succeeds).
+public struct EgressServerSeen: Sendable, Equatable {
+    public var info: EgressMarker.Info
+    /// Requests sent to its answered ports up to (and including) the answered one.
+    public var requests: Int
+    /// Ports that answered.
+    public var answers: Int
+    /// Silent ports of its range in this run (the test below is made for all of them at once).
+    public var silentPorts: Int
+
+    public init(info: EgressMarker.Info, requests: Int, answers: Int, silentPorts: Int = 1) {
+        self.info = info
+        self.requests = requests
+        self.answers = answers
+        self.silentPorts = silentPorts
+    }
+
+    /// Estimated chance that one request/answer exchange gets through.
+    public var exchangeSuccess: Double { requests > 0 ? min(1, Double(answers) / Double(requests)) : 0 }
+
+    /// Silence after `sends` requests is called a drop only when losing all of them by chance, at
+    /// the loss the answered ports showed, is below 1 in 1000 for the run's silent ports together
+    /// (Bonferroni); otherwise it may be loss and proves nothing.
+    public static let dropConfidence = 0.001
+    /// And never on fewer requests than this (the overall deadline may cut a port's tries short).
+    public static let minimumSends = 5
+    public func silenceIsDrop(sends: Int) -> Bool {
+        sends >= Self.minimumSends && pow(1 - exchangeSuccess, Double(sends)) < Self.dropConfidence / Double(max(1, silentPorts))
+    }
+}
 
 /// What happened to the datagrams sent to one egress target (no judgement yet).
 public enum EgressOutcome: Sendable, Equatable {
     /// A STUN success response with our transaction ID came back.
     case stunAnswer(mapped: TransportAddress, rttMs: Double)
+    /// An egress-mode server answered, naming itself and its port range (`EgressMarker`).
+    /// `answeredSend`: which request (1-based; each has its own transaction ID) the first answer
+    /// was for, so the ones before it were lost: the loss estimate silence is judged against.
+    case egressAnswer(mapped: TransportAddress, rttMs: Double, server: EgressMarker.Info, answeredSend: Int = 1)
+    /// Not probed (a random-sample port whose host never answered as an egress server).
+    case skipped(String)
     /// Some other datagram came back from the destination (a connected socket only receives from
     /// its peer): the packet arrived.
     case otherReply(bytes: Int)
@@ -56,11 +95,26 @@ public struct FirewallEvidence: Sendable, Equatable {
 public enum EgressClassifier {
     /// Per-observation verdict: reach plus the failure name used in `UDPSection.failures`.
     public static func judge(_ o: EgressObservation) -> (reach: PortReach, failure: PortFailure?, text: String) {
+        judge(o, egressServers: [:])
+    }
+
+    /// As `judge(_:egressServers:)` with only the servers' ranges (no loss seen).
+    public static func judge(_ o: EgressObservation, egressServers: [String: EgressMarker.Info]) -> (reach: PortReach, failure: PortFailure?, text: String) {
+        judge(o, seen: egressServers.mapValues { EgressServerSeen(info: $0, requests: 1, answers: 1) })
+    }
+
+    /// As `judge(_:)`, knowing which hosts answered as egress servers (host -> what they said): on
+    /// such a host, silence on a port of its range follows answers on others, so it is a drop.
+    public static func judge(_ o: EgressObservation, seen egressServers: [String: EgressServerSeen]) -> (reach: PortReach, failure: PortFailure?, text: String) {
         var name = "port \(o.target.port) \(o.target.hostPort)"
         if let a = o.address, "\(a.ip)" != o.target.host { name += " (\(a))" }
         switch o.outcome {
         case let .stunAnswer(mapped, rtt):
             return (.reached, nil, "\(name): STUN answered in \(formatMs(rtt)) ms (public \(mapped))")
+        case let .egressAnswer(mapped, rtt, _, _):
+            return (.reached, nil, "\(name): the egress server answered in \(formatMs(rtt)) ms (public \(mapped))")
+        case let .skipped(why):
+            return (.unknown, nil, "\(name): not probed: \(why)")
         case let .otherReply(n):
             return (.reached, nil, "\(name): the destination replied (\(n) bytes)")
         case .refused:
@@ -88,6 +142,17 @@ public enum EgressClassifier {
         case let .dnsFailure(d):
             return (.unknown, .dnsFailure, "\(name): \(d)")
         case let .silent(sends):
+            if o.target.method == .egressServer, let seen = egressServers[o.target.host] {
+                let info = seen.info
+                if info.range.contains(o.target.port) {
+                    if seen.silenceIsDrop(sends: sends) {
+                        return (.blocked, .silentDrop, "\(name): no answer after \(sends) requests, though this egress server answered on other ports of its range \(info.range.lowerBound)-\(info.range.upperBound): dropped on the way")
+                    }
+                    let lost = Int(((1 - seen.exchangeSuccess) * 100).rounded())
+                    return (.unknown, .silentDrop, "\(name): no answer after \(sends) requests, but about \(lost)% of requests to this egress server's other ports were lost, so this may be loss, not a block")
+                }
+                return (.unknown, .silentDrop, "\(name): no answer after \(sends) requests; the egress server there serves only \(info.range.lowerBound)-\(info.range.upperBound), so this proves nothing")
+            }
             if o.target.method == .stun {
                 return (.blocked, .silentDrop, "\(name): no STUN answer after \(sends) requests and no ICMP: dropped silently")
             }
@@ -106,8 +171,27 @@ public enum EgressClassifier {
         section.firewallRules = firewall.rules
         var byPort: [UInt16: [(PortReach, PortFailure?)]] = [:]
         var lines: [String] = []
+        var egressServers: [String: EgressServerSeen] = [:]
         for o in observations {
-            let j = judge(o)
+            if case let .egressAnswer(_, _, info, k) = o.outcome {
+                var seen = egressServers[o.target.host] ?? EgressServerSeen(info: info, requests: 0, answers: 0, silentPorts: 0)
+                seen.requests += max(1, k)
+                seen.answers += 1
+                egressServers[o.target.host] = seen
+            }
+        }
+        for o in observations where o.target.method == .egressServer {
+            if case .silent = o.outcome, egressServers[o.target.host]?.info.range.contains(o.target.port) == true {
+                egressServers[o.target.host]?.silentPorts += 1
+            }
+        }
+        var skipped: [String] = []
+        for o in observations {
+            if case let .skipped(why) = o.outcome {
+                if !skipped.contains(why) { skipped.append(why) }
+                continue
+            }
+            let j = judge(o, seen: egressServers)
             byPort[o.target.port, default: []].append((j.reach, j.failure))
             lines.append(j.text)
         }
@@ -146,6 +230,15 @@ public enum EgressClassifier {
         if !blocked.isEmpty { summary.append("blocked: \(list(blocked))") }
         if !unknown.isEmpty { summary.append("not proven: \(list(unknown))") }
         if !summary.isEmpty { section.evidence.append("UDP egress \(section.status.rawValue): " + summary.joined(separator: "; ")) }
+        let sample = observations.filter { $0.target.sampled }
+        if !sample.isEmpty && skipped.isEmpty {
+            let answered = sample.filter { section.ports[String($0.target.port)] == .reached }.map(\.target.port).sorted()
+            let silent = sample.filter { section.ports[String($0.target.port)] != .reached }.map(\.target.port).sorted()
+            section.evidence.append("random sample of \(sample.count) ports: answered \(answered.count)"
+                + (answered.isEmpty ? "" : " (\(answered.map(String.init).joined(separator: ", ")))")
+                + "; no answer \(silent.count)" + (silent.isEmpty ? "" : " (\(silent.map(String.init).joined(separator: ", ")))"))
+        }
+        section.evidence += skipped.map { "random sample not probed: \($0)" }
         section.evidence += lines
         for rule in firewall.rules { section.evidence.append("local firewall rule: \(rule)") }
         section.evidence += firewall.notes

@@ -11,6 +11,11 @@ public enum EgressMethod: String, Sendable, Hashable, CaseIterable {
     /// ICMP port-unreachable from the destination itself proves the packet arrived; silence proves
     /// nothing (the host may simply drop unsolicited datagrams).
     case icmpAware = "icmp-aware"
+    /// An egress-mode server (`p2ptui serve --egress-ports`) is expected there: a STUN request (and,
+    /// on 443, a QUIC Version Negotiation probe). An answer proves the port; an ICMP port
+    /// unreachable from the host proves arrival; silence proves a drop only once the same host has
+    /// answered as an egress server on another port of its announced range.
+    case egressServer = "egress-server"
 }
 
 /// One destination port to probe: which host, and how.
@@ -19,11 +24,15 @@ public struct EgressTarget: Sendable, Hashable, CustomStringConvertible {
     /// Host name or IP literal (no port, no brackets).
     public var host: String
     public var method: EgressMethod
+    /// One of the random sample (`EgressPlan.samplePorts`): probed only once the host has answered
+    /// as an egress server, so a host that is not one is never asked for a flood of ICMP errors.
+    public var sampled: Bool
 
-    public init(port: UInt16, host: String, method: EgressMethod) {
+    public init(port: UInt16, host: String, method: EgressMethod, sampled: Bool = false) {
         self.port = port
         self.host = host
         self.method = method
+        self.sampled = sampled
     }
 
     /// "host:port" (IPv6 literals bracketed), the form `resolve` takes.
@@ -60,10 +69,64 @@ public enum EgressPlan {
         return out
     }
 
+    /// Ports of the random sample toward an egress server, unless `--egress-sample` says otherwise.
+    public static let defaultSampleCount = 32
+    /// Where the sample is drawn from: every port that is not a well-known one.
+    public static let defaultSampleRange: ClosedRange<UInt16> = 1024...65535
+
+    /// `count` distinct random ports spread over `range`: the range is cut into `count` equal
+    /// strata and one port drawn from each, so the sample covers low and high ports alike. Ports in
+    /// `excluding` are redrawn within their stratum (skipped when the stratum has none left).
+    /// Pure: the same seed gives the same ports.
+    public static func samplePorts(count: Int, range: ClosedRange<UInt16> = defaultSampleRange, seed: UInt64,
+                                   excluding: Set<UInt16> = []) -> [UInt16] {
+        let lo = Int(range.lowerBound), size = Int(range.upperBound) - lo + 1
+        let n = max(0, min(count, size))
+        guard n > 0 else { return [] }
+        var g = SplitMix64(seed: seed)
+        var out: [UInt16] = []
+        for i in 0..<n {
+            let start = lo + i * size / n, end = lo + (i + 1) * size / n - 1
+            let free = (start...end).filter { !excluding.contains(UInt16($0)) }
+            guard !free.isEmpty else { continue }
+            out.append(UInt16(free[Int(g.next() % UInt64(free.count))]))
+        }
+        return out
+    }
+
+    /// The plan toward an egress-mode server at `host`: each of `fixedPorts` not already a STUN
+    /// target there, then `sample` (marked `sampled`). Every one is an `.egressServer` target.
+    public static func egressServerTargets(host: String, fixedPorts: [UInt16], sample: [UInt16],
+                                           existing: [EgressTarget] = []) -> [EgressTarget] {
+        var out: [EgressTarget] = []
+        func covered(_ p: UInt16) -> Bool {
+            existing.contains { $0.host == host && $0.port == p } || out.contains { $0.port == p }
+        }
+        for p in fixedPorts where p != 0 && !covered(p) { out.append(EgressTarget(port: p, host: host, method: .egressServer)) }
+        for p in sample where p != 0 && !covered(p) { out.append(EgressTarget(port: p, host: host, method: .egressServer, sampled: true)) }
+        return out
+    }
+
     /// Splits "host", "host:port", "[v6]:port" or a bare IPv6 literal; nil when malformed
     /// (P2PSocket's `HostPort`, the one parser the flags and the probes share).
     static func splitHostPort(_ text: String, defaultPort: UInt16) -> (host: String, port: UInt16)? {
         guard case .success(let hp) = HostPort.parse(text, defaultPort: defaultPort) else { return nil }
         return (hp.host, hp.port)
+    }
+}
+
+/// SplitMix64 (Steele, Lea, Flood 2014): a tiny seeded generator, so the sample is a pure function
+/// of its seed.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+
+    public init(seed: UInt64) { state = seed }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import P2PReport
 import P2PSocket
 import STUNCodec
@@ -12,10 +13,18 @@ public struct QUICProbe: Sendable {
     public var clock: any MonotonicClock
     public var resolver: @Sendable (String) throws -> [TransportAddress]
 
-    /// Send times: a few, since each is 1200 bytes and one answer suffices.
-    public static let schedule: [Double] = [0, 0.25, 0.6]
+    /// Send times: a few, since each is 1200 bytes and one answer suffices. Each QUIC probe goes
+    /// with a plain STUN Binding request from the same socket.
+    /// Twelve tries when nothing answers: at 30% loss each way, all twelve lost by chance is 1 in
+    /// 3000, so silence with plain answers is not loss (the answer comes at once when QUIC passes).
+    public static let schedule: [Double] = [0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85]
     /// How long the probe waits at most.
     public static let window = Schedule.silenceWindow
+    /// QUIC filtering is only called when silence to QUIC is this unlikely on a path that carried
+    /// the plain probes as often as it did: with plain loss rate l, (l)^quicSends < this.
+    public static let filterConfidence = 0.001
+    /// And only after at least this many QUIC probes ("several tries").
+    public static let minimumQUICSends = 5
 
     public init(server: String, deadline: Deadline, clock: any MonotonicClock = SystemClock(),
                 resolver: @escaping @Sendable (String) throws -> [TransportAddress] = { try resolve($0, defaultPort: 443) }) {
@@ -51,17 +60,40 @@ public struct QUICProbe: Sendable {
         section.server = address.description
         progress("Version Negotiation probe to \(address)")
         let probe = QUICVersionNegotiation.makeProbe()
-        let (proven, lines) = await Self.exchange(probe, with: address, deadline: deadline, clock: clock)
-        if proven { section.status = .open }
+        let result = await Self.exchange(probe, with: address, deadline: deadline, clock: clock)
+        section.status = result.status
+        section.plainAnswered = result.plainAnswered
+        let lines = result.lines
         section.evidence += lines
         progress(lines.first ?? "")
         return section
     }
 
-    /// Sends `probe` on a connected socket with the error queue on and waits for a valid Version
-    /// Negotiation reply. Returns whether one came and the evidence lines.
+    /// What the exchange found.
+    struct Exchange {
+        var status: QUICStatus
+        var lines: [String]
+        /// Whether a plain STUN probe was answered (nil: none could be sent).
+        var plainAnswered: Bool?
+    }
+
+    /// The QUIC verdict from counts. Pure. Filtered only when the plain probe was answered by an
+    /// egress-mode server that says it answers QUIC too, after at least `minimumQUICSends` QUIC
+    /// probes, and when losing every one of them by chance is below `filterConfidence` given how
+    /// often the plain probe got through (loss is never called filtering).
+    static func judge(quicAnswered: Bool, plainSends: Int, plainAnswers: Int, quicSends: Int,
+                      server: EgressMarker.Info?) -> QUICStatus {
+        if quicAnswered { return .open }
+        guard let server, server.quic, plainAnswers > 0, plainSends > 0, quicSends >= minimumQUICSends else { return .notProven }
+        let loss = 1 - min(1, Double(plainAnswers) / Double(plainSends))
+        return pow(loss, Double(quicSends)) < filterConfidence ? .filtered : .notProven
+    }
+
+    /// Sends `probe` on a connected socket with the error queue on, each time with a plain STUN
+    /// Binding request, and waits for a valid Version Negotiation reply. Plain answers but no QUIC
+    /// answer from an egress-mode server is QUIC filtering (`judge`).
     static func exchange(_ probe: QUICVersionNegotiation.Probe, with address: TransportAddress, deadline overall: Deadline,
-                         clock: any MonotonicClock) async -> (Bool, [String]) {
+                         clock: any MonotonicClock) async -> Exchange {
         let versionText = QUICVersionNegotiation.describe([probe.version])
         let socket: UDPSocket
         do {
@@ -69,39 +101,62 @@ public struct QUICProbe: Sendable {
             try socket.enableErrorQueue()
             try socket.connect(to: address)
         } catch let e as SocketError {
-            return (false, ["QUIC not proven: \(address): \(e)"])
+            return Exchange(status: .notProven, lines: ["QUIC not proven: \(address): \(e)"])
         } catch {
-            return (false, ["QUIC not proven: \(error)"])
+            return Exchange(status: .notProven, lines: ["QUIC not proven: \(error)"])
         }
         defer { socket.close() }
         let start = clock.nowNanos()
-        let deadline = min(overall, Deadline(nanos: start + UInt64(window * 1e9)))
+        var deadline = min(overall, Deadline(nanos: start + UInt64(window * 1e9)))
         var next = 0
         var lastSend = start
         var rejected: [String] = []
-        func failure(_ e: SocketError) -> (Bool, [String]) {
+        // A stalled process (a busy machine) sends its overdue probes in a burst: each still gets
+        // time for an answer, within the overall deadline, so a stall is never read as silence.
+        let answerTime = UInt64(0.15 * 1e9)
+        var plainIDs: Set<TransactionID> = []
+        var plainAnswered: Set<TransactionID> = []
+        var egressServer: EgressMarker.Info?
+        var plainNote: String?
+        func failure(_ e: SocketError) -> Exchange {
             let o = EgressProbe.sendFailure(e, socket: socket)
             let j = EgressClassifier.judge(.init(target: .init(port: address.port, host: "\(address.ip)", method: .icmpAware),
                                                  address: address, outcome: o))
             var text = j.text
             if j.reach == .reached { text += "; no QUIC server there" }
-            return (false, ["QUIC not proven: \(text)"] + rejected)
+            return Exchange(status: .notProven, lines: ["QUIC not proven: \(text)"] + rejected,
+                            plainAnswered: plainIDs.isEmpty ? nil : !plainAnswered.isEmpty)
         }
         while true {
             let now = clock.nowNanos()
-            if now >= deadline.nanos {
+            if now >= deadline.nanos && (next >= schedule.count || now >= overall.nanos) {
                 let ms = Int((Double(now &- start) / 1e6).rounded())
-                return (false, ["QUIC not proven: no Version Negotiation reply from \(address) in \(ms) ms after \(next) packets (version \(versionText)); servers may rate-limit it, so this is not proof of blocking"] + rejected)
+                let status = judge(quicAnswered: false, plainSends: plainIDs.count, plainAnswers: plainAnswered.count,
+                                   quicSends: next, server: egressServer)
+                let plain = "\(plainAnswered.count) of \(plainIDs.count) plain STUN probes from the same socket answered"
+                if status == .filtered {
+                    return Exchange(status: .filtered, lines: [
+                        "QUIC filtered: the egress server at \(address) answered \(plainAnswered.count) of \(plainIDs.count) plain STUN probes from the same socket but none of \(next) QUIC-shaped probes (version \(versionText)) in \(ms) ms; it answers both on every port of its range, so something on the path drops QUIC by the shape of its packets"] + rejected,
+                        plainAnswered: true)
+                }
+                var lines = ["QUIC not proven: no Version Negotiation reply from \(address) in \(ms) ms after \(next) packets (version \(versionText)); servers may rate-limit it, so this is not proof of blocking"]
+                if !plainIDs.isEmpty { lines.append(plainNote.map { "\(plain); \($0)" } ?? plain) }
+                return Exchange(status: .notProven, lines: lines + rejected,
+                                plainAnswered: plainIDs.isEmpty ? nil : !plainAnswered.isEmpty)
             }
             while next < schedule.count, start + UInt64(schedule[next] * 1e9) <= now {
                 do {
                     try socket.sendConnected(probe.bytes)
                     lastSend = clock.nowNanos()
                     next += 1
+                    deadline = min(overall, max(deadline, Deadline(nanos: lastSend + answerTime)))
+                    let plain = STUNMessage(type: .bindingRequest)
+                    try socket.sendConnected(plain.encode())
+                    plainIDs.insert(plain.transactionID)
                 } catch let e as SocketError {
                     return failure(e)
                 } catch {
-                    return (false, ["QUIC not proven: \(error)"])
+                    return Exchange(status: .notProven, lines: ["QUIC not proven: \(error)"])
                 }
             }
             var wake = deadline.nanos
@@ -112,9 +167,20 @@ public struct QUICProbe: Sendable {
             } catch let e as SocketError {
                 return failure(e)
             } catch {
-                return (false, ["QUIC not proven: \(error)"])
+                return Exchange(status: .notProven, lines: ["QUIC not proven: \(error)"])
             }
             guard let datagram else { continue }
+            if let m = try? STUNMessage.decode(datagram.bytes), plainIDs.contains(m.transactionID) {
+                if m.type.messageClass == .successResponse {
+                    plainAnswered.insert(m.transactionID)
+                    if let info = EgressMarker.parse(m.software) {
+                        egressServer = info
+                    } else {
+                        plainNote = "the STUN server there is not an egress server (p2ptui serve --egress-ports), so it is not known to answer QUIC"
+                    }
+                }
+                continue
+            }
             switch QUICVersionNegotiation.parseReply(datagram.bytes) {
             case .failure(let e):
                 rejected.append("ignored a \(datagram.bytes.count)-byte reply from \(datagram.source): \(e)")
@@ -124,7 +190,8 @@ public struct QUICProbe: Sendable {
                     continue
                 }
                 let rtt = Double(clock.nowNanos() &- lastSend) / 1e6
-                return (true, ["QUIC open: \(address) answered our version \(versionText) with Version Negotiation in \(EgressClassifier.formatMs(rtt)) ms, echoing both connection IDs; it offers \(QUICVersionNegotiation.describe(reply.versions))"] + rejected)
+                return Exchange(status: .open, lines: ["QUIC open: \(address) answered our version \(versionText) with Version Negotiation in \(EgressClassifier.formatMs(rtt)) ms, echoing both connection IDs; it offers \(QUICVersionNegotiation.describe(reply.versions))"] + rejected,
+                                plainAnswered: plainAnswered.isEmpty ? nil : true)
             }
         }
     }

@@ -5,6 +5,10 @@
 public enum PairFinding: Sendable, Equatable {
     /// Neither side stands in the way.
     case bothFriendly
+    /// Likely although one NAT is symmetric: the other side lets its packets in (punch-tested).
+    case friendlyDespiteDependent
+    /// Double NAT whose layers together map endpoint-independently: hole punching works (punch-tested).
+    case doubleNatIndependent(Role)
     /// One side's own step finding (its firewall, cloud NAT gateway, double NAT), with its first advice.
     case side(Role, Finding)
     /// Both NATs change the public port per destination.
@@ -24,6 +28,8 @@ public enum PairFinding: Sendable, Equatable {
     /// What the side facing a symmetric NAT accepts.
     public enum Acceptance: Sendable, Equatable {
         case anySource, addressOnly, exactAddressAndPort, unknown
+        /// Address-only filtering, and the symmetric side kept one public IP toward every server.
+        case addressOnlyOneIP
         /// Its own NAT type is unknown.
         case unknownNAT
     }
@@ -31,6 +37,8 @@ public enum PairFinding: Sendable, Equatable {
     /// Whether the shared NAT loops packets back.
     public enum Hairpin: Sendable, Equatable {
         case missing(on: Role), works, unknown(on: Role)
+        /// Both local addresses in one private network (`net`): the LAN path works with or without hairpin.
+        case sameLAN(String, hairpinMissing: Bool)
     }
 
     public var text: String {
@@ -38,6 +46,12 @@ public enum PairFinding: Sendable, Equatable {
         case .bothFriendly:
             return "Both sides are peer-to-peer friendly: each keeps its public port whatever the destination, "
                 + "and UDP gets out."
+        case .friendlyDespiteDependent:
+            return "A direct connection should work although one NAT changes its public port per destination: "
+                + "the other side lets those packets in (see below)."
+        case .doubleNatIndependent(let role):
+            return "\(Self.Name(role)) is behind double NAT, but the two layers together keep one public port "
+                + "whatever the destination, so hole punching works; port forwarding would need both layers."
         case let .side(role, finding):
             return "\(Self.Name(role)): \(finding.text)" + (finding.advice.first.map { " \($0)" } ?? "")
         case .bothDependent:
@@ -51,10 +65,14 @@ public enum PairFinding: Sendable, Equatable {
             switch accepts {
             case .unknownNAT: return "\(head). \(fix)"
             case .anySource:
-                return "\(head); \(Self.name(f)) accepts packets from any source, so it can still work. \(fix)"
+                return "\(head); \(Self.name(f)) accepts packets from any source and learns that port from the "
+                    + "first check (peer-reflexive), so it works."
             case .addressOnly:
                 return "\(head); \(Self.name(f)) filters by address only, so it works if \(Self.name(d))'s NAT "
                     + "keeps one public IP address. \(fix)"
+            case .addressOnlyOneIP:
+                return "\(head); \(Self.name(f)) filters by address only and \(Self.name(d))'s NAT kept one public "
+                    + "IP address toward every server, so it works."
             case .exactAddressAndPort:
                 return "\(head), and \(Self.name(f)) only accepts packets from the exact address and port it "
                     + "sent to: they cannot meet without port prediction. \(fix)"
@@ -75,6 +93,9 @@ public enum PairFinding: Sendable, Equatable {
                 return "\(text): \(Self.name(role)) side reports no hairpin, so enable NAT loopback/hairpin on "
                     + "that router or let both sides use their private addresses."
             case .works: return "\(text); the NAT hairpins, so either works."
+            case let .sameLAN(net, missing):
+                return "\(text); both local addresses are in \(net), so the LAN path (private addresses) works"
+                    + (missing ? " even without hairpin." : ".")
             case .unknown(let role):
                 return "\(text); whether it hairpins is unknown: run the hairpin test on \(Self.name(role)) side."
             }

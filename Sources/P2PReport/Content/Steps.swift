@@ -38,7 +38,10 @@ enum Steps {
         probes: [.udp, .quic],
         facts: { r in
             var ev: [String] = []
-            for p in r.udp.ports.keys.sorted(by: { (Int($0) ?? 0, $0) < (Int($1) ?? 0, $1) }) {
+            // Blocked ports first (the brief `check` output shows the first facts), then unknown, then reached.
+            let rank: [PortReach: Int] = [.blocked: 0, .unknown: 1, .reached: 2]
+            let key = { (p: String) in (rank[r.udp.ports[p] ?? .unknown] ?? 1, Int(p) ?? 0, p) }
+            for p in r.udp.ports.keys.sorted(by: { key($0) < key($1) }) {
                 let how = r.udp.failures[p].map { " (\($0.rawValue))" } ?? ""
                 ev.append("UDP port \(p): \((r.udp.ports[p] ?? .unknown).rawValue)\(how)")
             }
@@ -47,6 +50,7 @@ enum Steps {
             switch r.quic.status {
             case .open: ev.append("QUIC: \(r.quic.server ?? "server") answered with Version Negotiation")
             case .notProven: ev.append("QUIC: no valid reply from \(r.quic.server ?? "the server") (not proven)")
+            case .filtered: ev.append("QUIC: \(r.quic.server ?? "the server") answered plain probes but no QUIC-shaped one (filtered)")
             case .notChecked: ev.append("QUIC probe: not run")
             }
             ev += r.quic.evidence
@@ -98,6 +102,19 @@ enum Steps {
                 } else {
                     f = Finding(.notChecked, "Not checked: the UDP egress probe did not run.", advice: ["Run the check again with the UDP egress probe enabled."])
                 }
+            }
+            if r.quic.status == .filtered {
+                let quicFix = "Something on the way drops QUIC by the shape of its packets while plain UDP passes: "
+                    + "ask the network administrator to stop filtering QUIC."
+                if f.status == .fail {
+                    f.advice.append(quicFix)
+                } else {
+                    let port = r.quic.server.flatMap { $0.split(separator: ":").last.map(String.init) } ?? "443"
+                    f = Finding(.fail, "QUIC is filtered: plain UDP to port \(port) gets through, QUIC-shaped packets do not.",
+                                advice: [quicFix], verdict: f.verdict)
+                }
+                f.verdict.insert(VerdictNote(.unlikely, "QUIC is filtered: plain UDP gets through but QUIC packets are dropped "
+                                             + "on the way; allow QUIC (UDP with QUIC long headers) to any port.", blocking: true), at: 0)
             }
             if r.quic.status == .notProven {
                 f.verdict.append(VerdictNote(.note, "QUIC could not be proven open (no Version Negotiation reply)."))

@@ -1,0 +1,123 @@
+import Foundation
+import P2PProbes
+import P2PSocket
+import STUNCodec
+
+/// The candidates of the one socket `punch` keeps for the whole test.
+public struct Gathered: Sendable {
+    public var socket: UDPSocket
+    public var host: [Candidate]
+    /// The public endpoint the first answering STUN server saw for this socket.
+    public var serverReflexive: Candidate?
+    /// What each STUN server saw ("server -> endpoint", or "server: no answer").
+    public var stunEvidence: [String]
+    public var hint: MappingHint
+    /// The resolved servers, for keepalives while a person pastes the other code.
+    public var servers: [TransportAddress]
+
+    public var candidates: [Candidate] { host + (serverReflexive.map { [$0] } ?? []) }
+}
+
+/// Gathers candidates (RFC 8445 section 5.1.1) on ONE UDP socket: its local interface addresses
+/// (host) and the public endpoint STUN saw for that very socket (server-reflexive). Asking up to
+/// three servers also tells whether the mapping changes per destination.
+public struct Gatherer: Sendable {
+    public var servers: [String]
+    /// Bind here (tests: 127.0.0.1); nil: the wildcard address.
+    public var bind: TransportAddress?
+    /// Host addresses; nil: the machine's interfaces (up, not loopback, IPv4).
+    public var hostAddresses: [IPAddress]?
+    public var clock: any MonotonicClock
+    /// How long to wait for STUN answers.
+    public var wait: Double
+
+    public init(servers: [String], bind: TransportAddress? = nil, hostAddresses: [IPAddress]? = nil,
+                clock: any MonotonicClock = SystemClock(), wait: Double = 1.5) {
+        self.servers = servers
+        self.bind = bind
+        self.hostAddresses = hostAddresses
+        self.clock = clock
+        self.wait = wait
+    }
+
+    public func gather() async throws -> Gathered {
+        let socket = try UDPSocket(family: .ipv4, bindTo: bind)
+        let port = try socket.localAddress().port
+        let hostIPs: [IPAddress]
+        if let hostAddresses {
+            hostIPs = hostAddresses
+        } else if let bind, bind.ip != .v4(0, 0, 0, 0) {
+            hostIPs = [bind.ip]
+        } else {
+            hostIPs = ((try? interfaceAddresses()) ?? [])
+                .filter { $0.isUp && !$0.isLoopback && $0.address.isIPv4 && !Self.isLinkLocal($0.address) }
+                .map(\.address)
+        }
+        var host: [Candidate] = []
+        for ip in hostIPs where !host.contains(where: { $0.address.ip == ip }) {
+            host.append(Candidate(.host, TransportAddress(ip, port)))
+        }
+        host = Array(host.prefix(ConnectionCode.maxCandidates - 1))
+
+        // Resolve (IP literals at once; names with getaddrinfo on a thread of their own).
+        var resolved: [(String, TransportAddress?)] = []
+        for name in servers.prefix(3) {
+            let r: TransportAddress? = await resolveBounded(name)
+            resolved.append((name, r))
+        }
+        let targets = resolved.compactMap(\.1)
+        let deadline = Deadline.after(seconds: wait, clock: clock)
+        var stats = TransactionStats()
+        let specs = targets.map { TransactionSpec(destination: $0, sendOffsets: Schedule.firstContact, deadline: deadline) }
+        let outcomes = specs.isEmpty ? [] : await runTransactions(specs, on: socket, clock: clock, stats: &stats)
+        var evidence: [String] = []
+        var mapped: [TransportAddress] = []
+        var k = 0
+        for (name, addr) in resolved {
+            guard addr != nil else {
+                evidence.append("\(name): could not resolve")
+                continue
+            }
+            if let a = outcomes[k].answer {
+                mapped.append(a.mapped)
+                evidence.append("\(name) saw this socket as \(a.mapped) (\(Int(a.rttMs.rounded())) ms)")
+            } else {
+                evidence.append("\(name): no answer")
+            }
+            k += 1
+        }
+        let hint: MappingHint
+        if mapped.isEmpty {
+            hint = .noSTUN
+        } else if host.contains(where: { $0.address == mapped[0] }) {
+            hint = .noNAT
+        } else if mapped.count < 2 {
+            hint = .unknown
+        } else {
+            hint = Set(mapped).count == 1 ? .independent : .varies
+        }
+        let srflx = mapped.first.flatMap { m in host.contains { $0.address == m } ? nil : Candidate(.serverReflexive, m) }
+        return Gathered(socket: socket, host: host, serverReflexive: srflx, stunEvidence: evidence, hint: hint,
+                        servers: targets)
+    }
+
+    private func resolveBounded(_ name: String) async -> TransportAddress? {
+        if let literal = TransportAddress(name) { return literal }
+        if let ip = IPAddress(name) { return TransportAddress(ip, 3478) }
+        return await withCheckedContinuation { (c: CheckedContinuation<TransportAddress?, Never>) in
+            let thread = Thread { c.resume(returning: try? resolve(name, defaultPort: 3478, family: .ipv4).first) }
+            thread.start()
+        }
+    }
+
+    static func isLinkLocal(_ ip: IPAddress) -> Bool {
+        if case let .v4(a, b, _, _) = ip { return a == 169 && b == 254 }
+        return false
+    }
+}
+
+/// Sends one Binding request to `server` from the punching socket: keeps the NAT mapping (and so
+/// the code's public endpoint) alive while a person pastes the other side's code.
+public func keepalive(_ socket: UDPSocket, to server: TransportAddress) {
+    try? socket.send(STUNMessage(type: .bindingRequest).encode(), to: server)
+}

@@ -1,0 +1,79 @@
+import Foundation
+import Testing
+import P2PReport
+
+extension NATLab {
+/// `p2ptui serve --egress-ports 1-65535` at 203.0.113.30 in the lab's internet (scenarios egress,
+/// egress-quic, egress-53-443 of scripts/natlab): egress proven by answers on a random sample of
+/// ports, QUIC filtering told apart from a closed port.
+@Suite("Egress server")
+struct EgressServerLabTests {
+    static let egress = ["--egress-target", "203.0.113.30", "--timeout", "4"]
+
+    @Test func everyPortAnswersInThePlainScenario() async throws {
+        let rs = try await EgressServerLab.checks("egress", [
+            ["--stun", Lab.p2ptuiServer] + Self.egress,
+            // The control for the filter test: the same aioquic server answers when nothing filters.
+            ["--stun", Lab.p2ptuiServer, "--quic", "203.0.113.40:443", "--timeout", "4"],
+        ])
+        guard rs.count == 2 else { if Lab.missingPrerequisite(tools: ["python3"]) == nil { Issue.record("got \(rs.count) reports") }; return }
+        let r = rs[0]
+        #expect(rs[1].quic.status == .open, "aioquic answers Version Negotiation: \(rs[1].quic.evidence)")
+        #expect(r.udp.status == .open, "\(r.udp.evidence)")
+        #expect(r.udp.ports.count >= 32 + 5, "STUN port, the fixed list and the random sample: \(r.udp.ports.keys.sorted())")
+        #expect(r.udp.ports.values.allSatisfy { $0 == .reached })
+        #expect(r.udp.evidence.contains { $0.hasPrefix("random sample of 32 ports: answered 32") }, "\(r.udp.evidence)")
+        #expect(r.quic.status == .open, "\(r.quic.evidence)")
+        #expect(r.verdict.directConnection == .likely, "\(r.verdict.reasons)")
+    }
+
+    @Test func quicOnlyFilterOn443() async throws {
+        guard Lab.available(tools: ["python3"]) else { return }
+        let rs = try await EgressServerLab.checks("egress-quic", [
+            // A real third-party QUIC server (aioquic) behind the filter: silence proves nothing.
+            ["--stun", Lab.p2ptuiServer, "--quic", "203.0.113.40:443", "--timeout", "4"],
+            // The egress server answers plain probes on 443, so QUIC silence there is filtering.
+            ["--stun", Lab.p2ptuiServer] + Self.egress,
+        ])
+        guard rs.count == 2 else { Issue.record("expected two reports, got \(rs.count)"); return }
+        let third = rs[0], ours = rs[1]
+        #expect(third.quic.status == .notProven, "\(third.quic.evidence)")
+        #expect(third.verdict.directConnection == .likely, "\(third.verdict.reasons)")
+        #expect(ours.quic.status == .filtered, "\(ours.quic.evidence)")
+        #expect(ours.quic.plainAnswered == true)
+        #expect(ours.udp.ports["443"] == .reached, "plain UDP to 443 gets through")
+        #expect(ours.verdict.directConnection == .unlikely)
+        #expect(ours.verdict.reasons.contains { $0.hasPrefix("QUIC is filtered") }, "\(ours.verdict.reasons)")
+    }
+
+    @Test func only53And443OutIsPartialNamingTheBlockedRandomPorts() async throws {
+        guard let r = try await EgressServerLab.checks("egress-53-443", [["--stun", "203.0.113.30:443"] + Self.egress]).first else { return }
+        #expect(r.udp.status == .partial, "\(r.udp.evidence)")
+        #expect(r.udp.ports["53"] == .reached && r.udp.ports["443"] == .reached)
+        let blocked = r.udp.ports.filter { $0.value == .blocked }.keys.compactMap { Int($0) }.sorted()
+        #expect(blocked.count >= 32 + 3, "123, 40000, 51820 and the random sample: \(blocked)")
+        #expect(blocked.allSatisfy { r.udp.failures[String($0)] == .silentDrop })
+        let named = r.udp.evidence.first { $0.hasPrefix("random sample of 32 ports: answered 0") } ?? ""
+        #expect(!named.isEmpty, "\(r.udp.evidence)")
+        for p in blocked where p != 123 && p != 40000 && p != 51820 { #expect(named.contains(String(p))) }
+        #expect(r.verdict.blocking)
+    }
+}
+}
+
+enum EgressServerLab {
+    /// One `natlab run SCENARIO`, running `p2ptui check --json ARGS` once per entry of `runs`
+    /// (one lab for all), and the decoded reports in order.
+    static func checks(_ scenario: String, _ runs: [[String]]) async throws -> [Report] {
+        guard Lab.available(tools: ["python3"]) else { return [] }
+        let sep = "----p2ptui-report----"
+        let script = runs.map { args in
+            ([Lab.p2ptui, "check", "--json"] + args).map { "'\($0)'" }.joined(separator: " ") + "; echo; echo \(sep)"
+        }.joined(separator: "\n")
+        let out = try await Lab.inScenarioAsync(scenario, ["bash", "-c", script])
+        #expect(out.status == 0, "natlab run \(scenario) exited \(out.status): \(out.stderr.suffix(600))")
+        return try out.stdout.components(separatedBy: sep).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+            .filter { !$0.isEmpty }
+            .map { try JSONDecoder().decode(Report.self, from: Data($0.utf8)) }
+    }
+}

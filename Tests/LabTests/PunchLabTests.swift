@@ -1,0 +1,150 @@
+// `p2ptui punch` live between two lab machines (scripts/natlab pair): each pair of NATs is built,
+// both sides run `check --json` and `punch` with their codes exchanged through pipes
+// (scripts/punchpair), and the live result must agree with `compare` on the two reports:
+// proven <-> likely, fails <-> unlikely.
+import Foundation
+import Testing
+
+struct PunchPair: Sendable, CustomTestStringConvertible {
+    let topology: String
+    let direct: Bool
+    /// Words the client's and the connector's reason must contain when no path exists.
+    var clientReason: String? = nil
+    var connectorReason: String? = nil
+    /// Exit statuses (0 proven, 1 none, 3 could not run).
+    var clientStatus: Int32? = nil
+    var connectorStatus: Int32? = nil
+    var testDescription: String { topology }
+
+    static let matrix: [PunchPair] = [
+        PunchPair(topology: "eim:eim", direct: true),
+        PunchPair(topology: "eim:fullcone", direct: true),
+        PunchPair(topology: "eim:symmetric", direct: false,
+                  clientReason: "symmetric NAT on the peer (the Connector)",
+                  connectorReason: "symmetric NAT on this side (the Connector)"),
+        PunchPair(topology: "restricted:symmetric", direct: true),
+        PunchPair(topology: "fullcone:symmetric", direct: true),
+        PunchPair(topology: "symmetric:symmetric", direct: false,
+                  clientReason: "symmetric NAT on both sides", connectorReason: "symmetric NAT on both sides"),
+        PunchPair(topology: "double:eim", direct: true),
+        PunchPair(topology: "lan", direct: true),
+        PunchPair(topology: "lan-hairpin", direct: true),
+        PunchPair(topology: "udp-blocked:eim", direct: false,
+                  clientReason: "UDP blocked on this side (the Client)",
+                  connectorReason: "UDP blocked on the peer (the Client)", clientStatus: 3, connectorStatus: 1),
+    ]
+}
+
+/// The fields of `punch --json` the test reads.
+struct PunchJSON: Decodable, Sendable {
+    var direct: Bool
+    var reason: String
+    var localEndpoint: String?
+    var remoteEndpoint: String?
+    var rttMs: Double?
+    var elapsedMs: Int?
+}
+
+/// What scripts/punchpair left in one pair's directory.
+struct PairOutcome: Sendable {
+    var line: String
+    var client: PunchJSON
+    var connector: PunchJSON
+    var clientStatus: Int32
+    var connectorStatus: Int32
+    var compare: String
+    var seconds: Double
+    /// `punch.direct` as `--save-to` added it to each side's saved report.
+    var savedClient: Bool?
+    var savedConnector: Bool?
+
+    static func load(_ dir: String, line: String, seconds: Double) -> PairOutcome? {
+        func punch(_ name: String) -> PunchJSON? {
+            FileManager.default.contents(atPath: "\(dir)/\(name)").flatMap { try? JSONDecoder().decode(PunchJSON.self, from: $0) }
+        }
+        struct Cmp: Decodable { var directConnection: String }
+        struct Saved: Decodable { struct P: Decodable { var direct: Bool }; var punch: P? }
+        func saved(_ name: String) -> Bool? {
+            FileManager.default.contents(atPath: "\(dir)/\(name)").flatMap { try? JSONDecoder().decode(Saved.self, from: $0) }?.punch?.direct
+        }
+        func status(_ name: String) -> Int32? {
+            (try? String(contentsOfFile: "\(dir)/\(name)", encoding: .utf8)).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        }
+        guard let c = punch("client.punch.json"), let k = punch("connector.punch.json"),
+              let cs = status("client.punch.status"), let ks = status("connector.punch.status"),
+              let cmp = FileManager.default.contents(atPath: "\(dir)/compare.json")
+                .flatMap({ try? JSONDecoder().decode(Cmp.self, from: $0) })?.directConnection else { return nil }
+        return PairOutcome(line: line, client: c, connector: k, clientStatus: cs, connectorStatus: ks, compare: cmp, seconds: seconds,
+                           savedClient: saved("client.report.json"), savedConnector: saved("connector.report.json"))
+    }
+}
+
+extension NATLab {
+@Suite("punch between two NATs")
+struct PunchLab {
+    /// Runs one pair in a lab of its own (own prefix), on a thread of its own.
+    static func run(_ pair: PunchPair, index: Int, root: String) async throws -> (PunchPair, PairOutcome?, String) {
+        let dir = "\(root)/\(index)"
+        let outcome = try await withCheckedThrowingContinuation { (c: CheckedContinuation<Lab.Outcome, Error>) in
+            Thread {
+                c.resume(with: Result {
+                    // 4 s deadline: every pair that can meet does so in well under a second.
+                    try Lab.run([Lab.natlab, "pair", "run", pair.topology, Lab.repoRoot.appendingPathComponent("scripts/punchpair").path, dir, "4"],
+                                timeout: 90, environment: ["NATLAB_PREFIX": "\(Lab.prefix)p\(index)", "NATLAB_QUIET": "1"])
+                })
+            }.start()
+        }
+        let line = outcome.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        return (pair, PairOutcome.load(dir, line: line, seconds: outcome.seconds),
+                "exit \(outcome.status), timed out \(outcome.timedOut)\n\(outcome.stderr.suffix(2000))")
+    }
+
+    @Test func liveResultAgreesWithCompareOverTheMatrix() async throws {
+        guard Lab.available(tools: ["python3"]) else { return }
+        guard FileManager.default.isExecutableFile(atPath: Lab.p2ptui) else {
+            Issue.record("no p2ptui binary at \(Lab.p2ptui): run `swift build` first")
+            return
+        }
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("p2ptui-punchlab-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        // Independent labs: four at a time (each side's check and punch mostly wait on timers).
+        var results: [(PunchPair, PairOutcome?, String)] = []
+        let matrix = PunchPair.matrix
+        for batch in stride(from: 0, to: matrix.count, by: 4) {
+            try await withThrowingTaskGroup(of: (PunchPair, PairOutcome?, String).self) { group in
+                for i in batch..<min(batch + 4, matrix.count) {
+                    group.addTask { try await Self.run(matrix[i], index: i, root: root) }
+                }
+                for try await r in group { results.append(r) }
+            }
+        }
+        for (pair, outcome, diag) in results.sorted(by: { $0.0.topology < $1.0.topology }) {
+            guard let o = outcome else {
+                Issue.record("\(pair.topology): no result from scripts/punchpair: \(diag)")
+                continue
+            }
+            print("PunchLab: \(o.line) (\(String(format: "%.1f", o.seconds)) s)")
+            #expect(o.client.direct == pair.direct && o.connector.direct == pair.direct, "\(pair.topology): live \(o.line)")
+            // The two sides agree with each other and with compare.
+            #expect(o.compare == (pair.direct ? "likely" : "unlikely"), "\(pair.topology): compare says \(o.compare), live \(o.line)")
+            #expect(o.clientStatus == pair.clientStatus ?? (pair.direct ? 0 : 1), "\(pair.topology) client exit")
+            #expect(o.connectorStatus == pair.connectorStatus ?? (pair.direct ? 0 : 1), "\(pair.topology) connector exit")
+            #expect(o.savedClient == pair.direct && o.savedConnector == pair.direct, "\(pair.topology): --save-to added the result to both reports")
+            if pair.direct {
+                for side in [o.client, o.connector] {
+                    #expect(side.remoteEndpoint != nil && side.localEndpoint != nil && side.rttMs != nil,
+                            "\(pair.topology): a proven path names both ends and its RTT")
+                }
+            }
+            if let w = pair.clientReason { #expect(o.client.reason.contains(w), "\(pair.topology) client reason: \(o.client.reason)") }
+            if let w = pair.connectorReason { #expect(o.connector.reason.contains(w), "\(pair.topology) connector reason: \(o.connector.reason)") }
+        }
+        // Every pair's lab (prefix <test prefix>p<index>) is gone.
+        let listing = try Lab.run(["ip", "netns", "list"], timeout: 10).stdout
+        let left = listing.split(separator: "\n").map { String($0.split(separator: " ").first ?? "") }
+            .filter { $0.hasPrefix(Lab.prefix + "p") }
+        #expect(left.isEmpty, "namespaces left behind: \(left)")
+    }
+}
+}

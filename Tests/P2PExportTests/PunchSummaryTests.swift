@@ -1,0 +1,54 @@
+import Foundation
+import P2PExport
+import P2PReport
+import Testing
+
+/// The summary's section for the live test (`p2ptui punch --save-to`), only when it was run.
+@Suite struct PunchSummaryTests {
+    static let proven = PunchSection(direct: true, localEndpoint: "198.51.100.2:40000", remoteEndpoint: "198.51.100.130:50000",
+                                     rttMs: 0.84, elapsedMs: 23, pairsTried: 2, reason: "each side reached the other's public endpoint",
+                                     localMapping: "endpoint-independent", peerMapping: "endpoint-independent")
+    static let failed = PunchSection(direct: false, pairsTried: 2, reason: "symmetric NAT on both sides",
+                                     fix: "give one side (the Connector first) a NAT with endpoint-independent mapping",
+                                     localMapping: "varies-by-destination", peerMapping: "varies-by-destination")
+
+    @Test func absentWhenNotRun() {
+        let text = SummaryText.render(Fixtures.homeAllPass)
+        #expect(!text.contains("Live test with the other side"))
+    }
+
+    @Test func provenPathIsShownWithBothEnds() {
+        var r = Fixtures.homeAllPass
+        r.punch = Self.proven
+        let text = SummaryText.render(r)
+        #expect(text.contains("Live test with the other side (p2ptui punch)"))
+        #expect(text.contains("DIRECT path proven: local 198.51.100.2:40000 ↔ peer"))
+        #expect(text.contains("RTT 0.8 ms, after 23 ms"))
+        let ascii = SummaryText.render(r, options: SummaryOptions(ascii: true))
+        #expect(ascii.contains("<->") && ascii.utf8.allSatisfy { $0 < 0x80 })
+        #expect(text.split(separator: "\n").allSatisfy { $0.unicodeScalars.count <= 80 })
+    }
+
+    @Test func failureNamesTheReasonAndTheFix() {
+        var r = Fixtures.cloudAllFail
+        r.punch = Self.failed
+        let text = SummaryText.render(r)
+        #expect(text.contains("no direct path: traffic would go through a relay"))
+        #expect(text.contains("Why: symmetric NAT on both sides"))
+        #expect(text.contains("Change first: give one side"))
+    }
+
+    @Test func redactionCoversTheLiveTestAndJSONRoundTrips() throws {
+        var r = Fixtures.homeAllPass
+        r.punch = Self.proven
+        let redacted = SummaryText.render(r, options: SummaryOptions(redact: true))
+        #expect(!redacted.contains("198.51.100.130"))
+        let back = try ReportJSON.decode(try ReportJSON.encode(r))
+        #expect(back.punch == Self.proven)
+        // Older reports without the field still load.
+        var old = Fixtures.homeAllPass
+        old.punch = nil
+        #expect(try ReportJSON.decode(try ReportJSON.encode(old)).punch == nil)
+        #expect(!String(decoding: try ReportJSON.encode(old), as: UTF8.self).contains("\"punch\""))
+    }
+}
