@@ -64,7 +64,7 @@ let package = Package(
 
         .testTarget(name: "STUNCodecTests", dependencies: ["STUNCodec"],
                     resources: [.copy("Corpus")], swiftSettings: strict),
-        .testTarget(name: "P2PSocketTests", dependencies: ["P2PSocket"], swiftSettings: strict),
+        .testTarget(name: "P2PSocketTests", dependencies: ["P2PSocket", "P2PTestSupport"], swiftSettings: strict),
         .testTarget(name: "P2PReportTests", dependencies: ["P2PReport"], swiftSettings: strict),
         .testTarget(name: "P2PProbesTests",
                     dependencies: ["P2PProbes", "P2PServer", "STUNCodec", "P2PSocket", "P2PTestSupport"],

@@ -35,11 +35,11 @@ struct EngineOptions: ParsableArguments {
         valueName: "host"))
     var egressTarget: String?
 
-    @Option(name: .customLong("egress-sample"), help: ArgumentHelp(
+    @Option(name: .customLong("egress-sample"), parsing: .unconditional, help: ArgumentHelp(
         "How many random ports (spread over 1024-65535) to probe on --egress-target (0-1024).", valueName: "n"))
     var egressSample: Int = EgressPlan.defaultSampleCount
 
-    @Option(name: .customLong("egress-seed"), help: ArgumentHelp(
+    @Option(name: .customLong("egress-seed"), parsing: .unconditional, help: ArgumentHelp(
         "Seed of the random port sample (default: fresh each run; the report names it), to repeat a run.", valueName: "n"))
     var egressSeed: UInt64?
 
@@ -60,7 +60,9 @@ struct EngineOptions: ParsableArguments {
     func validate() throws {
         try FlagCheck.seconds(timeout, flag: "--timeout", max: 60)
         for p in egressPorts { try FlagCheck.port(p, flag: "--egress-port") }
-        guard (0...1024).contains(egressSample) else { throw ValidationError("--egress-sample must be between 0 and 1024") }
+        guard (0...1024).contains(egressSample) else {
+            throw ValidationError("--egress-sample \(egressSample) is out of range: give a number of ports from 0 to 1024")
+        }
         for s in stun { try FlagCheck.hostPort(s, flag: "--stun", defaultPort: 3478) }
         if let egressTarget { try FlagCheck.hostPort(egressTarget, flag: "--egress-target", defaultPort: 1) }
         if let quic { try FlagCheck.hostPort(quic, flag: "--quic", defaultPort: 443) }

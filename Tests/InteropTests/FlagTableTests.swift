@@ -37,6 +37,9 @@ import Testing
         Case(args: ["--egress-port", "70000"], says: ["--egress-port 70000", "1 to 65535"]),
         Case(args: ["--egress-port", "-5"], says: ["--egress-port -5", "1 to 65535"]),
         Case(args: ["--role", "server"], says: ["--role", "client", "connector"]),
+        Case(args: ["--egress-sample", "-1"], says: ["--egress-sample -1", "from 0 to 1024"]),
+        Case(args: ["--egress-sample", "2000"], says: ["--egress-sample 2000", "from 0 to 1024"]),
+        Case(args: ["--egress-seed", "-1"], says: ["--egress-seed"]),
         Case(args: ["--dmi-root", "/no/such/dir"], says: ["--dmi-root '/no/such/dir'", "not a directory"]),
         Case(args: ["--config", "/no/such/file"], says: ["config file '/no/such/file' does not exist"]),
     ]
@@ -53,6 +56,7 @@ import Testing
         Case(args: ["--primary", "127.0.0.1", "--rate-limit", "-1"], says: ["--rate-limit -1", "from 0"]),
         Case(args: ["--primary", "127.0.0.1", "--stats-interval", "-2"], says: ["--stats-interval -2", "from 0"]),
         Case(args: ["--primary", "127.0.0.1", "--alternate", "::1"], says: ["same IP version"]),
+        Case(args: ["--primary", "127.0.0.1", "--egress-ports", "0-70000"], says: ["--egress-ports", "65535", "'0-70000'"]),
     ]
 
     static func expectUsageError(_ argv: [String], _ c: Case, sourceLocation: SourceLocation = #_sourceLocation) throws {

@@ -3,6 +3,7 @@ import P2PReport
 import P2PSocket
 import STUNCodec
 import Testing
+import P2PTestSupport
 @testable import P2PProbes
 
 /// Fake metadata services that answer like each cloud's (paths, marker headers, status codes as

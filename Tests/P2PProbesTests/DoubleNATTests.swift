@@ -4,6 +4,7 @@ import P2PServer
 import P2PSocket
 import STUNCodec
 import Testing
+import P2PTestSupport
 @testable import P2PProbes
 
 @Suite("Double NAT")

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Testing
+import P2PTestSupport
 import P2PReport
 import P2PServer
 import P2PSocket

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import P2PTestSupport
 import P2PReport
 import P2PServer
 import P2PSocket

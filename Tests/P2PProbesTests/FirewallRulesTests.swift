@@ -1,4 +1,5 @@
 import Testing
+import P2PTestSupport
 import P2PSocket
 @testable import P2PProbes
 

@@ -3,6 +3,7 @@ import P2PReport
 import P2PSocket
 import STUNCodec
 import Testing
+import P2PTestSupport
 
 /// The client against real servers on loopback (127.0.0.1 primary, 127.0.0.2 alternate), inside the
 /// lo-only namespace scripts/test runs the suite in.

@@ -3,6 +3,7 @@ import P2PSocket
 import STUNCodec
 import Synchronization
 import Testing
+import P2PTestSupport
 
 @Suite("Async receive")
 struct AsyncReceiveTests {

@@ -2,6 +2,7 @@ import Glibc
 import P2PSocket
 import STUNCodec
 import Testing
+import P2PTestSupport
 
 @Suite("UDPSocket")
 struct UDPSocketTests {

@@ -6,16 +6,16 @@ import Synchronization
 // test being ignored would take far longer (an endless wait, or a window stretched by SlowClock).
 
 /// The hang guard used throughout: tens of times any expected time in these tests.
-let hangGuardSeconds = 15.0
+public let hangGuardSeconds = 15.0
 
-struct HangGuardExpired: Error, CustomStringConvertible {
-    let seconds: Double
-    var description: String { "still running after the \(seconds) s hang guard" }
+public struct HangGuardExpired: Error, CustomStringConvertible {
+    public let seconds: Double
+    public var description: String { "still running after the \(seconds) s hang guard" }
 }
 
 /// Runs `body` and returns its result, or throws `HangGuardExpired` (cancelling `body`) when it
 /// is still running after `seconds`: a test whose bound is ignored fails instead of hanging CI.
-func hangGuard<T: Sendable>(_ seconds: Double = hangGuardSeconds,
+public func hangGuard<T: Sendable>(_ seconds: Double = hangGuardSeconds,
                             _ body: @escaping @Sendable () async throws -> T) async throws -> T {
     let once = GuardState<T>()
     return try await withCheckedThrowingContinuation { (k: CheckedContinuation<T, any Error>) in
@@ -66,16 +66,16 @@ final class GuardState<T: Sendable>: Sendable {
 /// `ahead` (the default) also starts it an hour ahead of the system clock: the waits that count
 /// a deadline on the system clock (HTTP, subprocesses) then see an hour-long deadline and end
 /// only on their answer. Without it such waits keep their length in real time.
-struct SlowClock: MonotonicClock {
-    let origin: UInt64
-    let offset: UInt64
-    let rate: Double
-    init(rate: Double = 0.02, ahead: Bool = true) {
+public struct SlowClock: MonotonicClock {
+    public let origin: UInt64
+    public let offset: UInt64
+    public let rate: Double
+    public init(rate: Double = 0.02, ahead: Bool = true) {
         origin = SystemClock().nowNanos()
         offset = ahead ? 3_600_000_000_000 : 0
         self.rate = rate
     }
-    func nowNanos() -> UInt64 {
+    public func nowNanos() -> UInt64 {
         let now = SystemClock().nowNanos()
         return origin &+ offset &+ UInt64(Double(now &- origin) * rate)
     }
