@@ -77,13 +77,7 @@ public struct PunchResult: Codable, Sendable, Equatable {
     }
 
     /// The headline line of the text output.
-    public var headline: String {
-        if direct {
-            let rtt = rttMs.map { String(format: "%.1f", $0) } ?? "?"
-            return "DIRECT path proven: local \(localEndpoint ?? "?") ↔ peer \(remoteEndpoint ?? "?"), RTT \(rtt) ms, after \(elapsedMs ?? 0) ms"
-        }
-        return "no direct path in \(Self.seconds(deadlineSeconds)) s: traffic would go through a relay"
-    }
+    public var headline: String { Pages.punchHeadline(section, deadlineSeconds: deadlineSeconds) }
 
     static func seconds(_ s: Double) -> String {
         s == s.rounded() ? String(Int(s)) : String(format: "%.1f", s)

@@ -79,7 +79,7 @@ func handlePunchKey(_ stage: PunchStage, _ field: TextField, _ key: Key, in mode
 
 /// The dialog's lines (drawn by `drawDialog`); `fieldRow` is where the text field goes.
 func punchDialogLines(_ stage: PunchStage, error: String?, into b: inout Builder) -> (title: String, fieldRow: Int?) {
-    let title = "Live test with the other side"
+    let title = Pages.punchTitle
     switch stage {
     case .gathering:
         b.para("Asking the STUN servers for this side's public address...")

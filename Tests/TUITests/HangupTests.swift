@@ -259,3 +259,20 @@ extension HangupTests {
         try expectRestored(t)
     }
 }
+
+extension HangupTests {
+    /// `punch` waiting for the other side's code on its terminal keeps SIGHUP's default action and
+    /// reads stdin line by line (end of file ends it): a closed window ends it too.
+    @Test func closingTheWindowEndsPunch() throws {
+        let stun = StunServer()
+        let t = try Tmux(cwd: try tempDir())
+        defer { t.kill() }
+        try t.shell("export LANG=C.UTF-8; \(binary) punch --stun \(stun.target); echo EXIT=$?")
+        let pid = try #require(Self.findP2PTUI(in: t), "no p2ptui punch under the pane")
+        // Its code is out (the first line): it now waits for the peer's.
+        #expect(t.waitFor(timeout: 8) { $0.split(separator: "\n").count >= 2 } != nil, "\(t.capture())")
+        usleep(300_000)
+        let e = try Self.watchEnd(of: pid, "punch, window closed") { try t.tmux(["kill-session"]) }
+        Self.expectEnded(e, "punch, window closed")
+    }
+}

@@ -112,6 +112,25 @@ public enum Pages {
     public static let logsClosing = "If connections are relayed while both sides pass every step here, attach "
         + "both saved reports to the support ticket."
 
+    // MARK: Live test with the other side (p2ptui punch)
+
+    public static let punchTitle = "Live test with the other side"
+
+    /// The result in one line, as `punch`, the wizard's dialog and the summary show it.
+    /// - Parameter deadlineSeconds: how long the checks ran, when known (the CLI and the dialog).
+    public static func punchHeadline(_ p: PunchSection, deadlineSeconds: Double? = nil, ascii: Bool = false) -> String {
+        if p.direct {
+            let rtt = p.rttMs.map { v -> String in
+                let tenths = (v * 10).rounded() / 10
+                return tenths == tenths.rounded() ? "\(Int(tenths)).0" : "\(tenths)"
+            } ?? "?"
+            return "DIRECT path proven: local \(p.localEndpoint ?? "?") \(ascii ? "<->" : "↔") peer "
+                + "\(p.remoteEndpoint ?? "?"), RTT \(rtt) ms, after \(p.elapsedMs ?? 0) ms"
+        }
+        let within = deadlineSeconds.map { s in " in " + (s == s.rounded() ? "\(Int(s))" : "\((s * 10).rounded() / 10)") + " s" } ?? ""
+        return "no direct path\(within): traffic would go through a relay"
+    }
+
     // MARK: Names
 
     /// The provider's name as people write it.
