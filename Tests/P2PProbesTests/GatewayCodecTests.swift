@@ -3,17 +3,6 @@ import STUNCodec
 import Testing
 @testable import P2PProbes
 
-/// Deterministic bytes for the "never crash on garbage" tests.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 @Suite("Gateway protocol codecs")
 struct GatewayCodecTests {
@@ -221,7 +210,7 @@ struct GatewayCodecTests {
     // MARK: Garbage never crashes a decoder
 
     @Test func decodersSurviveGarbageAndTruncation() {
-        var rng = SplitMix(state: 42)
+        var rng = P2PProbes.SplitMix64(seed: 42)
         let seeds: [[UInt8]] = [
             [0, 128, 0, 0, 0, 0, 0x1c, 0x20, 198, 51, 100, 2],
             Self.mapResponse(result: 0, nonce: Array(1...12), port: 1, external: [1, 2, 3, 4]),

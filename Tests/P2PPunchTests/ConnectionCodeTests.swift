@@ -1,3 +1,4 @@
+import P2PTestSupport
 import P2PPunch
 import STUNCodec
 import Testing
@@ -112,7 +113,7 @@ import Testing
 
     @Test func randomInputNeverTrapsAndNeverPassesTheChecksum() {
         // Seeded: the same 3000 inputs every run.
-        var rng = SplitMix(seed: 12)
+        var rng = SplitMix64(seed: 12)
         let alphabet = Array("abcdefghijklmnopqrstuvwxyz234567")
         var accepted = 0
         for i in 0..<3000 {
@@ -145,15 +146,3 @@ import Testing
     }
 }
 
-/// A small seeded generator (SplitMix64), so the random test is the same on every run.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -1,3 +1,4 @@
+import P2PTestSupport
 import Foundation
 import Testing
 @testable import STUNCodec
