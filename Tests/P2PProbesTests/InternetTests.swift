@@ -190,9 +190,9 @@ import Testing
 /// The NAT probe against misbehaving and lossy servers on loopback (127.0.0.1/127.0.0.2).
 @Suite(.serialized) struct InternetLoopbackTests {
     @Test func serverAdvertisingItsOwnAddressIsUnsupportedNeverAFilteringVerdict() async throws {
-        let server = try MisbehavingServer(port: 33578, behaviour: .otherIsSelf)
+        let server = try MisbehavingServer(port: 26578, behaviour: .otherIsSelf)
         defer { server.stop() }
-        let s = await NATProbe(servers: ["127.0.0.1:33578"], deadline: .after(seconds: 3)).run()
+        let s = await NATProbe(servers: ["127.0.0.1:26578"], deadline: .after(seconds: 3)).run()
         #expect(s.filtering == .unknown, "\(s.evidence)")
         #expect(s.classicType != .openInternet && s.classicType != .fullCone)
         // When the server answered at all (a stalled loaded machine may lose the race), the reason is named.
@@ -203,11 +203,11 @@ import Testing
 
     /// The honest server beside one advertising its own address: the honest one runs the tests.
     @Test func aValidServerAfterAnInvalidOneRunsTheBehaviourTests() async throws {
-        let bad = try MisbehavingServer(port: 33588, behaviour: .otherIsSelf)
+        let bad = try MisbehavingServer(port: 26588, behaviour: .otherIsSelf)
         defer { bad.stop() }
-        let good = try MisbehavingServer(port: 33598, behaviour: .honest)
+        let good = try MisbehavingServer(port: 26598, behaviour: .honest)
         defer { good.stop() }
-        let s = await NATProbe(servers: ["127.0.0.1:33588", "127.0.0.1:33598"], deadline: .after(seconds: 3)).run()
+        let s = await NATProbe(servers: ["127.0.0.1:26588", "127.0.0.1:26598"], deadline: .after(seconds: 3)).run()
         #expect(s.filtering == .endpointIndependent, "\(s.evidence)")
         #expect(s.mapping == .noNAT)
     }
@@ -215,7 +215,7 @@ import Testing
     /// Half of all requests lost (seeded): never "Blocked", never a wrong type.
     @Test(arguments: [UInt64(1), 2, 3])
     func lossyServerIsNeverBlocked(seed: UInt64) async throws {
-        let port = UInt16(33608 + seed * 10)
+        let port = UInt16(26608 + seed * 10)
         let server = try MisbehavingServer(port: port, behaviour: .lossy(0.5, seed: seed))
         defer { server.stop() }
         let s = await NATProbe(servers: ["127.0.0.1:\(port)"], deadline: .after(seconds: 3)).run()
@@ -225,7 +225,7 @@ import Testing
 
     /// Nobody listens: "Blocked" only after enough requests, which the probe keeps sending.
     @Test func silenceIsBlockedOnlyAfterEnoughRequests() async {
-        let s = await NATProbe(servers: ["127.0.0.1:33618"], deadline: .after(seconds: 3)).run()
+        let s = await NATProbe(servers: ["127.0.0.1:26618"], deadline: .after(seconds: 3)).run()
         #expect(s.classicType == .blocked, "\(s)")
         #expect(s.evidence.contains { $0.contains("\(NATClassifier.blockedMinSends)") || $0.contains("requests") })
     }

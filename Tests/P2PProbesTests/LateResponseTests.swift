@@ -15,8 +15,8 @@ import Testing
     /// miss their 0.2 s bounds. Every test awaits the same 5 s task.
     static let startGate = Task { try? await Task.sleep(nanoseconds: 5_000_000_000) }
 
-    static let primary = TransportAddress(.v4(127, 0, 0, 1), 34610)
-    static let alternate = TransportAddress(.v4(127, 0, 0, 2), 34611)
+    static let primary = TransportAddress(.v4(127, 0, 0, 1), 27610)
+    static let alternate = TransportAddress(.v4(127, 0, 0, 2), 27611)
 
     /// Test I is answered; during test II on the same socket the server sends test I's answer again,
     /// from exactly the address test II's answer must come from, and never answers test II itself.
@@ -70,7 +70,7 @@ import Testing
     /// rewritten copy) never replaces the first answer of that transaction.
     @Test func duplicateWithOtherContentNeverReplacesTheFirstAnswer() async throws {
         await Self.startGate.value
-        let server = try UDPSocket(family: .ipv4, bindTo: TransportAddress(.v4(127, 0, 0, 1), 34620))
+        let server = try UDPSocket(family: .ipv4, bindTo: TransportAddress(.v4(127, 0, 0, 1), 27620))
         let client = try UDPSocket(family: .ipv4)
         defer { server.close(); client.close() }
         let first = TransportAddress(.v4(198, 51, 100, 7), 1111)
@@ -91,8 +91,8 @@ import Testing
         // Two transactions on one socket: the duplicate of either must not reach the other. Each
         // ends on its answer; the long deadlines only keep a starved runner from missing it.
         let out = await runTransactions([
-            TransactionSpec(destination: TransportAddress(.v4(127, 0, 0, 1), 34620), sendOffsets: [0], deadline: .after(seconds: 30)),
-            TransactionSpec(destination: TransportAddress(.v4(127, 0, 0, 1), 34620), sendOffsets: [0.05], deadline: .after(seconds: 30)),
+            TransactionSpec(destination: TransportAddress(.v4(127, 0, 0, 1), 27620), sendOffsets: [0], deadline: .after(seconds: 30)),
+            TransactionSpec(destination: TransportAddress(.v4(127, 0, 0, 1), 27620), sendOffsets: [0.05], deadline: .after(seconds: 30)),
         ], on: client, stats: &stats)
         #expect(out.map { $0.answer?.mapped } == [first, first])
         // The duplicates may arrive after both transactions ended (then nobody reads them).
@@ -106,7 +106,7 @@ import Testing
     @Test(arguments: [false, true])
     func straysFromTheExpectedSourceNeverTurnFilteringIntoOpen(withStrays: Bool) async throws {
         await Self.startGate.value
-        let server = try FilteringServer(port: withStrays ? 34630 : 34640, strays: withStrays)
+        let server = try FilteringServer(port: withStrays ? 27630 : 27640, strays: withStrays)
         defer { server.stop() }
         let s = await NATProbe(servers: ["127.0.0.1:\(server.port)"], deadline: .after(seconds: 3)).run()
         #expect(s.mapping == .noNAT)

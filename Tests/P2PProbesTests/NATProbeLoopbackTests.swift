@@ -15,10 +15,10 @@ import P2PTestSupport
     /// Every test is answered, so the probe ends on answers: on a clock fifty times slow, waiting
     /// out any window instead (1.2 s: a minute of real time) trips the hang guard.
     @Test func ownServerGivesOpenInternetWithoutWaitingOutAWindow() async throws {
-        let server = try MisbehavingServer(port: 33478, behaviour: .honest)
+        let server = try MisbehavingServer(port: 26478, behaviour: .honest)
         defer { server.stop() }
         let slow = SlowClock()
-        let s = try await hangGuard { await probe(["127.0.0.1:33478"], clock: slow) }
+        let s = try await hangGuard { await probe(["127.0.0.1:26478"], clock: slow) }
         #expect(s.status == .checked)
         #expect(s.mapping == .noNAT)
         #expect(s.filtering == .endpointIndependent)
@@ -30,15 +30,15 @@ import P2PTestSupport
 
     /// Silence ends at the first-contact window, not at the 60 s deadline (hang guard).
     @Test func nothingListeningIsBlockedAfterTheFirstWindowNotTheDeadline() async throws {
-        let s = try await hangGuard { await probe(["127.0.0.1:33999"], timeout: 60) }
+        let s = try await hangGuard { await probe(["127.0.0.1:26999"], timeout: 60) }
         #expect(s.classicType == .blocked)
         #expect(s.servers.first?.outcome == .timeout)
     }
 
     @Test func serverIgnoringChangeRequestIsUnsupportedNeverFullCone() async throws {
-        let server = try MisbehavingServer(port: 33488, behaviour: .ignoresChangeRequest)
+        let server = try MisbehavingServer(port: 26488, behaviour: .ignoresChangeRequest)
         defer { server.stop() }
-        let s = await probe(["127.0.0.1:33488"])
+        let s = await probe(["127.0.0.1:26488"])
         #expect(s.classicType != .fullCone && s.classicType != .openInternet)
         #expect(s.filtering == .unknown)
         #expect(s.status == .inconclusive)
@@ -47,18 +47,18 @@ import P2PTestSupport
     }
 
     @Test func silentAlternateAddressIsInconclusiveNotFiltering() async throws {
-        let server = try MisbehavingServer(port: 33498, behaviour: .silentAlternate)
+        let server = try MisbehavingServer(port: 26498, behaviour: .silentAlternate)
         defer { server.stop() }
-        let s = await probe(["127.0.0.1:33498"])
+        let s = await probe(["127.0.0.1:26498"])
         #expect(s.mapping == .noNAT)
         #expect(s.filtering == .unknown, "silence from a dead alternate address proves nothing")
         #expect(s.classicType == .unknown)
     }
 
     @Test func straysAndDuplicatesAreIgnoredAndCounted() async throws {
-        let server = try MisbehavingServer(port: 33508, behaviour: .strays)
+        let server = try MisbehavingServer(port: 26508, behaviour: .strays)
         defer { server.stop() }
-        let s = await probe(["127.0.0.1:33508"])
+        let s = await probe(["127.0.0.1:26508"])
         #expect(s.classicType == .openInternet)
         #expect(s.publicEndpoint?.hasPrefix("127.0.0.1:") == true, "the stray's 203.0.113.66 was never believed")
         #expect(s.ignoredResponses >= 4)
@@ -68,19 +68,19 @@ import P2PTestSupport
     /// right or inconclusive, never wrong, over several seeded runs.
     @Test(arguments: [UInt64(1), 2, 3, 4, 5])
     func lossNeverGivesAWrongAnswer(seed: UInt64) async throws {
-        let server = try MisbehavingServer(port: 33520 + UInt16(seed) * 2, behaviour: .lossy(0.3, seed: seed))
+        let server = try MisbehavingServer(port: 26520 + UInt16(seed) * 2, behaviour: .lossy(0.3, seed: seed))
         defer { server.stop() }
-        let s = await probe(["127.0.0.1:\(33520 + UInt16(seed) * 2)"])
+        let s = await probe(["127.0.0.1:\(26520 + UInt16(seed) * 2)"])
         #expect([ClassicNATType.openInternet, .unknown].contains(s.classicType), "seed \(seed): \(s.classicType) \(s.evidence)")
         if s.classicType == .unknown { #expect(s.inconclusiveReason != nil) }
     }
 
     @Test func twoServersWithoutBehaviourSupportStillGiveAMappingVerdict() async throws {
         // Single-address servers: no OTHER-ADDRESS, CHANGE-REQUEST refused with 420.
-        let a = try LoopbackSTUN(address: TransportAddress(.v4(127, 0, 0, 1), 33600))
-        let b = try LoopbackSTUN(address: TransportAddress(.v4(127, 0, 0, 2), 33601))
+        let a = try LoopbackSTUN(address: TransportAddress(.v4(127, 0, 0, 1), 26600))
+        let b = try LoopbackSTUN(address: TransportAddress(.v4(127, 0, 0, 2), 26601))
         defer { a.stop(); b.stop() }
-        let s = await probe(["127.0.0.1:33600", "127.0.0.2:33601"])
+        let s = await probe(["127.0.0.1:26600", "127.0.0.2:26601"])
         #expect(s.mappingVariesByDestination == false)
         #expect(s.mapping == .noNAT)
         #expect(s.filtering == .unknown)

@@ -31,6 +31,9 @@ final class MisbehavingServer: Sendable {
     private let rng: Mutex<UInt64>
     let received = Atomic<Int>(0)
 
+    /// `port` (and the next one) must sit below Linux's ephemeral range (32768-60999): tests run
+    /// in parallel in one process, and a client socket bound to port 0 elsewhere may hold any port
+    /// of that range (a fixed 33526 once failed with EADDRINUSE under load).
     init(port: UInt16, behaviour: Behaviour) throws {
         let a = ServerAddresses(primary: .v4(127, 0, 0, 1), alternate: .v4(127, 0, 0, 2), port: port)
         addresses = a
