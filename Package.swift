@@ -62,7 +62,7 @@ let package = Package(
         // build makes a replay driver of the same checks.
         .executableTarget(name: "p2ptui-fuzz", dependencies: ["STUNCodec", "P2PServer"], swiftSettings: strict),
 
-        .testTarget(name: "STUNCodecTests", dependencies: ["STUNCodec", "P2PTestSupport"],
+        .testTarget(name: "STUNCodecTests", dependencies: ["STUNCodec", "P2PSocket"],
                     resources: [.copy("Corpus")], swiftSettings: strict),
         .testTarget(name: "P2PSocketTests", dependencies: ["P2PSocket", "P2PTestSupport"], swiftSettings: strict),
         .testTarget(name: "P2PReportTests", dependencies: ["P2PReport"], swiftSettings: strict),
@@ -71,7 +71,7 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "P2PServerTests", dependencies: ["P2PServer", "STUNCodec", "P2PSocket"],
                     swiftSettings: strict),
-        .testTarget(name: "P2PPunchTests", dependencies: ["P2PPunch", "P2PServer", "STUNCodec", "P2PSocket", "P2PTestSupport"],
+        .testTarget(name: "P2PPunchTests", dependencies: ["P2PPunch", "P2PServer", "STUNCodec", "P2PSocket"],
                     swiftSettings: strict),
         .testTarget(name: "P2PExportTests", dependencies: ["P2PExport", "P2PReport"],
                     resources: [.copy("Golden")], swiftSettings: strict),

@@ -1,4 +1,5 @@
 import Foundation
+import P2PSocket
 import STUNCodec
 import Testing
 @testable import P2PProbes
@@ -210,7 +211,7 @@ struct GatewayCodecTests {
     // MARK: Garbage never crashes a decoder
 
     @Test func decodersSurviveGarbageAndTruncation() {
-        var rng = P2PProbes.SplitMix64(seed: 42)
+        var rng = SplitMix64(seed: 42)
         let seeds: [[UInt8]] = [
             [0, 128, 0, 0, 0, 0, 0x1c, 0x20, 198, 51, 100, 2],
             Self.mapResponse(result: 0, nonce: Array(1...12), port: 1, external: [1, 2, 3, 4]),

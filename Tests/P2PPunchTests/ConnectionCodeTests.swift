@@ -1,4 +1,4 @@
-import P2PTestSupport
+import P2PSocket
 import P2PPunch
 import STUNCodec
 import Testing

@@ -1,4 +1,4 @@
-import P2PTestSupport
+import P2PSocket
 import Foundation
 import Testing
 @testable import STUNCodec

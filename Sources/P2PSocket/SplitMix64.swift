@@ -1,8 +1,10 @@
-/// SplitMix64 (Steele, Lea, Flood 2014): tiny, seedable, good enough to drive the fuzz and
-/// garbage-input tests reproducibly. Printing the seed lets any failure be replayed.
+/// SplitMix64 (Steele, Lea, Flood 2014): a tiny seeded generator, so a random choice (the egress
+/// probe's port sample, the tests' fuzz inputs) is a pure function of its seed and can be replayed.
 public struct SplitMix64: RandomNumberGenerator, Sendable {
-    public var state: UInt64
+    private var state: UInt64
+
     public init(seed: UInt64) { state = seed }
+
     public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
