@@ -228,14 +228,7 @@ public final class EgressServer: Sendable {
     }
 
     private func handle(_ d: Datagram, on socket: UDPSocket) {
-        let now = clock.nowNanos()
-        let allowed = state.withLock { s -> Bool in
-            s.stats.received += 1
-            if s.limiter.allow(d.source.ip, nowNanos: now) { return true }
-            s.stats.rateLimited += 1
-            return false
-        }
-        guard allowed else { return }
+        guard admit(state, d.source.ip, nowNanos: clock.nowNanos()) else { return }
         let answer = EgressResponder.reply(to: d.bytes, from: d.source, range: range, quicUnusedBits: UInt8.random(in: 0...63))
         var sent = false
         switch answer {

@@ -79,14 +79,7 @@ public final class STUNServer: Sendable {
     }
 
     private func handle(_ datagram: Datagram, on slot: SocketSlot) {
-        let now = clock.nowNanos()
-        let allowed = state.withLock { s -> Bool in
-            s.stats.received += 1
-            if s.limiter.allow(datagram.source.ip, nowNanos: now) { return true }
-            s.stats.rateLimited += 1
-            return false
-        }
-        guard allowed else { return }
+        guard admit(state, datagram.source.ip, nowNanos: clock.nowNanos()) else { return }
         switch Responder.respond(to: datagram.bytes, from: datagram.source, on: slot, addresses: addresses) {
         case .failure(let reason):
             state.withLock { s in

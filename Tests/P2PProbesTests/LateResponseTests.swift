@@ -10,11 +10,6 @@ import Testing
 /// Late, duplicated and mismatched responses never change an outcome or a verdict. Each test has a
 /// control, so it fails if the client believed the stray packet. Loopback only (lo-only namespace).
 @Suite(.serialized) struct LateResponseTests {
-    /// Starts this suite a few seconds into the run: its servers and probes, running alongside
-    /// the socket suites' sub-second cancellation-latency tests on this 2-core machine, made those
-    /// miss their 0.2 s bounds. Every test awaits the same 5 s task.
-    static let startGate = Task { try? await Task.sleep(nanoseconds: 5_000_000_000) }
-
     static let primary = TransportAddress(.v4(127, 0, 0, 1), 27610)
     static let alternate = TransportAddress(.v4(127, 0, 0, 2), 27611)
 
@@ -22,7 +17,6 @@ import Testing
     /// from exactly the address test II's answer must come from, and never answers test II itself.
     /// Test II must stay silent: the late answer carries test I's transaction ID.
     @Test func lateAnswerToTestIDuringTestIINeverCountsForTestII() async throws {
-        await Self.startGate.value
         let server = try UDPSocket(family: .ipv4, bindTo: Self.primary)
         let alt = try UDPSocket(family: .ipv4, bindTo: Self.alternate)
         let client = try UDPSocket(family: .ipv4)
@@ -69,7 +63,6 @@ import Testing
     /// A duplicate answer with the same transaction ID but a different mapped address (a second,
     /// rewritten copy) never replaces the first answer of that transaction.
     @Test func duplicateWithOtherContentNeverReplacesTheFirstAnswer() async throws {
-        await Self.startGate.value
         let server = try UDPSocket(family: .ipv4, bindTo: TransportAddress(.v4(127, 0, 0, 1), 27620))
         let client = try UDPSocket(family: .ipv4)
         defer { server.close(); client.close() }
@@ -105,7 +98,6 @@ import Testing
     /// transaction ID from there. Believing either would read as open filtering ("Open Internet").
     @Test(arguments: [false, true])
     func straysFromTheExpectedSourceNeverTurnFilteringIntoOpen(withStrays: Bool) async throws {
-        await Self.startGate.value
         let server = try FilteringServer(port: withStrays ? 27630 : 27640, strays: withStrays)
         defer { server.stop() }
         let s = await NATProbe(servers: ["127.0.0.1:\(server.port)"], deadline: .after(seconds: 3)).run()

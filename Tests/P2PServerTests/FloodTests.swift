@@ -7,11 +7,6 @@ import Testing
 /// The server under malformed and spoofed floods from many loopback source addresses (127.x.y.z
 /// are all local in the lo-only namespace the suite runs in).
 @Suite(.serialized) struct FloodTests {
-    /// Starts this suite a few seconds into the run: a flood next to the socket suites'
-    /// sub-second cancellation-latency tests on this 2-core machine made them miss their 0.2 s
-    /// bounds. (The bodies stay on the test's task, so failures are attributed to the test.)
-    static let startGate = Task { try? await Task.sleep(nanoseconds: 5_000_000_000) }
-
     static func start(port: UInt16, rate: Double, clock: any MonotonicClock = SystemClock()) throws -> STUNServer {
         let server = try STUNServer(addresses: ServerAddresses(primary: .v4(127, 0, 0, 1), alternate: .v4(127, 0, 0, 2), port: port),
                                     ratePerSecond: rate, clock: clock)
@@ -38,7 +33,6 @@ import Testing
     /// Nothing in a spoofed or malformed flood is ever answered (no reflection, no amplification),
     /// from any of 32 source addresses, and every packet is counted as dropped.
     @Test func spoofedAndMalformedPacketsAreNeverAnswered() async throws {
-        await Self.startGate.value
         try Self.spoofedAndMalformed()
     }
 
@@ -76,7 +70,6 @@ import Testing
     /// The rate limit is per source: one source far over its limit is refused, while another source
     /// under its limit is answered every time, during the flood.
     @Test func floodingSourceIsLimitedAndAnotherSourceStillAnswered() async throws {
-        await Self.startGate.value
         try Self.floodingSourceLimited()
     }
 
