@@ -411,13 +411,23 @@ enum Steps {
         switch p {
         case .aws:
             return "Put the Connector in a public subnet whose route table sends 0.0.0.0/0 to an Internet "
-                + "Gateway, and give it a public IPv4 or Elastic IP address."
+                + "Gateway, and give it a public IPv4 or Elastic IP address. "
+                + "Source: https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Internet_Gateway.html"
         case .azure:
-            return "Give the VM an instance-level public IP address (Standard SKU) so its traffic leaves "
-                + "through that address instead of the NAT Gateway."
+            // A NAT Gateway on the subnet takes precedence over an instance-level public IP for all new
+            // outbound flows (learn.microsoft.com/azure/nat-gateway/nat-overview, "Outbound
+            // connectivity"): a public IP alone changes nothing.
+            return "Move the Connector to a subnet without a NAT Gateway (or dissociate the NAT Gateway from "
+                + "its subnet) and give the VM a Standard public IP address: while a NAT Gateway is on the "
+                + "subnet it takes precedence over the VM's own public IP for outbound traffic. "
+                + "Source: https://learn.microsoft.com/azure/nat-gateway/nat-overview"
         case .gcp:
-            return "Enable endpoint-independent mapping on the Cloud NAT (gcloud compute routers nats update "
-                + "NAT --router=ROUTER --enable-endpoint-independent-mapping), or give the VM an external IP address."
+            // The API refuses endpoint-independent mapping while dynamic port allocation is on
+            // (RouterNat.enableDynamicPortAllocation, Compute Engine API reference).
+            return "Enable endpoint-independent mapping on the Cloud NAT: gcloud compute routers nats update NAT "
+                + "--router=ROUTER --region=REGION --no-enable-dynamic-port-allocation "
+                + "--enable-endpoint-independent-mapping (it cannot be on while dynamic port allocation is). "
+                + "Source: https://cloud.google.com/nat/docs/set-up-network-address-translation"
         case .none, .unknown:
             return "Give the Connector a public address, or use a NAT with endpoint-independent mapping "
                 + "(for example a VM running Linux masquerade) instead of the managed NAT gateway."
