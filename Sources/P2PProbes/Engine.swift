@@ -33,6 +33,9 @@ public struct CheckOptions: Sendable {
     public var metadataEndpoint: String?
     /// Where the DMI strings are read (/sys/class/dmi/id; tests point it at fixtures).
     public var dmiRoot: String
+    /// The NAT device named by the person (`--nat-device`, the wizard); it overrides what the
+    /// probes identify. Nil: identify it, or leave it unknown.
+    public var natDevice: NATDevice?
 
     /// Public STUN servers used when neither `--stun` nor the config file name any: plain binding
     /// servers (Google's has no OTHER-ADDRESS; none is relied on for RFC 5780 tests, and an
@@ -110,6 +113,7 @@ public struct Engine: Sendable {
             for await result in group { result.apply(to: &report) }
         }
         report.run.durationMs = elapsed()
+        report.natDevice = NATDeviceIdentity.resolve(report, chosen: options.natDevice)
         report.verdict = Verdict.derive(from: report)
         return report
     }

@@ -33,6 +33,9 @@ public struct Report: Codable, Sendable, Equatable {
     public var verdict: Verdict
     /// The live hole-punch test against the other side (`p2ptui punch`); absent when not run.
     public var punch: PunchSection?
+    /// Which device does NAT in front of this host and how that is known (identified, chosen or
+    /// unknown); the fix catalogue's key. Absent in reports written before it existed.
+    public var natDevice: NATDeviceInfo?
 
     public static let currentSchemaVersion = 1
 
@@ -41,7 +44,7 @@ public struct Report: Codable, Sendable, Equatable {
                 quic: QUICSection = QUICSection(), doubleNat: DoubleNATSection = DoubleNATSection(),
                 gateway: GatewaySection = GatewaySection(), hairpin: HairpinSection = HairpinSection(),
                 cloud: CloudSection = CloudSection(), ipv6: IPv6Section = IPv6Section(),
-                verdict: Verdict = Verdict(), punch: PunchSection? = nil) {
+                verdict: Verdict = Verdict(), punch: PunchSection? = nil, natDevice: NATDeviceInfo? = nil) {
         self.schemaVersion = schemaVersion
         self.run = run
         self.nat = nat
@@ -54,6 +57,7 @@ public struct Report: Codable, Sendable, Equatable {
         self.ipv6 = ipv6
         self.verdict = verdict
         self.punch = punch
+        self.natDevice = natDevice
     }
 }
 
@@ -359,13 +363,16 @@ public struct GatewaySection: Codable, Sendable, Equatable {
     /// Which protocols answered.
     public var protocols: [GatewayProtocol]
     public var evidence: [String]
+    /// What the gateway's UPnP device description says it is; absent when no description was read.
+    public var device: UPnPDeviceInfo?
 
     public init(address: String? = nil, externalAddress: String? = nil, protocols: [GatewayProtocol] = [],
-                evidence: [String] = []) {
+                evidence: [String] = [], device: UPnPDeviceInfo? = nil) {
         self.address = address
         self.externalAddress = externalAddress
         self.protocols = protocols
         self.evidence = evidence
+        self.device = device
     }
 }
 

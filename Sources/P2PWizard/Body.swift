@@ -181,6 +181,7 @@ private func stepBody(_ b: inout Builder, _ model: WizardModel, _ g: Glyphs, _ s
         b.heading(Pages.adviceLabel)
         for a in guide.advice { b.bullet(a, glyphs: g) }
     }
+    deviceLines(&b, model)
     readings(&b, content.reading, g)
 }
 

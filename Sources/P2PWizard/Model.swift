@@ -88,6 +88,9 @@ public enum Dialog: Sendable, Equatable {
     case overwriteConfirm(path: String)
     /// The live hole-punch test (`p` on the Summary step): this side's code, a field for the other's.
     case punch(PunchStage, TextField, error: String?)
+    /// "Which device does NAT for this network?" (`d` on a failed NAT type or Cloud NAT step):
+    /// the index of the selected choice in `deviceChoices`.
+    case natDevice(selected: Int)
 }
 
 /// Fixed facts the wizard starts with.
@@ -99,9 +102,13 @@ public struct WizardConfig: Sendable, Equatable {
     public var defaultSummaryPath: String
     public var minCols: Int
     public var minRows: Int
+    /// The NAT device named with `--nat-device`; the wizard's question can change it.
+    public var natDevice: NATDevice?
 
     public init(role: Role = .unknown, hairpinAllowed: Bool = true, ascii: Bool = false,
-                defaultSummaryPath: String = "./p2ptui-summary.txt", minCols: Int = 80, minRows: Int = 24) {
+                defaultSummaryPath: String = "./p2ptui-summary.txt", minCols: Int = 80, minRows: Int = 24,
+                natDevice: NATDevice? = nil) {
+        self.natDevice = natDevice
         self.role = role
         self.hairpinAllowed = hairpinAllowed
         self.ascii = ascii
@@ -133,6 +140,8 @@ public struct WizardModel: Sendable, Equatable {
     public var rows: Int
     /// Wizard clock in milliseconds since launch (from ticks).
     public var nowMs: Int = 0
+    /// The NAT device the person named (flag or question); nil: what the probes identify.
+    public var chosenDevice: NATDevice?
 
     public init(config: WizardConfig, cols: Int = 80, rows: Int = 24, report: Report = Report()) {
         self.config = config
@@ -144,6 +153,8 @@ public struct WizardModel: Sendable, Equatable {
         self.rows = rows
         for p in ProbeID.allCases { probes[p] = .idle }
         if !config.hairpinAllowed { probes[.hairpin] = .skipped }
+        self.chosenDevice = config.natDevice
+        if config.natDevice != nil { self.report.natDevice = NATDeviceIdentity.resolve(self.report, chosen: config.natDevice) }
     }
 
     public var tooSmall: Bool { cols < config.minCols || rows < config.minRows }

@@ -21,10 +21,12 @@ public func update(_ model: inout WizardModel, _ msg: WizardMsg) -> [WizardEffec
         return []
     case .probe(let event):
         apply(event, to: &model)
+        refreshDevice(&model)
         clampScroll(&model)
         return []
     case .runFinished(let probes, let report):
         finishRun(probes, report, in: &model)
+        refreshDevice(&model)
         clampScroll(&model)
         return []
     case .saveResult(let outcome):
@@ -120,6 +122,8 @@ private func handle(_ key: Key, in model: inout WizardModel) -> [WizardEffect] {
         openSavePrompt(&model)
     case .char(let c) where (c == "p" || c == "P") && model.screen == .summary:
         return openPunch(&model)
+    case .char("d"), .char("D"):
+        if deviceQuestionOffered(model) { openDeviceQuestion(&model) }
     case .char("r"), .char("R"):
         return rerun(in: &model)
     case .enter, .right, .char("n"), .char(" "):
@@ -178,6 +182,8 @@ private func handleDialog(_ dialog: Dialog, _ key: Key, in model: inout WizardMo
         model.dialog = nil
     case .punch(let stage, let field, _):
         return handlePunchKey(stage, field, key, in: &model)
+    case .natDevice(let selected):
+        handleDeviceKey(selected, key, in: &model)
     case .quitConfirm:
         switch key {
         case .char("y"), .char("Y"), .char("q"): return [.quit(code: 0)]

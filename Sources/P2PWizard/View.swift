@@ -111,11 +111,13 @@ private func drawKeys(_ grid: inout TextGrid, _ model: WizardModel) {
     case .overwriteConfirm?: text = " y overwrite  n choose another name  Esc back"
     case .savePrompt?: text = " Enter save  Esc cancel  ←→ Home End move  Ctrl-U clear"
     case .punch?: text = " Enter start/close  Esc cancel  ←→ Home End move  Ctrl-U clear"
+    case .natDevice?: text = " ↑↓ choose  Enter this one  Esc cancel"
     case nil:
         var extra = "r re-run"
         if model.screen == .welcome { extra = "1-3 role" }
         if model.screen == .step(.hairpin) && model.hairpinConsent == .notAsked { extra = "y run" }
         if model.screen == .summary { extra = "p punch" }
+        if deviceQuestionOffered(model) { extra = "d device" }
         text = " Enter/→/n next  ←/b back  ↑↓ PgUp/Dn scroll  \(extra)  s save  ? help  q quit"
     }
     grid.fill(row: row, style: .highlight)
@@ -139,7 +141,9 @@ private func drawDialog(_ grid: inout TextGrid, _ dialog: Dialog, _ model: Wizar
             ("Home End", "top or bottom of the page"), ("r", "re-run this step's probes"),
             ("s", "save the summary as a text file"), ("1 2 3", "choose the role (step 1)"),
             ("y x", "run or skip the hairpin test (step \(Screen.step(.hairpin).number))"),
-            ("p", "live test with the other side (Summary step)"), ("?", "this help"), ("q", "quit"),
+            ("p", "live test with the other side (Summary step)"),
+            ("d", "name the NAT device (steps \(Screen.step(.natType).number), \(Screen.step(.cloudNat).number))"),
+            ("?", "this help"), ("q", "quit"),
         ]
         for (k, d) in keys { b.para(d, lead: k.padding(14)) }
         b.blank()
@@ -165,6 +169,8 @@ private func drawDialog(_ grid: inout TextGrid, _ dialog: Dialog, _ model: Wizar
                 Span(text: String(c), style: editable && i == shown.cursorColumn ? .highlight : .bold)
             }
         }
+    case .natDevice(let selected):
+        title = deviceDialogLines(selected, model, g, into: &b)
     case .savePrompt(let field, let error):
         title = "Save summary"
         b.para("Save the summary as plain text to (relative paths are in the current directory):")

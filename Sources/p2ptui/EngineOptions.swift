@@ -55,6 +55,11 @@ struct EngineOptions: ParsableArguments {
                                valueName: "path"))
     var dmiRoot: String?
 
+    @Option(name: .customLong("nat-device"), help: ArgumentHelp(
+        "The device that does NAT for this network, for its exact fix; overrides what the check identifies. One of: "
+            + NATDevice.allCases.map(\.rawValue).joined(separator: ", ") + ".", valueName: "name"))
+    var natDevice: NATDevice?
+
     /// Every value is checked here, before anything runs (ArgumentParser calls this after parsing):
     /// a bad one is a usage error naming the flag, or the config file and line.
     func validate() throws {
@@ -174,8 +179,10 @@ struct EngineOptions: ParsableArguments {
                                    metadataEndpoint: endpoint, dmiRoot: dmi)
         options.egressSample = egressSample
         options.egressSeed = egressSeed
+        options.natDevice = natDevice
         return options
     }
 }
 
 extension Role: ExpressibleByArgument {}
+extension NATDevice: ExpressibleByArgument {}

@@ -38,13 +38,14 @@ struct WizardCommand: AsyncParsableCommand {
         let chosenRole = options.role
         let colorOK = !noColor && (getenv("NO_COLOR").map { String(cString: $0).isEmpty } ?? true)
         let hairpinAllowed = options.hairpin
+        let natDevice = options.natDevice
         let path = defaultSummaryPath()
         let crashAfter = crashAfterMs
         let eofAfter = stdinEOFAfterMs
         let code: Int32 = await MainActor.run {
             let terminal = Terminal()
             let config = WizardConfig(role: chosenRole, hairpinAllowed: hairpinAllowed, ascii: !terminal.utf8,
-                                      defaultSummaryPath: path)
+                                      defaultSummaryPath: path, natDevice: natDevice)
             terminal.start(colors: colorOK)
             defer { terminal.stop() }
             if let crashAfter {

@@ -37,6 +37,8 @@ import Testing
         Case(args: ["--egress-port", "70000"], says: ["--egress-port 70000", "1 to 65535"]),
         Case(args: ["--egress-port", "-5"], says: ["--egress-port -5", "1 to 65535"]),
         Case(args: ["--role", "server"], says: ["--role", "client", "connector"]),
+        Case(args: ["--nat-device", "netgear"], says: ["--nat-device", "'netgear'", "pfsense", "cisco-asa", "azure-nat-gateway"]),
+        Case(args: ["--nat-device", "FortiGate"], says: ["--nat-device", "fortigate"]),
         Case(args: ["--egress-sample", "-1"], says: ["--egress-sample -1", "from 0 to 1024"]),
         Case(args: ["--egress-sample", "2000"], says: ["--egress-sample 2000", "from 0 to 1024"]),
         Case(args: ["--egress-seed", "-1"], says: ["--egress-seed"]),
@@ -73,6 +75,18 @@ import Testing
 
     @Test(arguments: checkCases) func badCheckFlag(_ c: Case) throws {
         try Self.expectUsageError([Self.bin, "check"] + c.args, c)
+    }
+
+    /// `--help` of check and of the wizard names every NAT device `--nat-device` takes.
+    @Test(arguments: [["check", "--help"], ["wizard", "--help"]]) func helpListsTheNATDevices(_ args: [String]) throws {
+        let out = try Subprocess.run([Self.bin] + args, timeout: 20)
+        #expect(out.status == 0, "\(out.stderr)")
+        let help = out.stdout.replacingOccurrences(of: "\n", with: " ").split(separator: " ").joined(separator: " ")
+        #expect(help.contains("--nat-device"))
+        for d in ["pfsense", "opnsense", "fortigate", "paloalto", "cisco-asa", "juniper-srx", "sonicwall", "linux",
+                  "aws-nat-gateway", "aws-eks", "gcp-cloud-nat", "azure-nat-gateway"] {
+            #expect(help.contains(d), "\(args): --help lacks \(d)")
+        }
     }
 
     @Test(arguments: serveCases) func badServeFlag(_ c: Case) throws {

@@ -11,7 +11,7 @@ enum GatewayLab {
     /// DMI fixture that is not a cloud, so the host's own DMI never matters.
     static let notCloud = Lab.repoRoot.appendingPathComponent("Tests/Fixtures/dmi/laptop").path
 
-    static func available() -> Bool { Lab.available() }
+    static func available(tools: [String] = []) -> Bool { Lab.available(tools: tools) }
 
     /// `natlab run SCENARIO CMD...`; the decoded report, or nil after recording why.
     static func check(_ scenario: String, command: [String]? = nil, extra: [String] = []) async throws -> Report? {
@@ -61,6 +61,22 @@ struct GatewayLabTests {
         #expect(Set(r.gateway.protocols) == [.upnp, .natPMP, .pcp], "\(r.gateway.evidence)")
         #expect(r.gateway.externalAddress == "198.51.100.2")
         #expect(r.doubleNat.detected == false, "\(r.doubleNat.evidence)")
+        // miniupnpd's own description ("Debian router") names no catalogue device: unknown, with its words.
+        #expect(r.natDevice?.how == .unknown && r.natDevice?.name == nil, "\(String(describing: r.natDevice))")
+        #expect(r.natDevice?.evidence.first?.contains("gateway's UPnP description") == true)
+    }
+
+    /// A gateway whose UPnP description names Fortinet FortiGate-60F: the report names the device,
+    /// identified, with the description's words as evidence; a choice overrides it.
+    @Test func theGatewaysUPnPDescriptionIdentifiesTheDevice() async throws {
+        guard GatewayLab.available(tools: ["miniupnpd"]), let r = try await GatewayLab.check("upnp-vendor") else { return }
+        #expect(r.gateway.device == UPnPDeviceInfo(manufacturer: "Fortinet", modelName: "FortiGate-60F",
+                                                   modelDescription: "FortiGate next-generation firewall"))
+        #expect(r.natDevice?.name == .fortigate && r.natDevice?.how == .identified, "\(String(describing: r.natDevice))")
+        #expect(r.natDevice?.evidence == ["gateway's UPnP description: manufacturer \"Fortinet\", model \"FortiGate-60F\", "
+                                          + "description \"FortiGate next-generation firewall\""])
+        guard let chosen = try await GatewayLab.check("upnp-vendor", extra: ["--nat-device", "paloalto"]) else { return }
+        #expect(chosen.natDevice == NATDeviceInfo(name: .paloalto, how: .chosen))
     }
 
     /// Symmetric NAT (fully random ports) plus a fake AWS metadata service that reports no public
@@ -77,6 +93,7 @@ struct GatewayLabTests {
         #expect(r.cloud.publicAddress == nil)
         #expect(r.cloud.natGatewaySuspected == true, "\(r.cloud.evidence)")
         #expect(Guide.guide(for: .cloudNat, in: r).advice.joined().contains("Internet Gateway"))
+        #expect(r.natDevice?.name == .awsNATGateway && r.natDevice?.how == .identified, "\(String(describing: r.natDevice))")
     }
 }
 }

@@ -28,11 +28,14 @@ public struct GatewayReport: Sendable, Equatable {
     /// Nil when the protocol answered but gave no address (error result, empty field).
     public var externalAddress: IPAddress?
     public var detail: String
+    /// What the device description says the gateway is (UPnP only).
+    public var device: UPnPDeviceInfo?
 
-    public init(via: GatewayProtocol, externalAddress: IPAddress?, detail: String = "") {
+    public init(via: GatewayProtocol, externalAddress: IPAddress?, detail: String = "", device: UPnPDeviceInfo? = nil) {
         self.via = via
         self.externalAddress = externalAddress
         self.detail = detail
+        self.device = device
     }
 }
 
@@ -61,6 +64,7 @@ public enum DoubleNATClassifier {
         gw.evidence = o.gatewayReports.map { "\($0.via.rawValue): " + ($0.externalAddress.map { "external address \($0)" } ?? "no address") + ($0.detail.isEmpty ? "" : " (\($0.detail))") }
         let external = o.gatewayReports.compactMap(\.externalAddress).first
         gw.externalAddress = external?.description
+        gw.device = o.gatewayReports.compactMap(\.device).first
 
         // 0. No NAT at all: the STUN server saw one of our own addresses.
         if let m = o.stunMapped, o.localAddresses.contains(m) {

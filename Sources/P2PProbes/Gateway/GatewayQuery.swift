@@ -150,28 +150,35 @@ public struct GatewayQuery: Sendable {
         guard let found else { return (nil, "upnp: " + (refused ? "SSDP port 1900 closed" : "no SSDP answer"), false) }
         let httpEnd = min(deadline, Deadline.after(seconds: 1.5, clock: clock))
         let location = found.location
-        let result: Swift.Result<String, HTTP.Failure> = await blocking {
-            do {
-                let desc = try HTTP.fetch(url: location, deadline: httpEnd)
-                guard desc.status == 200 else { return .failure(.malformed("description: HTTP \(desc.status)")) }
-                let services = UPnP.wanServices(descriptionXML: desc.body, descriptionURL: location)
-                guard let svc = services.first else { return .failure(.malformed("no WANIPConnection/WANPPPConnection service")) }
-                let (headers, body) = UPnP.getExternalIPAddressRequest(serviceType: svc.serviceType)
-                let soap = try HTTP.fetch(method: "POST", url: svc.controlURL, headers: headers, body: body, deadline: httpEnd)
-                if let ip = UPnP.decodeExternalIPAddress(soap.body), soap.status == 200 { return .success(ip) }
-                if let code = UPnP.decodeFaultCode(soap.body) { return .failure(.malformed("SOAP fault \(code)")) }
-                return .failure(.malformed("GetExternalIPAddress: HTTP \(soap.status)"))
-            } catch {
-                return .failure((error as? HTTP.Failure) ?? .connect("\(error)"))
-            }
-        }
+        let (result, device) = await blocking { Self.describeAndAsk(location: location, until: httpEnd) }
         switch result {
         case .success(let text):
             let ip = IPAddress(text)
             return (GatewayReport(via: .upnp, externalAddress: ip,
-                                  detail: ip == nil ? "empty external address" : "IGD at \(UntrustedText.clean(location.description))"), nil, false)
+                                  detail: ip == nil ? "empty external address" : "IGD at \(UntrustedText.clean(location.description))",
+                                  device: device), nil, false)
         case .failure(let f):
-            return (GatewayReport(via: .upnp, externalAddress: nil, detail: "\(f)"), nil, false)
+            return (GatewayReport(via: .upnp, externalAddress: nil, detail: "\(f)", device: device), nil, false)
+        }
+    }
+
+    /// The device description (what the gateway says it is, and its WAN service), then the SOAP
+    /// GetExternalIPAddress. Blocking HTTP: run off the cooperative pool.
+    static func describeAndAsk(location: HTTP.URL, until end: Deadline) -> (Swift.Result<String, HTTP.Failure>, UPnPDeviceInfo?) {
+        var device: UPnPDeviceInfo?
+        do {
+            let desc = try HTTP.fetch(url: location, deadline: end)
+            guard desc.status == 200 else { return (.failure(.malformed("description: HTTP \(desc.status)")), nil) }
+            device = UPnP.deviceInfo(descriptionXML: desc.body)
+            let services = UPnP.wanServices(descriptionXML: desc.body, descriptionURL: location)
+            guard let svc = services.first else { return (.failure(.malformed("no WANIPConnection/WANPPPConnection service")), device) }
+            let (headers, body) = UPnP.getExternalIPAddressRequest(serviceType: svc.serviceType)
+            let soap = try HTTP.fetch(method: "POST", url: svc.controlURL, headers: headers, body: body, deadline: end)
+            if let ip = UPnP.decodeExternalIPAddress(soap.body), soap.status == 200 { return (.success(ip), device) }
+            if let code = UPnP.decodeFaultCode(soap.body) { return (.failure(.malformed("SOAP fault \(code)")), device) }
+            return (.failure(.malformed("GetExternalIPAddress: HTTP \(soap.status)")), device)
+        } catch {
+            return (.failure(error), device)
         }
     }
 }

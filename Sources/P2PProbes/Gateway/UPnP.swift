@@ -47,12 +47,7 @@ public enum UPnP {
     /// Finds WANIPConnection / WANPPPConnection services and their control URLs (relative ones
     /// resolved against URLBase, else against the description's own URL). Empty for malformed XML.
     public static func wanServices(descriptionXML: [UInt8], descriptionURL: HTTP.URL) -> [WANService] {
-        let collector = DescriptionCollector()
-        let parser = XMLParser(data: sanitized(descriptionXML))
-        parser.delegate = collector
-        parser.shouldProcessNamespaces = false
-        parser.shouldResolveExternalEntities = false
-        _ = parser.parse()
+        let collector = collect(descriptionXML)
         let base = collector.urlBase.flatMap { HTTP.URL($0) } ?? descriptionURL
         var out: [WANService] = []
         for prefix in wanServicePrefixes {
@@ -63,6 +58,26 @@ public enum UPnP {
         return out
     }
 
+    /// What the root device says it is (manufacturer, modelName, modelDescription), each cleaned
+    /// here, where the device's own text enters; nil when the description names none of them.
+    public static func deviceInfo(descriptionXML: [UInt8]) -> UPnPDeviceInfo? {
+        let c = collect(descriptionXML)
+        let info = UPnPDeviceInfo(manufacturer: UntrustedText.clean(c.manufacturer, limit: 120),
+                                  modelName: UntrustedText.clean(c.modelName, limit: 120),
+                                  modelDescription: UntrustedText.clean(c.modelDescription, limit: 200))
+        return info.isEmpty ? nil : info
+    }
+
+    static func collect(_ xml: [UInt8]) -> DescriptionCollector {
+        let collector = DescriptionCollector()
+        let parser = XMLParser(data: sanitized(xml))
+        parser.delegate = collector
+        parser.shouldProcessNamespaces = false
+        parser.shouldResolveExternalEntities = false
+        _ = parser.parse()
+        return collector
+    }
+
     /// Input for XMLParser: valid UTF-8 only. swift-corelibs-foundation's XMLParser traps when
     /// libxml2 hands it an element name with invalid UTF-8 (found by the garbage-input test), and a
     /// LAN device must not be able to crash the diagnostic; invalid sequences become U+FFFD.
@@ -70,20 +85,29 @@ public enum UPnP {
         Data(String(decoding: bytes, as: UTF8.self).utf8)
     }
 
-    /// Collects URLBase and every (serviceType, controlURL) pair, whatever the nesting depth
-    /// (services of an IGD sit in WANDevice > WANConnectionDevice).
+    /// Collects URLBase, every (serviceType, controlURL) pair whatever the nesting depth (services
+    /// of an IGD sit in WANDevice > WANConnectionDevice), and the root device's own names (those of
+    /// embedded devices are not the product's).
     final class DescriptionCollector: NSObject, XMLParserDelegate {
         var urlBase: String?
         var services: [(type: String, control: String)] = []
+        var manufacturer = ""
+        var modelName = ""
+        var modelDescription = ""
         private var text = ""
         private var inService = false
         private var type = ""
         private var control = ""
+        private var deviceDepth = 0
 
         func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
                     qualifiedName qName: String?, attributes attributeDict: [String: String] = [:]) {
             text = ""
-            if local(elementName) == "service" { inService = true; type = ""; control = "" }
+            switch local(elementName) {
+            case "service": inService = true; type = ""; control = ""
+            case "device": deviceDepth += 1
+            default: break
+            }
         }
 
         func parser(_ parser: XMLParser, foundCharacters string: String) { text += string }
@@ -98,6 +122,10 @@ public enum UPnP {
             case "service":
                 if inService, !type.isEmpty, !control.isEmpty { services.append((type, control)) }
                 inService = false
+            case "device": deviceDepth -= 1
+            case "manufacturer" where deviceDepth == 1 && manufacturer.isEmpty: manufacturer = value
+            case "modelName" where deviceDepth == 1 && modelName.isEmpty: modelName = value
+            case "modelDescription" where deviceDepth == 1 && modelDescription.isEmpty: modelDescription = value
             default: break
             }
             text = ""
