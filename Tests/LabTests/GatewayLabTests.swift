@@ -79,21 +79,34 @@ struct GatewayLabTests {
         #expect(chosen.natDevice == NATDeviceInfo(name: .paloalto, how: .chosen))
     }
 
-    /// Symmetric NAT (fully random ports) plus a fake AWS metadata service that reports no public
-    /// IPv4: what an instance behind an AWS NAT Gateway sees.
-    @Test func awsInstanceBehindEndpointDependentNATIsFlagged() async throws {
-        guard GatewayLab.available() else { return }
+    /// Symmetric NAT (fully random ports) plus a fake metadata service of `provider` that reports no
+    /// public IPv4: what an instance behind the provider's NAT gateway sees.
+    static func cloudBehindSymmetricNAT(_ provider: String, port: Int) async throws -> Report? {
         let fake = Lab.repoRoot.appendingPathComponent("Tests/Fixtures/cloud/fake_metadata.py").path
-        let aws = Lab.repoRoot.appendingPathComponent("Tests/Fixtures/dmi/aws").path
-        let cmd = "python3 \(fake) aws 18169 & for i in $(seq 50); do (echo > /dev/tcp/127.0.0.1/18169) 2>/dev/null && break; sleep 0.05; done; "
-            + "\(Lab.p2ptui) check --json --metadata-endpoint http://127.0.0.1:18169 --dmi-root \(aws) "
+        let dmi = Lab.repoRoot.appendingPathComponent("Tests/Fixtures/dmi/\(provider)").path
+        let cmd = "python3 \(fake) \(provider) \(port) & for i in $(seq 50); do (echo > /dev/tcp/127.0.0.1/\(port)) 2>/dev/null && break; sleep 0.05; done; "
+            + "\(Lab.p2ptui) check --json --metadata-endpoint http://127.0.0.1:\(port) --dmi-root \(dmi) "
             + GatewayLab.stun.joined(separator: " ") + "; s=$?; kill %1; exit $s"
-        guard let r = try await GatewayLab.check("symmetric", command: ["bash", "-c", cmd]) else { return }
+        return try await GatewayLab.check("symmetric", command: ["bash", "-c", cmd])
+    }
+
+    @Test func awsInstanceBehindEndpointDependentNATIsFlagged() async throws {
+        guard GatewayLab.available(), let r = try await Self.cloudBehindSymmetricNAT("aws", port: 18169) else { return }
         #expect(r.cloud.provider == .aws, "\(r.cloud.evidence)")
         #expect(r.cloud.publicAddress == nil)
         #expect(r.cloud.natGatewaySuspected == true, "\(r.cloud.evidence)")
         #expect(Guide.guide(for: .cloudNat, in: r).advice.joined().contains("Internet Gateway"))
         #expect(r.natDevice?.name == .awsNATGateway && r.natDevice?.how == .identified, "\(String(describing: r.natDevice))")
+    }
+
+    /// GCP and Azure: the provider's managed NAT gateway is the identified device, whose fix the
+    /// catalogue has without --nat-device.
+    @Test(arguments: [("gcp", NATDevice.gcpCloudNAT, 18170), ("azure", .azureNATGateway, 18171)])
+    func cloudNATGatewayIsTheIdentifiedDevice(_ provider: String, _ device: NATDevice, _ port: Int) async throws {
+        guard GatewayLab.available(), let r = try await Self.cloudBehindSymmetricNAT(provider, port: port) else { return }
+        #expect(r.cloud.provider.rawValue == provider && r.cloud.natGatewaySuspected == true, "\(r.cloud.evidence)")
+        #expect(r.natDevice?.name == device && r.natDevice?.how == .identified, "\(String(describing: r.natDevice))")
+        #expect(FixCatalogue.fixes(for: .cloudNatGateway, device: r.natDevice?.name).allSatisfy { $0.device == device })
     }
 }
 }
