@@ -29,7 +29,7 @@ public enum FixCatalogue {
     }
 
     /// Every entry: the devices' own, then the generic ones.
-    public static let entries: [Entry] = firewalls + linux + clouds + generic
+    public static let entries: [Entry] = onPremises + clouds + generic
 
     /// The pages the entries were read on.
     enum Source {
@@ -55,7 +55,7 @@ public enum FixCatalogue {
     static let cloudMapping: [FindingCode] = [.mappingEndpointDependent, .cloudNatGateway]
     static let lifetime: [FindingCode] = [.shortMappingLifetime]
 
-    static let firewalls: [Entry] = [
+    static let onPremises: [Entry] = [
         Entry(mapping, Fix(device: .pfsense, setting: "Firewall > NAT > Outbound: select Hybrid Outbound NAT rule generation "
             + "and Save; add a rule at the top of the list for Protocol UDP (source: this host, or any) with Static Port "
             + "checked in the Translation section; Save, then Apply Changes.", source: Source.pfSense)),
@@ -86,15 +86,14 @@ public enum FixCatalogue {
             + "its last session (inactivity-timeout, 60-7200 s).", source: Source.juniper)),
         Entry(mapping, Fix(device: .sonicwall, setting: "VoIP > Settings > General Settings: check Enable Consistent NAT, "
             + "then Accept (off by default).", version: "SonicOS 7", source: Source.sonicWall)),
-    ]
-
-    static let linux: [Entry] = [
         Entry(mapping, Fix(device: .linux, setting: "Remove --random and --random-fully from the MASQUERADE or SNAT rule "
             + "(nftables: the random or fully-random flag of masquerade/snat): without them the kernel keeps the source "
             + "port where it can. Since kernel 5.0 --random is the same as --random-fully.", source: Source.iptables)),
         Entry(lifetime, Fix(device: .linux, setting: "On the router: sysctl -w net.netfilter.nf_conntrack_udp_timeout=<s> "
             + "net.netfilter.nf_conntrack_udp_timeout_stream=<s> (defaults 30 and 120).", source: Source.conntrack)),
     ]
+
+    static let gcloudUpdate = "gcloud compute routers nats update NAT --router=ROUTER --region=REGION"
 
     static let clouds: [Entry] = [
         Entry(cloudMapping, Fix(device: .awsNATGateway, setting: "Put this host in a public subnet whose route table sends "
@@ -107,12 +106,11 @@ public enum FixCatalogue {
             + "private subnet still pass the AWS NAT Gateway.", source: Source.coder)),
         // The API refuses endpoint-independent mapping while dynamic port allocation is on
         // (RouterNat.enableDynamicPortAllocation in the Compute Engine API reference).
-        Entry(cloudMapping, Fix(device: .gcpCloudNAT, setting: "gcloud compute routers nats update NAT --router=ROUTER "
-            + "--region=REGION --no-enable-dynamic-port-allocation --enable-endpoint-independent-mapping "
-            + "(endpoint-independent mapping cannot be on while dynamic port allocation is).",
-            source: Source.gcloudNatsUpdate)),
-        Entry(lifetime, Fix(device: .gcpCloudNAT, setting: "gcloud compute routers nats update NAT --router=ROUTER "
-            + "--region=REGION --udp-idle-timeout=<duration>.", source: Source.gcloudNatsUpdate)),
+        Entry(cloudMapping, Fix(device: .gcpCloudNAT, setting: gcloudUpdate + " --no-enable-dynamic-port-allocation "
+            + "--enable-endpoint-independent-mapping (endpoint-independent mapping cannot be on while dynamic port "
+            + "allocation is).", source: Source.gcloudNatsUpdate)),
+        Entry(lifetime, Fix(device: .gcpCloudNAT, setting: gcloudUpdate + " --udp-idle-timeout=<duration>.",
+                            source: Source.gcloudNatsUpdate)),
         // A NAT Gateway on the subnet takes precedence over an instance-level public IP for all new
         // outbound flows ("Outbound connectivity"): a public IP alone changes nothing.
         Entry(cloudMapping, Fix(device: .azureNATGateway, setting: "Move this VM to a subnet without a NAT Gateway (or "
