@@ -79,6 +79,16 @@ struct GatewayLabTests {
         #expect(chosen.natDevice == NATDeviceInfo(name: .paloalto, how: .chosen))
     }
 
+    /// Behind a symmetric NAT, `--nat-device NAME` names the device, chosen, for each catalogue
+    /// device; the catalogue has that device's own fix for the endpoint-dependent mapping.
+    @Test(arguments: NATDevice.allCases) func natDeviceFlagNamesTheChosenDevice(_ device: NATDevice) async throws {
+        guard GatewayLab.available(),
+              let r = try await GatewayLab.check("symmetric", extra: ["--nat-device", device.rawValue, "--no-hairpin"]) else { return }
+        #expect(r.nat.mappingVariesByDestination == true, "\(r.nat.evidence)")
+        #expect(r.natDevice == NATDeviceInfo(name: device, how: .chosen))
+        #expect(FixCatalogue.fixes(for: .mappingEndpointDependent, device: r.natDevice?.name).allSatisfy { $0.device == device })
+    }
+
     /// Symmetric NAT (fully random ports) plus a fake metadata service of `provider` that reports no
     /// public IPv4: what an instance behind the provider's NAT gateway sees.
     static func cloudBehindSymmetricNAT(_ provider: String, port: Int) async throws -> Report? {
