@@ -1,3 +1,4 @@
+import Foundation
 @testable import P2PReport
 import Testing
 
@@ -93,6 +94,26 @@ import Testing
         let r = Self.report(upnp: UPnPDeviceInfo(manufacturer: "Fortinet"), cloud: Self.gcpNAT)
         let info = NATDeviceIdentity.resolve(r, chosen: nil)
         #expect(info.name == nil && info.how == .unknown && info.evidence.count == 3)
+    }
+
+    @Test func theJSONNamesTheDeviceAndHowAndAnOlderReportStillDecodes() throws {
+        let enc = JSONEncoder()
+        enc.outputFormatting = .sortedKeys
+        let chosen = String(decoding: try enc.encode(NATDeviceInfo(name: .ciscoASA, how: .chosen)), as: UTF8.self)
+        #expect(chosen == #"{"evidence":[],"how":"chosen","name":"cisco-asa"}"#)
+        let unknown = String(decoding: try enc.encode(NATDeviceInfo()), as: UTF8.self)
+        #expect(unknown == #"{"evidence":[],"how":"unknown","name":null}"#)
+        // A report written before natDevice and gateway.device existed has neither key.
+        var old = Report()
+        old.natDevice = nil
+        let json = String(decoding: try enc.encode(old), as: UTF8.self)
+        #expect(!json.contains("natDevice") && !json.contains("\"device\""))
+        let back = try JSONDecoder().decode(Report.self, from: Data(json.utf8))
+        #expect(back.natDevice == nil && back.gateway.device == nil)
+        var new = Report()
+        new.natDevice = NATDeviceInfo(name: .linux, how: .identified, evidence: ["gateway's UPnP description: manufacturer \"OpenWrt\""])
+        new.gateway.device = UPnPDeviceInfo(manufacturer: "OpenWrt")
+        #expect(try JSONDecoder().decode(Report.self, from: enc.encode(new)) == new)
     }
 
     @Test func wordsAreRunsOfLettersOrOfDigits() {
