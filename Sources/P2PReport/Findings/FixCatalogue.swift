@@ -45,6 +45,7 @@ public enum FixCatalogue {
         static let conntrack = "https://docs.kernel.org/networking/nf_conntrack-sysctl.html"
         static let coder = "https://github.com/coder/coder/blob/main/docs/admin/networking/stun.md"
         static let awsInternetGateway = "https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Internet_Gateway.html"
+        static let awsNATTroubleshooting = "https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-troubleshooting.html"
         static let gcloudNatsUpdate = "https://cloud.google.com/sdk/gcloud/reference/compute/routers/nats/update"
         static let azureOverview = "https://learn.microsoft.com/azure/nat-gateway/nat-overview"
         static let azureResource = "https://learn.microsoft.com/azure/nat-gateway/nat-gateway-resource"
@@ -104,6 +105,8 @@ public enum FixCatalogue {
         Entry(cloudMapping, Fix(device: .awsEKS, setting: "Set AWS_VPC_K8S_CNI_RANDOMIZESNAT=none on the aws-node DaemonSet "
             + "(kubectl -n kube-system set env daemonset/aws-node AWS_VPC_K8S_CNI_RANDOMIZESNAT=none). Nodes in a "
             + "private subnet still pass the AWS NAT Gateway.", source: Source.coder)),
+        Entry(lifetime, Fix(device: .awsNATGateway, setting: "The NAT Gateway times out a connection that is idle for "
+            + "350 seconds or more: send traffic on the flow more often than that.", source: Source.awsNATTroubleshooting)),
         // The API refuses endpoint-independent mapping while dynamic port allocation is on
         // (RouterNat.enableDynamicPortAllocation in the Compute Engine API reference).
         Entry(cloudMapping, Fix(device: .gcpCloudNAT, setting: gcloudUpdate + " --no-enable-dynamic-port-allocation "
