@@ -68,6 +68,23 @@ import Testing
         #expect(missing.stderr.contains("does not exist"))
     }
 
+    @Test func hairpinRunsOnlyWithTheHairpinFlag() throws {
+        let server = try InteropTests.ownServer(port: 15508)
+        defer { InteropTests.stop(server) }
+        func report(_ flags: [String]) throws -> Report? {
+            let out = try Subprocess.run([Self.bin, "check", "--json", "--timeout", "3", "--stun", "127.0.0.1:15508"] + flags,
+                                         timeout: 30)
+            return try? JSONDecoder().decode(Report.self, from: Data(out.stdout.utf8))
+        }
+        // By default the probe that sends a packet to this host's own public address stays off.
+        #expect(try report([])?.hairpin.status == .notChecked)
+        #expect(try report(["--no-hairpin"])?.hairpin.status == .notChecked)
+        let asked = try report(["--hairpin"])
+        #expect(asked != nil && asked?.hairpin.status != .notChecked, "\(asked?.hairpin.evidence ?? [])")
+        let both = try Subprocess.run([Self.bin, "check", "--hairpin", "--no-hairpin"], timeout: 30)
+        #expect(both.status == 2 && both.stderr.contains("--no-hairpin"), "\(both.stderr)")
+    }
+
     @Test func anOutputPathThatCannotBeSavedToIsRefusedBeforeAnyProbe() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("p2ptui-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
