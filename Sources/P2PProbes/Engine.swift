@@ -22,7 +22,8 @@ public struct CheckOptions: Sendable {
     /// Host those ports are probed on; nil: the first STUN server's host. Given, it is expected to
     /// run `p2ptui serve --egress-ports`: the ports are proven by its answers, plus a random sample.
     public var egressTarget: String?
-    /// How many random ports (spread over 1024-65535) are probed on `egressTarget`; 0: none.
+    /// How many random ports (spread over the range the egress server advertises, above 1023 where
+    /// it reaches) are probed on `egressTarget`; 0: none.
     public var egressSample: Int = EgressPlan.defaultSampleCount
     /// Seed of that sample; nil: a fresh random one (named in the evidence).
     public var egressSeed: UInt64?
@@ -125,7 +126,8 @@ public struct Engine: Sendable {
                                            extraTarget: options.egressTarget)
             var seed: UInt64?
             if let t = options.egressTarget, let host = EgressPlan.splitHostPort(t, defaultPort: 1)?.host {
-                // Toward an egress server every fixed port is proven by answers, plus a random sample.
+                // Toward an egress server every fixed port is proven by answers, plus a random sample
+                // (drawn again, with the same seed, from the range the server advertises).
                 let stun = targets.filter { $0.method == .stun }
                 let s = options.egressSeed ?? UInt64.random(in: 0...UInt64.max)
                 let taken = Set(options.egressPorts).union(stun.filter { $0.host == host }.map(\.port))

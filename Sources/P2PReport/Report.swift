@@ -270,6 +270,9 @@ public enum PortFailure: String, Codable, Sendable, CaseIterable {
     /// Not proven: the destination host rate-limits the ICMP errors it sends (it proved other
     /// ports in the same run); left out of `UDPSection.status` (issue 11).
     case rateLimited = "rate-limited"
+    /// Not proven: a port of an egress server's host outside the range it serves, silent (no
+    /// answer, no ICMP); left out of `UDPSection.status` like `rateLimited`.
+    case outsideEgressRange = "outside-egress-range"
 }
 
 public struct UDPSection: Codable, Sendable, Equatable {

@@ -41,7 +41,7 @@ struct EngineOptions: ParsableArguments {
     var egressTarget: String?
 
     @Option(name: .customLong("egress-sample"), parsing: .unconditional, help: ArgumentHelp(
-        "How many random ports (spread over 1024-65535) to probe on --egress-target (0-1024).", valueName: "n"))
+        "How many random ports (spread over the egress server's range, above 1023 where it reaches) to probe on --egress-target (0-1024).", valueName: "n"))
     var egressSample: Int = EgressPlan.defaultSampleCount
 
     @Option(name: .customLong("egress-seed"), parsing: .unconditional, help: ArgumentHelp(
