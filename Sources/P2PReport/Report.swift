@@ -203,6 +203,10 @@ public struct NATSection: Codable, Sendable, Equatable {
     @Nullable public var portPreserved: Bool?
     /// Whether different servers saw different public endpoints (nil with fewer than two answers).
     @Nullable public var mappingVariesByDestination: Bool?
+    /// The public endpoint ("ip:port") each RFC 5780 mapping test saw, keyed "I" (primary
+    /// address), "II" (alternate address, primary port) and "III" (alternate address and port);
+    /// answered tests only; nil when the behaviour tests did not run.
+    @Nullable public var mappedByTest: [String: String]?
     /// Why the verdict is inconclusive, when it is.
     @Nullable public var inconclusiveReason: String?
     /// Short facts: which test, which server, what came back.
