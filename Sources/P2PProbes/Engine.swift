@@ -35,14 +35,27 @@ public struct CheckOptions: Sendable {
     /// Where the DMI strings are read (/sys/class/dmi/id; tests point it at fixtures).
     public var dmiRoot: String
 
-    /// Public STUN servers used when neither `--stun` nor the config file name any: plain binding
-    /// servers (Google's has no OTHER-ADDRESS; none is relied on for RFC 5780 tests, and an
-    /// advertised OTHER-ADDRESS is validated at run time), three addresses for the across-servers
-    /// mapping comparison. README "What the built-in servers can tell" says what a user gets.
+    /// Public STUN servers used when neither `--stun` nor the config file name any: three plain
+    /// binding servers for the across-servers mapping comparison (Google's has no OTHER-ADDRESS),
+    /// then `behaviourCandidates`, all asked at once. README "What the built-in servers can tell"
+    /// says what a user gets.
     public static let defaultServers = [
         "stun.l.google.com:19302",
         "stun.cloudflare.com:3478",
         "stun.nextcloud.com:3478",
+    ] + behaviourCandidates
+
+    /// Public servers that public sources show advertising an OTHER-ADDRESS (RFC 5780), so they
+    /// may answer filtering and the classic type; never trusted blindly: the NAT probe validates
+    /// the alternate at run time and moves on to the next one, with the reason, when it fails.
+    /// Not verified from CI (tests never contact public servers).
+    /// - stun.hot-chilli.net: OTHER-ADDRESS 49.12.125.24:3479 in an RFC 5780 run shown in
+    ///   https://github.com/F-TD5X/nattypetester-rs (readme.md).
+    /// - stun.voipgate.com: the default server of pion's RFC 5780 behaviour discovery,
+    ///   https://github.com/pion/stun/blob/master/cmd/stun-nat-behaviour/README.md
+    public static let behaviourCandidates = [
+        "stun.hot-chilli.net:3478",
+        "stun.voipgate.com:3478",
     ]
 
     /// A well-known public QUIC endpoint that answers Version Negotiation on UDP 443.
