@@ -12,7 +12,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
@@ -28,13 +27,11 @@ let package = Package(
         .target(name: "P2PReport", swiftSettings: strict),
         // Layer 4: probes (STUN transactions, NAT behaviour discovery, egress, ...).
         .target(name: "P2PProbes",
-                dependencies: ["STUNCodec", "P2PSocket", "P2PReport",
-                               .product(name: "Logging", package: "swift-log")],
+                dependencies: ["STUNCodec", "P2PSocket", "P2PReport"],
                 swiftSettings: strict),
         // The RFC 5780 STUN server behind `p2ptui serve`.
         .target(name: "P2PServer",
-                dependencies: ["STUNCodec", "P2PSocket",
-                               .product(name: "Logging", package: "swift-log")],
+                dependencies: ["STUNCodec", "P2PSocket"],
                 swiftSettings: strict),
         // `p2ptui punch`: connection codes, the check state machine (pure) and the one-socket runner.
         .target(name: "P2PPunch", dependencies: ["STUNCodec", "P2PSocket", "P2PProbes", "P2PReport",
@@ -53,8 +50,7 @@ let package = Package(
             name: "p2ptui",
             dependencies: ["STUNCodec", "P2PSocket", "P2PReport", "P2PProbes", "P2PServer",
                            "P2PExport", "P2PWizard", "P2PTerminal", "P2PPunch",
-                           .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                           .product(name: "Logging", package: "swift-log")],
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict),
         // Benchmark load generator (scripts/bench): Binding requests or malformed floods over UDP.
         .executableTarget(name: "p2ptui-load", dependencies: ["STUNCodec"], swiftSettings: strict),

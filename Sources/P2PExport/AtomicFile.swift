@@ -51,18 +51,9 @@ public enum AtomicFile {
     /// is left untouched. On any failure the temporary file is removed and the old file (if any) is
     /// kept as it was.
     public static func write(_ bytes: [UInt8], to path: String, overwrite: Bool) throws(SaveError) {
+        try checkTarget(path, overwrite: overwrite)
         let dir = directory(of: path)
         var st = stat()
-        // The directory first: "directory missing" beats a confusing ENOENT from mkstemp.
-        if stat(dir, &st) != 0 {
-            throw errnoError(call: "stat", errno: errno, dir: dir, path: path)
-        }
-        if st.st_mode & S_IFMT != S_IFDIR { throw .directoryMissing(directory: dir) }
-        if stat(path, &st) == 0 {
-            if st.st_mode & S_IFMT == S_IFDIR { throw .isDirectory(path: path) }
-            if !overwrite { throw .fileExists(path: path) }
-        }
-
         var template = Array(((dir == "/" ? "/" : dir + "/") + "." + baseName(of: path) + ".XXXXXX").utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         if fd < 0 { throw errnoError(call: "mkstemp", errno: errno, dir: dir, path: path) }
@@ -100,6 +91,24 @@ public enum AtomicFile {
         // Make the new directory entry durable too (best effort: not all file systems allow it).
         let dfd = open(dir, O_RDONLY | O_DIRECTORY)
         if dfd >= 0 { _ = fsync(dfd); close(dfd) }
+    }
+
+    /// Whether `path` can be saved to, without writing anything: its directory exists, it is not
+    /// a directory itself, and without `overwrite` it does not exist yet. A command calls this
+    /// before it starts work, so that a bad path is refused before anything runs.
+    public static func checkTarget(_ path: String, overwrite: Bool) throws(SaveError) {
+        let dir = directory(of: path)
+        var st = stat()
+        // The directory first: "directory missing" beats a confusing ENOENT from mkstemp.
+        if stat(dir, &st) != 0 {
+            throw errnoError(call: "stat", errno: errno, dir: dir, path: path)
+        }
+        if st.st_mode & S_IFMT != S_IFDIR { throw .directoryMissing(directory: dir) }
+        if stat(path, &st) == 0 {
+            if st.st_mode & S_IFMT == S_IFDIR { throw .isDirectory(path: path) }
+            if !overwrite { throw .fileExists(path: path) }
+        }
+        if access(dir, W_OK) != 0 { throw errnoError(call: "access", errno: errno, dir: dir, path: path) }
     }
 
     /// Writes every byte, retrying short writes and EINTR.

@@ -15,7 +15,8 @@
 //   side's check arrives from an unannounced port, the other side learns it (peer-reflexive) and
 //   answers there: likely.
 // - Symmetric side + address-dependent filtering on the other: likely when the symmetric side
-//   kept ONE public IP toward every STUN server (the filter keys on that address), else possible.
+//   kept ONE public IP toward every STUN server and in the RFC 5780 mapping tests (the filter
+//   keys on that address), else possible.
 // - Double NAT whose end-to-end mapping measured endpoint-independent: hole punching sees one
 //   EIM NAT, so it is a note (port forwarding would need both layers), not a "possible".
 // - Same public address without hairpin, both local addresses private and in one /24: the LAN
@@ -235,9 +236,18 @@ public enum Compare {
             hairpin = r.hairpin.supported
             publicIP = r.nat.publicEndpoint.map(Side.host(of:))
             ipv6Works = r.ipv6.status == .works
-            let seen = r.nat.servers.compactMap(\.mappedEndpoint)
-            keepsOneIP = seen.count >= 2 ? Set(seen.map(Side.host(of:))).count == 1 : nil
+            keepsOneIP = Side.keptOneIP(r.nat)
             localIP = r.nat.localEndpoint.map(Side.host(of:))
+        }
+
+        /// Whether every public endpoint this side showed had one IP: toward each STUN server,
+        /// and in the RFC 5780 mapping tests (I to the server's primary address, II and III to its
+        /// alternate). Nil unless two destination addresses were seen: two servers, or tests I and II.
+        static func keptOneIP(_ nat: NATSection) -> Bool? {
+            let servers = nat.servers.compactMap(\.mappedEndpoint)
+            let tests = nat.mappedByTest ?? [:]
+            guard servers.count >= 2 || (tests["I"] != nil && tests["II"] != nil) else { return nil }
+            return Set((servers + tests.values).map(Side.host(of:))).count == 1
         }
 
         /// "192.168.1.0/24" when both sides' local addresses are private IPv4 in one /24 (the report

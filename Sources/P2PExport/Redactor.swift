@@ -68,6 +68,7 @@ public struct Redactor: Sendable {
         func a(_ s: inout [String]) { s = s.map { redact(text: $0) } }
         a(&x.run.stunServers)
         o(&x.nat.publicEndpoint); o(&x.nat.localEndpoint); o(&x.nat.inconclusiveReason); a(&x.nat.evidence)
+        x.nat.mappedByTest = x.nat.mappedByTest?.mapValues { redact(text: $0) }
         for i in x.nat.servers.indices {
             f(&x.nat.servers[i].server); o(&x.nat.servers[i].address); o(&x.nat.servers[i].mappedEndpoint)
             o(&x.nat.servers[i].otherAddress); o(&x.nat.servers[i].detail)

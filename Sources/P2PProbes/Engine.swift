@@ -22,7 +22,8 @@ public struct CheckOptions: Sendable {
     /// Host those ports are probed on; nil: the first STUN server's host. Given, it is expected to
     /// run `p2ptui serve --egress-ports`: the ports are proven by its answers, plus a random sample.
     public var egressTarget: String?
-    /// How many random ports (spread over 1024-65535) are probed on `egressTarget`; 0: none.
+    /// How many random ports (spread over the range the egress server advertises, above 1023 where
+    /// it reaches) are probed on `egressTarget`; 0: none.
     public var egressSample: Int = EgressPlan.defaultSampleCount
     /// Seed of that sample; nil: a fresh random one (named in the evidence).
     public var egressSeed: UInt64?
@@ -37,14 +38,27 @@ public struct CheckOptions: Sendable {
     /// probes identify. Nil: identify it, or leave it unknown.
     public var natDevice: NATDevice?
 
-    /// Public STUN servers used when neither `--stun` nor the config file name any: plain binding
-    /// servers (Google's has no OTHER-ADDRESS; none is relied on for RFC 5780 tests, and an
-    /// advertised OTHER-ADDRESS is validated at run time), three addresses for the across-servers
-    /// mapping comparison. README "What the built-in servers can tell" says what a user gets.
+    /// Public STUN servers used when neither `--stun` nor the config file name any: three plain
+    /// binding servers for the across-servers mapping comparison (Google's has no OTHER-ADDRESS),
+    /// then `behaviourCandidates`, all asked at once. README "What the built-in servers can tell"
+    /// says what a user gets.
     public static let defaultServers = [
         "stun.l.google.com:19302",
         "stun.cloudflare.com:3478",
         "stun.nextcloud.com:3478",
+    ] + behaviourCandidates
+
+    /// Public servers that public sources show advertising an OTHER-ADDRESS (RFC 5780), so they
+    /// may answer filtering and the classic type; never trusted blindly: the NAT probe validates
+    /// the alternate at run time and moves on to the next one, with the reason, when it fails.
+    /// Not verified from CI (tests never contact public servers).
+    /// - stun.hot-chilli.net: OTHER-ADDRESS 49.12.125.24:3479 in an RFC 5780 run shown in
+    ///   https://github.com/F-TD5X/nattypetester-rs (readme.md).
+    /// - stun.voipgate.com: the default server of pion's RFC 5780 behaviour discovery,
+    ///   https://github.com/pion/stun/blob/master/cmd/stun-nat-behaviour/README.md
+    public static let behaviourCandidates = [
+        "stun.hot-chilli.net:3478",
+        "stun.voipgate.com:3478",
     ]
 
     /// A well-known public QUIC endpoint that answers Version Negotiation on UDP 443.
@@ -129,7 +143,8 @@ public struct Engine: Sendable {
                                            extraTarget: options.egressTarget)
             var seed: UInt64?
             if let t = options.egressTarget, let host = EgressPlan.splitHostPort(t, defaultPort: 1)?.host {
-                // Toward an egress server every fixed port is proven by answers, plus a random sample.
+                // Toward an egress server every fixed port is proven by answers, plus a random sample
+                // (drawn again, with the same seed, from the range the server advertises).
                 let stun = targets.filter { $0.method == .stun }
                 let s = options.egressSeed ?? UInt64.random(in: 0...UInt64.max)
                 let taken = Set(options.egressPorts).union(stun.filter { $0.host == host }.map(\.port))

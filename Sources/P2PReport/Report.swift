@@ -207,6 +207,10 @@ public struct NATSection: Codable, Sendable, Equatable {
     @Nullable public var portPreserved: Bool?
     /// Whether different servers saw different public endpoints (nil with fewer than two answers).
     @Nullable public var mappingVariesByDestination: Bool?
+    /// The public endpoint ("ip:port") each RFC 5780 mapping test saw, keyed "I" (primary
+    /// address), "II" (alternate address, primary port) and "III" (alternate address and port);
+    /// answered tests only; nil when the behaviour tests did not run.
+    @Nullable public var mappedByTest: [String: String]?
     /// Why the verdict is inconclusive, when it is.
     @Nullable public var inconclusiveReason: String?
     /// Short facts: which test, which server, what came back.
@@ -274,6 +278,9 @@ public enum PortFailure: String, Codable, Sendable, CaseIterable {
     /// Not proven: the destination host rate-limits the ICMP errors it sends (it proved other
     /// ports in the same run); left out of `UDPSection.status` (issue 11).
     case rateLimited = "rate-limited"
+    /// Not proven: a port of an egress server's host outside the range it serves, silent (no
+    /// answer, no ICMP); left out of `UDPSection.status` like `rateLimited`.
+    case outsideEgressRange = "outside-egress-range"
 }
 
 public struct UDPSection: Codable, Sendable, Equatable {

@@ -73,10 +73,11 @@ public enum DropReason: String, Error, Sendable, CaseIterable {
 public enum Responder {
     /// Answers `packet` that arrived from `source` on `slot`.
     ///
-    /// Replies carry only what the client needs (no SOFTWARE, no PADDING echo), so the server
-    /// amplifies as little as possible.
+    /// Replies carry only what the client needs (no PADDING echo), so the server amplifies as
+    /// little as possible. `software`: a SOFTWARE value for success responses, set only in egress
+    /// mode (the egress marker), so a client recognises the egress server on these ports too.
     public static func respond(to packet: [UInt8], from source: TransportAddress, on slot: SocketSlot,
-                               addresses: ServerAddresses) -> Result<Reply, DropReason> {
+                               addresses: ServerAddresses, software: String? = nil) -> Result<Reply, DropReason> {
         guard let request = try? STUNMessage.decode(packet) else { return .failure(.malformed) }
         guard request.type == .bindingRequest else { return .failure(.notBindingRequest) }
         let hasFingerprint = request.attributes.contains { if case .fingerprint = $0 { return true } else { return false } }
@@ -112,6 +113,7 @@ public enum Responder {
             attributes = [.xorMappedAddress(source), .mappedAddress(source), .responseOrigin(origin)]
             if let other = addresses.otherAddress { attributes.append(.otherAddress(other)) }
         }
+        if let software { attributes.append(.software(software)) }
         var to = source
         if let port = request.responsePort { to.port = port }
         let response = STUNMessage(type: .bindingSuccess, transactionID: request.transactionID, cookie: request.cookie,

@@ -28,10 +28,15 @@ public final class STUNServer: Sendable {
     private let state: Mutex<(stats: ServerStats, limiter: RateLimiter)>
     private let stopFlag = Atomic<Bool>(false)
     private let clock: any MonotonicClock
+    /// SOFTWARE of every success response: the egress marker when `serve` also runs egress mode,
+    /// else nil (none sent).
+    public let software: String?
 
     /// Binds every socket now, so address errors surface before `run`.
-    public init(addresses: ServerAddresses, ratePerSecond: Double = 500, clock: any MonotonicClock = SystemClock()) throws {
+    public init(addresses: ServerAddresses, ratePerSecond: Double = 500, software: String? = nil,
+                clock: any MonotonicClock = SystemClock()) throws {
         self.addresses = addresses
+        self.software = software
         self.clock = clock
         let family: AddressFamily = addresses.primary.isIPv4 ? .ipv4 : .ipv6
         var socks: [(SocketSlot, UDPSocket)] = []
@@ -80,7 +85,8 @@ public final class STUNServer: Sendable {
 
     private func handle(_ datagram: Datagram, on slot: SocketSlot) {
         guard admit(state, datagram.source.ip, nowNanos: clock.nowNanos()) else { return }
-        switch Responder.respond(to: datagram.bytes, from: datagram.source, on: slot, addresses: addresses) {
+        switch Responder.respond(to: datagram.bytes, from: datagram.source, on: slot, addresses: addresses,
+                                  software: software) {
         case .failure(let reason):
             state.withLock { s in
                 switch reason {

@@ -155,7 +155,11 @@ private func stepBody(_ b: inout Builder, _ model: WizardModel, _ g: Glyphs, _ s
 
     if step == .hairpin && model.hairpinConsent == .notAsked {
         b.heading("Run the hairpin test?")
-        b.para("It sends one packet to this network's own public address. Some enterprise firewalls read that as an attack (LAND) and may cut connections for a while. Press y to run it, or x to skip it.", style: .warn, indent: 2)
+        b.para("Why it asks first: the test sends one packet to this network's own public address. "
+               + "Some firewalls read that as a LAND attack (Palo Alto reported that theirs do, and may then "
+               + "shut down NAT sessions in use); Tailscale removed the same test from its netcheck for that reason "
+               + "(github.com/tailscale/tailscale/pull/12205). Press y to run it, or x to skip it.",
+               style: .warn, indent: 2)
     }
 
     b.heading("Live probes")

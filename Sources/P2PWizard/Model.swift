@@ -125,6 +125,10 @@ public struct WizardModel: Sendable, Equatable {
     /// Everything found so far (sections of unfinished probes stay not-checked).
     public var report: Report
     public var probes: [ProbeID: ProbeState] = [:]
+    /// When each running probe started on its engine run's clock (its started event): the duration
+    /// shown once it is done is measured on that clock, not on the wizard's, which only advances
+    /// with ticks and may lag the engine's events.
+    public var engineStartMs: [ProbeID: Int] = [:]
     /// Body scrolling per screen.
     public var viewports: [Screen: Viewport] = [:]
     public var hairpinConsent: HairpinConsent

@@ -50,15 +50,18 @@ private func launch(_ probes: [ProbeID], in model: inout WizardModel) -> [Wizard
 
 private func apply(_ event: ProbeEvent, to model: inout WizardModel) {
     switch event {
-    case .started(let p, _):
+    case .started(let p, let engineMs):
         if !model.isRunning(p) { model.probes[p] = .running(startedAtMs: model.nowMs, detail: nil) }
+        model.engineStartMs[p] = engineMs
     case .progress(let p, let text):
         if case .running(let s, _) = model.probes[p] { model.probes[p] = .running(startedAtMs: s, detail: text) }
     case .finished(let result, let elapsed):
         result.apply(to: &model.report)
         model.report.run.role = model.role
         let p = result.probe
-        if case .running(let s, _) = model.probes[p] {
+        if let s = model.engineStartMs.removeValue(forKey: p) {
+            model.probes[p] = .done(elapsedMs: max(0, elapsed - s))
+        } else if case .running(let s, _) = model.probes[p] {
             model.probes[p] = .done(elapsedMs: max(0, model.nowMs - s))
         } else {
             model.probes[p] = .done(elapsedMs: elapsed)
@@ -73,6 +76,7 @@ private func finishRun(_ probes: [ProbeID], _ report: Report, in model: inout Wi
     }
     for p in probes {
         guard case .running(let s, _) = model.probes[p] else { continue }
+        model.engineStartMs[p] = nil
         model.report.copySection(of: p, from: report)
         model.probes[p] = .done(elapsedMs: max(0, model.nowMs - s))
     }

@@ -11,7 +11,9 @@ struct CheckCommand: AsyncParsableCommand {
         abstract: "Run every probe without the wizard and print the findings (text or JSON).",
         discussion: """
             Exit status: 0 nothing stands in the way of a direct connection; 1 a finding does; \
-            2 usage error; 3 the checks could not run or could not decide.
+            2 usage error (a bad --output FILE included: checked before any probe runs); 3 the \
+            checks could not run or could not decide; 4 the checks ran and the report was printed, \
+            but saving it to --output FILE failed.
             """)
 
     @OptionGroup var engine: EngineOptions
@@ -39,6 +41,10 @@ struct CheckCommand: AsyncParsableCommand {
     func run() async throws {
         let options: CheckOptions
         do { options = try engine.checkOptions() } catch { fail(error) }
+        if let output {
+            // A path that cannot be saved to is a usage error, found before any probe runs.
+            do { try AtomicFile.checkTarget(output, overwrite: force) } catch { fail(UserError("\(error)")) }
+        }
         let verbose = self.verbose
         let report = await Engine(options: options).run { event in
             guard verbose else { return }
@@ -63,7 +69,7 @@ struct CheckCommand: AsyncParsableCommand {
                     : Array(SummaryText.render(report, options: SummaryOptions(ascii: ascii, redact: redact)).utf8)
                 try AtomicFile.write(bytes, to: output, overwrite: force)
             } catch {
-                fail(error)
+                fail(UserError("\(error)", status: ExitStatus.saveFailed))
             }
             FileHandle.standardError.write(Data("p2ptui: summary saved to \(UntrustedText.clean(output, limit: 4000))\n".utf8))
         }

@@ -15,7 +15,12 @@ struct EngineOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Overall deadline in seconds for all probes (more than 0, at most 60).")
     var timeout: Double = 3.0
 
-    @Flag(help: "Do not run the hairpin probe (it sends a packet to this host's own public address).")
+    // Opt-in: the probe sends a packet to this host's own public address, which some firewalls
+    // take for a LAND attack (README "Hairpin: why it is opt-in").
+    @Flag(help: "check: also run the hairpin probe (it sends a packet to this host's own public address, which some firewalls take for an attack). The wizard asks before running it.")
+    var hairpin = false
+
+    @Flag(help: "Never run the hairpin probe: the wizard does not offer it (for check this is already the default).")
     var noHairpin = false
 
     @Option(help: "Which side this machine is: client, connector or unknown.")
@@ -36,7 +41,7 @@ struct EngineOptions: ParsableArguments {
     var egressTarget: String?
 
     @Option(name: .customLong("egress-sample"), parsing: .unconditional, help: ArgumentHelp(
-        "How many random ports (spread over 1024-65535) to probe on --egress-target (0-1024).", valueName: "n"))
+        "How many random ports (spread over the egress server's range, above 1023 where it reaches) to probe on --egress-target (0-1024).", valueName: "n"))
     var egressSample: Int = EgressPlan.defaultSampleCount
 
     @Option(name: .customLong("egress-seed"), parsing: .unconditional, help: ArgumentHelp(
@@ -63,6 +68,7 @@ struct EngineOptions: ParsableArguments {
     /// Every value is checked here, before anything runs (ArgumentParser calls this after parsing):
     /// a bad one is a usage error naming the flag, or the config file and line.
     func validate() throws {
+        if hairpin && noHairpin { throw ValidationError("--hairpin and --no-hairpin contradict each other: give one") }
         try FlagCheck.seconds(timeout, flag: "--timeout", max: 60)
         for p in egressPorts { try FlagCheck.port(p, flag: "--egress-port") }
         guard (0...1024).contains(egressSample) else {
@@ -172,7 +178,7 @@ struct EngineOptions: ParsableArguments {
             guard !host.isEmpty else { return nil }
             return host.contains(":") ? "[\(host)]:443" : "\(host):443"
         }
-        var options = CheckOptions(stunServers: try servers(), timeout: timeout, hairpin: !noHairpin, role: role,
+        var options = CheckOptions(stunServers: try servers(), timeout: timeout, hairpin: hairpin, role: role,
                                    toolVersion: P2PTUI.version,
                                    egressPorts: egressPorts.isEmpty ? EgressPlan.defaultExtraPorts : egressPorts.map { UInt16($0) },
                                    egressTarget: egressTarget, quicServer: quic ?? egressQUIC ?? CheckOptions.defaultQUICServer,

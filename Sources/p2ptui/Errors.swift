@@ -14,6 +14,8 @@ enum ExitStatus {
     static let usage: Int32 = 2
     /// The checks could not run or could not decide.
     static let couldNotRun: Int32 = 3
+    /// `check` ran and printed its report, but saving it to `--output FILE` failed.
+    static let saveFailed: Int32 = 4
 }
 
 /// Every error a person may see, mapped to one plain message and an exit status, in one place.

@@ -107,8 +107,12 @@ struct ServeCommand: ParsableCommand {
         let addresses = ServerAddresses(primary: IPAddress(primary)!, alternate: alternate.flatMap { IPAddress($0) },
                                         port: UInt16(port), alternatePort: alternatePort.map { UInt16($0) })
         let server: STUNServer
+        // In egress mode the STUN ports carry the egress marker too: a client recognises the
+        // egress server through any port that answers, these included.
+        let egressRange = egressPorts.flatMap { Self.parseRange($0) }
         do {
-            server = try STUNServer(addresses: addresses, ratePerSecond: rateLimit)
+            server = try STUNServer(addresses: addresses, ratePerSecond: rateLimit,
+                                    software: egressRange.map { EgressMarker.software(range: $0) })
         } catch {
             fail(error)
         }
@@ -120,7 +124,6 @@ struct ServeCommand: ParsableCommand {
         }
 
         let egress: EgressServer?
-        let egressRange = egressPorts.flatMap { Self.parseRange($0) }
         if let egressRange {
             let mode = egressMode ?? (getuid() == 0 && Self.which("nft") != nil ? .nftables : .sockets)
             var own: Set<UInt16> = [addresses.port]

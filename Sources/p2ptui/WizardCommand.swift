@@ -37,7 +37,8 @@ struct WizardCommand: AsyncParsableCommand {
         do { options = try engine.checkOptions() } catch { fail(error) }
         let chosenRole = options.role
         let colorOK = !noColor && (getenv("NO_COLOR").map { String(cString: $0).isEmpty } ?? true)
-        let hairpinAllowed = options.hairpin
+        // The wizard asks before the hairpin probe; only --no-hairpin takes the question away.
+        let hairpinAllowed = !engine.noHairpin
         let natDevice = options.natDevice
         let path = defaultSummaryPath()
         let crashAfter = crashAfterMs

@@ -57,7 +57,7 @@ struct BackToBackTests {
         // An --egress-target that is an ordinary host (not `serve --egress-ports`): its closed
         // ports answer with rate-limited ICMP.
         Case(scenario: "eim", servers: ["203.0.113.10:3478"], extra: ["--egress-target", "203.0.113.10"]),
-        Case(scenario: "udp-53-443", servers: ["203.0.113.10:3478", "203.0.113.20:443"]),
+        Case(scenario: "udp-53-443", servers: ["203.0.113.10:3478", "203.0.113.20:443"], extra: ["--hairpin"]),
         Case(scenario: "public-symmetric", servers: ["203.0.113.30:3478", "203.0.113.31:19302", "203.0.113.32:3478"]),
     ]
 

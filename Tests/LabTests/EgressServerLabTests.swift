@@ -58,19 +58,62 @@ struct EgressServerLabTests {
         for p in blocked where p != 123 && p != 40000 && p != 51820 { #expect(named.contains(String(p))) }
         #expect(r.verdict.blocking)
     }
+
+    /// `serve --egress-ports 1024-65535`, the range a user picks to stay above the privileged
+    /// ports: the server is recognised on 40000 and 51820, the sample is drawn from its range, and
+    /// the fixed ports below it (443 first) are proven by the host's port-unreachable or named as
+    /// outside the range, never called dropped.
+    @Test func aServerAbovethePrivilegedPortsIsRecognisedOnItsRange() async throws {
+        guard let r = try await EgressServerLab.checks("egress", [["--stun", Lab.p2ptuiServer] + Self.egress],
+                                                      environment: ["NATLAB_EGRESS_PORTS": "1024-65535"]).first else { return }
+        #expect(r.udp.ports["40000"] == .reached && r.udp.ports["51820"] == .reached, "\(r.udp.evidence)")
+        #expect(r.udp.evidence.contains { $0.hasPrefix("random sample of 32 ports: answered 32") }, "\(r.udp.evidence)")
+        let sampled = r.udp.ports.keys.compactMap { Int($0) }.filter { ![443, 53, 123, 40000, 51820, 3478].contains($0) }
+        #expect(sampled.count >= 31 && sampled.allSatisfy { $0 >= 1024 }, "\(sampled.sorted())")
+        for p in ["443", "53", "123"] {
+            #expect(r.udp.ports[p] == .reached || r.udp.failures[p] == .outsideEgressRange,
+                    "port \(p): \(r.udp.ports[p]?.rawValue ?? "-") \(r.udp.failures[p]?.rawValue ?? "-")")
+        }
+        #expect(r.udp.status == .open, "\(r.udp.evidence)")
+    }
+
+    /// `serve --egress-ports 40000-41000 --egress-mode sockets` (what runs without root): no fixed
+    /// port of check's list but 40000 is in the range; with only 443 and 53 asked, the server is
+    /// recognised through its own STUN port, and the sample comes from 40000-41000.
+    @Test func aSocketsModeServerIsRecognisedThroughItsOwnSTUNPort() async throws {
+        let env = ["NATLAB_EGRESS_PORTS": "40000-41000", "NATLAB_EGRESS_MODE": "sockets"]
+        let rs = try await EgressServerLab.checks("egress", [
+            ["--stun", "203.0.113.30:3478", "--stun", Lab.p2ptuiServer, "--egress-port", "443", "--egress-port", "53"] + Self.egress,
+            ["--stun", Lab.p2ptuiServer] + Self.egress,
+        ], environment: env)
+        guard rs.count == 2 else { if Lab.missingPrerequisite(tools: ["python3"]) == nil { Issue.record("got \(rs.count) reports") }; return }
+        let own = rs[0], fixed = rs[1]
+        #expect(own.udp.evidence.contains { $0.hasPrefix("random sample of 32 ports: answered 32") }, "\(own.udp.evidence)")
+        let sampled = own.udp.ports.keys.compactMap { Int($0) }.filter { ![443, 53, 3478].contains($0) }
+        #expect(sampled.count == 32 && sampled.allSatisfy { (40000...41000).contains($0) }, "\(sampled.sorted())")
+        #expect(own.udp.status == .open, "\(own.udp.evidence)")
+        // Through the fixed list: recognised on 40000 (the only fixed port in the range).
+        #expect(fixed.udp.ports["40000"] == .reached, "\(fixed.udp.evidence)")
+        #expect(fixed.udp.evidence.contains { $0.hasPrefix("random sample of 32 ports: answered 32") }, "\(fixed.udp.evidence)")
+        #expect(fixed.udp.failures.values.allSatisfy { $0 != .silentDrop }, "\(fixed.udp.failures)")
+    }
 }
 }
 
 enum EgressServerLab {
     /// One `natlab run SCENARIO`, running `p2ptui check --json ARGS` once per entry of `runs`
     /// (one lab for all), and the decoded reports in order.
-    static func checks(_ scenario: String, _ runs: [[String]]) async throws -> [Report] {
+    static func checks(_ scenario: String, _ runs: [[String]], environment: [String: String] = [:]) async throws -> [Report] {
         guard Lab.available(tools: ["python3"]) else { return [] }
         let sep = "----p2ptui-report----"
         let script = runs.map { args in
             ([Lab.p2ptui, "check", "--json"] + args).map { "'\($0)'" }.joined(separator: " ") + "; echo; echo \(sep)"
         }.joined(separator: "\n")
-        let out = try await Lab.inScenarioAsync(scenario, ["bash", "-c", script])
+        let out = try await withCheckedThrowingContinuation { (c: CheckedContinuation<Lab.Outcome, Error>) in
+            Thread {
+                c.resume(with: Result { try Lab.run([Lab.natlab, "run", scenario, "bash", "-c", script], environment: environment) })
+            }.start()
+        }
         #expect(out.status == 0, "natlab run \(scenario) exited \(out.status): \(out.stderr.suffix(600))")
         return try out.stdout.components(separatedBy: sep).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
             .filter { !$0.isEmpty }

@@ -36,7 +36,7 @@ struct GatewayLabTests {
     }
 
     @Test func singleNATIsNotDoubleNAT() async throws {
-        guard GatewayLab.available(), let r = try await GatewayLab.check("eim") else { return }
+        guard GatewayLab.available(), let r = try await GatewayLab.check("eim", extra: ["--hairpin"]) else { return }
         #expect(r.doubleNat.detected != true, "\(r.doubleNat.evidence)")
         #expect(!r.doubleNat.evidence.isEmpty)
         #expect(r.doubleNat.hops.first == "1 192.168.1.1")
@@ -46,7 +46,7 @@ struct GatewayLabTests {
     }
 
     @Test func hairpinScenarioLoopsBackWithThePublicSource() async throws {
-        guard GatewayLab.available(), let r = try await GatewayLab.check("hairpin") else { return }
+        guard GatewayLab.available(), let r = try await GatewayLab.check("hairpin", extra: ["--hairpin"]) else { return }
         #expect(r.hairpin.supported == true, "\(r.hairpin.evidence)")
         #expect(r.hairpin.observedSource?.hasPrefix("198.51.100.2:") == true)
     }
@@ -54,6 +54,11 @@ struct GatewayLabTests {
     @Test func noHairpinFlagSkipsIt() async throws {
         guard GatewayLab.available(), let r = try await GatewayLab.check("hairpin", extra: ["--no-hairpin"]) else { return }
         #expect(r.hairpin.status == .notChecked && r.hairpin.supported == nil)
+    }
+
+    @Test func checkRunsHairpinOnlyWhenAskedTo() async throws {
+        guard GatewayLab.available(), let r = try await GatewayLab.check("hairpin") else { return }
+        #expect(r.hairpin.status == .notChecked && r.hairpin.supported == nil, "\(r.hairpin.evidence)")
     }
 
     @Test func miniupnpdReportsTheRouterWANAddress() async throws {

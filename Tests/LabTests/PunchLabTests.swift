@@ -83,14 +83,16 @@ extension NATLab {
 @Suite("punch between two NATs")
 struct PunchLab {
     /// Runs one pair in a lab of its own (own prefix), on a thread of its own.
-    static func run(_ pair: PunchPair, index: Int, root: String) async throws -> (PunchPair, PairOutcome?, String) {
+    static func run(_ pair: PunchPair, index: Int, root: String,
+                    environment: [String: String] = [:]) async throws -> (PunchPair, PairOutcome?, String) {
         let dir = "\(root)/\(index)"
         let outcome = try await withCheckedThrowingContinuation { (c: CheckedContinuation<Lab.Outcome, Error>) in
             Thread {
                 c.resume(with: Result {
                     // 4 s deadline: every pair that can meet does so in well under a second.
                     try Lab.run([Lab.natlab, "pair", "run", pair.topology, Lab.repoRoot.appendingPathComponent("scripts/punchpair").path, dir, "4"],
-                                timeout: 90, environment: ["NATLAB_PREFIX": "\(Lab.prefix)p\(index)", "NATLAB_QUIET": "1"])
+                                timeout: 90, environment: ["NATLAB_PREFIX": "\(Lab.prefix)p\(index)", "NATLAB_QUIET": "1"]
+                                    .merging(environment) { _, new in new })
                 })
             }.start()
         }
@@ -145,6 +147,24 @@ struct PunchLab {
         let left = listing.split(separator: "\n").map { String($0.split(separator: " ").first ?? "") }
             .filter { $0.hasPrefix(Lab.prefix + "p") }
         #expect(left.isEmpty, "namespaces left behind: \(left)")
+    }
+
+    /// One RFC 5780 server only (two destination addresses, no second server): the symmetric side
+    /// showed one public IP in mapping tests I, II and III, the other filters by address only, and
+    /// punch proves a path; compare must say likely, naming that evidence.
+    @Test func oneBehaviourServerIsEnoughForRestrictedAndSymmetric() async throws {
+        guard Lab.available(tools: ["python3"]) else { return }
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("p2ptui-punchone-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let pair = PunchPair(topology: "restricted:symmetric", direct: true)
+        let (_, outcome, diag) = try await Self.run(pair, index: 90, root: root,
+                                                    environment: ["PUNCH_STUN": "203.0.113.10:3478"])
+        guard let o = outcome else { Issue.record("no result from scripts/punchpair: \(diag)"); return }
+        #expect(o.client.direct && o.connector.direct, "live \(o.line)")
+        #expect(o.compare == "likely", "compare says \(o.compare), live \(o.line)")
+        let text = (try? String(contentsOfFile: "\(root)/90/compare.json", encoding: .utf8)) ?? ""
+        #expect(text.contains("RFC 5780 mapping tests"), "\(text)")
     }
 }
 }

@@ -16,6 +16,8 @@ struct SideSpec: Sendable, CustomStringConvertible {
     var ipv6: IPv6Status = .noGlobalAddress
     /// What two STUN servers saw (empty: no per-server data).
     var seenBy2: [String] = []
+    /// What the RFC 5780 mapping tests saw ("I", "II", "III"; empty: not run).
+    var mappingTests: [String: String] = [:]
     var local: String? = nil
 
     var description: String { "\(classic.rawValue)/\(mapping.rawValue)/\(filtering.rawValue)/udp \(udp.rawValue)" }
@@ -26,6 +28,7 @@ struct SideSpec: Sendable, CustomStringConvertible {
                            filtering: filtering, classicType: classic,
                            publicEndpoint: classic == .blocked ? nil : "\(publicIP):40000")
         r.nat.localEndpoint = local
+        r.nat.mappedByTest = mappingTests.isEmpty ? nil : mappingTests
         r.nat.servers = seenBy2.map { ServerObservation(server: "s", outcome: .answered, mappedEndpoint: $0) }
         r.udp = UDPSection(status: udp)
         r.doubleNat = DoubleNATSection(status: .checked, detected: doubleNat)
@@ -89,7 +92,21 @@ struct CompareCase: Sendable, CustomTestStringConvertible {
         // Proven live (natlab pair restricted:symmetric): the symmetric NAT kept one IP.
         CompareCase(name: "symmetric client keeping one IP, restricted-cone connector", client: .symmetric.with { $0.seenBy2 = ["203.0.113.1:1", "203.0.113.1:2"] },
                     connector: .restricted.with { $0.publicIP = other }, expected: .likely,
-                    anyReason: ["kept one public IP address toward every server"]),
+                    anyReason: ["kept one public IP address toward every address it tested"]),
+        // Proven live (natlab pair restricted:symmetric with one RFC 5780 server): tests I, II and
+        // III reach two destination addresses, enough to see the IP stay.
+        CompareCase(name: "symmetric client keeping one IP in the mapping tests, restricted-cone connector",
+                    client: .symmetric.with { $0.mappingTests = ["I": "203.0.113.1:1", "II": "203.0.113.1:2", "III": "203.0.113.1:3"] },
+                    connector: .restricted.with { $0.publicIP = other }, expected: .likely,
+                    anyReason: ["RFC 5780 mapping tests"]),
+        CompareCase(name: "symmetric client changing IP in the mapping tests, restricted-cone connector",
+                    client: .symmetric.with { $0.mappingTests = ["I": "203.0.113.1:1", "II": "203.0.113.2:2"] },
+                    connector: .restricted.with { $0.publicIP = other }, expected: .possible, fixFirst: .client,
+                    firstReason: ["filters by address only"]),
+        CompareCase(name: "symmetric client with test I only, restricted-cone connector",
+                    client: .symmetric.with { $0.mappingTests = ["I": "203.0.113.1:1"] },
+                    connector: .restricted.with { $0.publicIP = other }, expected: .possible, fixFirst: .client,
+                    firstReason: ["filters by address only"]),
         CompareCase(name: "symmetric client changing IP, restricted-cone connector", client: .symmetric.with { $0.seenBy2 = ["203.0.113.1:1", "203.0.113.2:2"] },
                     connector: .restricted.with { $0.publicIP = other }, expected: .possible, fixFirst: .client,
                     firstReason: ["filters by address only"]),

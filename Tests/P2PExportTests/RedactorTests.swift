@@ -21,6 +21,14 @@ import Testing
         #expect(r.ipv6.publicEndpoint == "[\(v6)]:40000")
     }
 
+    @Test func theMappingTestsEndpointsAreRedactedLikeTheRest() {
+        var report = Fixtures.homeAllPass
+        let ip = report.nat.publicEndpoint!.split(separator: ":")[0]
+        report.nat.mappedByTest = ["I": "\(ip):40000", "II": "\(ip):40002"]
+        let r = Redactor.redact(report)
+        #expect(r.nat.mappedByTest == ["I": "public-1:40000", "II": "public-1:40002"])
+    }
+
     @Test func privateAddressesAndHostNamesStay() {
         let r = Redactor.redact(Fixtures.cloudAllFail)
         #expect(r.nat.localEndpoint == "10.0.12.5:50000")

@@ -95,6 +95,15 @@ import Testing
         #expect(NATClassifier.classify(wildcard).mapping != .noNAT, "the 0.0.0.0 comparison is the classic bug")
     }
 
+    @Test func theMappingTestsEndpointsAreKept() {
+        let sym = NATClassifier.classify(Self.obs(ii: Self.ans(Self.pub2), iii: Self.ans(Self.pub3),
+                                                  fII: Self.silent, fIII: Self.silent))
+        #expect(sym.mappedByTest == ["I": "198.51.100.2:40000", "II": "198.51.100.2:51234", "III": "198.51.100.2:51999"])
+        let dead = NATClassifier.classify(Self.obs(ii: .silent(sends: 5), iii: .silent(sends: 5),
+                                                   fII: Self.silent, fIII: Self.silent))
+        #expect(dead.mappedByTest == nil, "no mapping test beyond test I answered")
+    }
+
     @Test func portPreservation() {
         let kept = NATClassifier.classify(Self.obs(fII: Self.silent, fIII: Self.silent))
         #expect(kept.portPreserved == true)

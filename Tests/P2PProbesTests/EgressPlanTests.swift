@@ -35,3 +35,15 @@ import Testing
         #expect(EgressTarget(port: 443, host: "example.net", method: .stun).hostPort == "example.net:443")
     }
 }
+
+/// The built-in server list: plain binding servers first (the first one is the egress probe's and
+/// the path trace's target), then the RFC 5780 behaviour-test candidates, asked with them at once.
+@Suite struct DefaultServerTests {
+    @Test func plainServersFirstThenBehaviourCandidates() {
+        let d = CheckOptions.defaultServers
+        #expect(d.first == "stun.l.google.com:19302")
+        #expect(d.suffix(CheckOptions.behaviourCandidates.count) == ArraySlice(CheckOptions.behaviourCandidates))
+        #expect(CheckOptions.behaviourCandidates.contains("stun.hot-chilli.net:3478"))
+        #expect(Set(d).count == d.count)
+    }
+}

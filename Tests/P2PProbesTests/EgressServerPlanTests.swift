@@ -119,12 +119,16 @@ import P2PSocket
     @Test func silenceWithoutAnyEgressAnswerOrOutsideTheRangeProvesNothing() {
         let none = EgressClassifier.classify([Self.obs(123, .silent(sends: 7)), Self.obs(53, .silent(sends: 7))])
         #expect(none.status == .unknown)
+        // Outside the range the server advertises nothing listens: named so, and left out of the
+        // status (it is not a finding either way).
         let narrow = EgressMarker.Info(range: 1000...2000, quic: true)
         let out = EgressClassifier.classify([
             Self.obs(1500, .egressAnswer(mapped: TransportAddress(.v4(198, 51, 100, 2), 1), rttMs: 1, server: narrow)),
             Self.obs(3000, .silent(sends: 7))])
-        #expect(out.ports["3000"] == .unknown)
-        #expect(out.status == .unknown)
+        #expect(out.ports["3000"] == .unknown && out.failures["3000"] == .outsideEgressRange)
+        #expect(out.status == .open, "\(out.evidence)")
+        #expect(out.evidence.contains { $0.contains("outside the egress server's range (left out of the status): 3000") })
+        #expect(out.evidence.contains { $0.contains("port 3000") && $0.contains("outside the egress server's range 1000-2000") })
     }
 
     @Test func skippedSampleIsLeftOutOfThePortsAndExplained() {

@@ -212,6 +212,27 @@ import Testing
         #expect(s.mapping == .noNAT)
     }
 
+    /// A list shaped like the built-in one: three plain binding servers, then two behaviour-test
+    /// candidates, the first of them misbehaving. Its problem is named and the second one runs the
+    /// tests, so filtering (and the classic type) is answered.
+    @Test(arguments: [(MisbehavingServer.Behaviour.otherIsSelf, UInt16(26700), "own address"),
+                      (.silentAlternate, 26710, "answered none of the mapping tests"),
+                      (.ignoresChangeRequest, 26720, "answered CHANGE-REQUEST from its own address")])
+    func aFailingCandidateGivesWayToTheNext(_ variant: MisbehavingServer.Behaviour, _ port: UInt16, _ why: String) async throws {
+        let plain = try (0..<3).map { _ in try LoopbackSTUN() }
+        defer { for p in plain { p.stop() } }
+        let bad = try MisbehavingServer(port: port, behaviour: variant)
+        defer { bad.stop() }
+        let good = try MisbehavingServer(port: port + 5, behaviour: .honest)
+        defer { good.stop() }
+        let list = plain.map(\.name) + ["127.0.0.1:\(port)", "127.0.0.1:\(port + 5)"]
+        let s = await NATProbe(servers: list, deadline: .after(seconds: 6)).run()
+        #expect(s.mapping == .noNAT, "\(s.evidence)")
+        #expect(s.filtering == .endpointIndependent && s.classicType == .openInternet, "\(s.evidence)")
+        #expect(s.evidence.contains { $0.hasPrefix("not used for behaviour tests: 127.0.0.1:\(port)") && $0.contains(why) },
+                "\(s.evidence)")
+    }
+
     /// Half of all requests lost (seeded): never "Blocked", never a wrong type.
     @Test(arguments: [UInt64(1), 2, 3])
     func lossyServerIsNeverBlocked(seed: UInt64) async throws {

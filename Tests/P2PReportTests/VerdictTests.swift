@@ -119,7 +119,8 @@ import Testing
         #expect(ServerOutcome.allCases.map(\.rawValue) == ["answered", "timeout", "dns-failure", "no-route", "unreachable",
                                                           "blocked-locally", "error"])
         #expect(PortFailure.allCases.map(\.rawValue) == ["no-route", "icmp-unreachable", "icmp-prohibited", "dns-failure",
-                                                        "silent-drop", "blocked-locally", "error", "rate-limited"])
+                                                        "silent-drop", "blocked-locally", "error", "rate-limited",
+                                                        "outside-egress-range"])
         #expect(GatewayProtocol.allCases.map(\.rawValue) == ["upnp", "nat-pmp", "pcp"])
         var r = Report()
         r.nat.servers = [ServerObservation(server: "s", outcome: .dnsFailure)]

@@ -164,6 +164,24 @@ import P2PReport
         #expect(text.contains("Port Restricted Cone"))
     }
 
+    @Test func aProbesDurationIsMeasuredOnTheEnginesClock() {
+        // The wizard's clock advances with ticks only; events that arrive before the next tick
+        // must still show how long the probe ran, never "done in 0 ms".
+        var m = WizardModel(config: Fixtures.config())
+        _ = start(&m)
+        m.screen = .firewall
+        _ = update(&m, .probe(.started(.udp, elapsedMs: 3)))
+        _ = update(&m, .probe(.started(.quic, elapsedMs: 4)))
+        _ = update(&m, .probe(.finished(.udp(Fixtures.goodReport.udp), elapsedMs: 1213)))
+        _ = update(&m, .probe(.finished(.quic(Fixtures.goodReport.quic), elapsedMs: 904)))
+        #expect(m.probes[.udp] == .done(elapsedMs: 1210))
+        #expect(m.probes[.quic] == .done(elapsedMs: 900))
+        let text = view(m).plainText
+        #expect(text.contains("UDP egress: done in 1.2 s"), "\(text)")
+        #expect(text.contains("QUIC egress: done in 900 ms"), "\(text)")
+        #expect(!text.contains("done in 0 ms"), "\(text)")
+    }
+
     @Test func runFinishedFillsWhatEventsDidNotDeliver() {
         var m = WizardModel(config: Fixtures.config())
         _ = start(&m)

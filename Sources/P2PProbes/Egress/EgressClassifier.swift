@@ -78,7 +78,7 @@ extension EgressOutcome {
     /// The destination answered (STUN, another datagram, or a port-unreachable from itself).
     var isAnswer: Bool {
         switch self {
-        case .stunAnswer, .otherReply, .refused: return true
+        case .stunAnswer, .egressAnswer, .otherReply, .refused: return true
         case .icmp(let r): return r.isPortUnreachable
         default: return false
         }
@@ -187,7 +187,7 @@ public enum EgressClassifier {
                     let lost = Int(((1 - seen.exchangeSuccess) * 100).rounded())
                     return (.unknown, .silentDrop, "\(name): no answer after \(sends) requests, but about \(lost)% of requests to this egress server's other ports were lost, so this may be loss, not a block")
                 }
-                return (.unknown, .silentDrop, "\(name): no answer after \(sends) requests; the egress server there serves only \(info.range.lowerBound)-\(info.range.upperBound), so this proves nothing")
+                return (.unknown, .outsideEgressRange, "\(name): no answer and no ICMP after \(sends) requests; outside the egress server's range \(info.range.lowerBound)-\(info.range.upperBound), so this proves nothing")
             }
             if o.target.method == .stun, sends < NATClassifier.blockedMinSends {
                 return (.unknown, .silentDrop, "\(name): no STUN answer after only \(sends) requests: too few to tell packet loss from a drop")
@@ -261,7 +261,9 @@ public enum EgressClassifier {
         // this very run) do not decide the status: the next run would get another share of the
         // same budget, and the answer must not change with it (issue 11).
         let rateLimited = Set(byPort.keys.filter { section.failures[String($0)] == .rateLimited })
-        let ports = byPort.keys.sorted().filter { !rateLimited.contains($0) }
+        // So are silent ports outside an egress server's range: nothing listens there to answer.
+        let outside = Set(byPort.keys.filter { section.failures[String($0)] == .outsideEgressRange })
+        let ports = byPort.keys.sorted().filter { !rateLimited.contains($0) && !outside.contains($0) }
         let reached = ports.filter { section.ports[String($0)] == .reached }
         let blocked = ports.filter { section.ports[String($0)] == .blocked }
         let unknown = ports.filter { section.ports[String($0)] == .unknown }
@@ -283,6 +285,9 @@ public enum EgressClassifier {
         if !reached.isEmpty { summary.append("reached: \(list(reached))") }
         if !blocked.isEmpty { summary.append("blocked: \(list(blocked))") }
         if !unknown.isEmpty { summary.append("not proven: \(list(unknown))") }
+        if !outside.isEmpty {
+            summary.append("not proven, outside the egress server's range (left out of the status): \(outside.sorted().map(String.init).joined(separator: ", "))")
+        }
         if !rateLimited.isEmpty {
             summary.append("not proven, the host's ICMP rate limit (left out of the status): \(rateLimited.sorted().map(String.init).joined(separator: ", "))")
         }

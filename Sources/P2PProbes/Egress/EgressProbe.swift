@@ -107,91 +107,52 @@ public struct EgressProbe: Sendable {
             for await (h, r) in group { out[h] = r }
             return out
         }
-        // The random sample toward an egress server waits until that host has answered as one on a
-        // fixed port (or every fixed port there is done without such an answer: then it is skipped).
-        var gates: [String: EgressGate] = [:]
-        for t in targets where t.method == .egressServer && !t.sampled {
-            gates[t.host] = gates[t.host] ?? EgressGate()
-            gates[t.host]!.expect()
-        }
-        let sampleGates = gates
+        let plan = EgressHosts(targets: targets)
         // ICMP-aware targets go one host at a time in order (`probeICMPAware`), so the probe never
         // asks one host for more port-unreachables than its rate limit allows; the others (an
         // answer costs nobody an ICMP error) all at once.
         var icmpHosts: [String] = []
         for t in targets where t.method == .icmpAware && !icmpHosts.contains(t.host) { icmpHosts.append(t.host) }
         let targets = self.targets
-        // Toward a host expected to be an egress server, its first fixed port goes first: when it
-        // answers as one, the other ports go at once (answers cost it nothing); when it does not,
-        // the host is an ordinary one whose closed ports answer with rate-limited ICMP, so the
-        // rest go through the same per-host budget as ICMP-aware targets (issue 11).
-        var leads: [String: Int] = [:]
-        for (i, t) in targets.enumerated() where t.method == .egressServer && !t.sampled && leads[t.host] == nil { leads[t.host] = i }
-        var leadResults: [String: LeadResult] = [:]
-        for h in leads.keys { leadResults[h] = LeadResult() }
-        let leadOf = leads, leadResult = leadResults
+        let sampleSeed = self.sampleSeed
         let obs = await withTaskGroup(of: [(Int, EgressObservation)].self) { group in
-            for (i, target) in targets.enumerated() where target.method != .icmpAware
-                && !(target.method == .egressServer && !target.sampled && leadOf[target.host] != i) {
+            // Toward a host expected to be an egress server, its first fixed port and its STUN
+            // ports go first: when one answers as an egress server, the other ports of its range go
+            // at once (answers cost it nothing); when none does, the host is an ordinary one whose
+            // closed ports answer with rate-limited ICMP, so the rest go through the same per-host
+            // budget as ICMP-aware targets.
+            for (i, target) in targets.enumerated() where plan.goesAlone(i, target) {
                 group.addTask {
-                    let gate = sampleGates[target.host]
-                    if target.sampled {
-                        guard let gate, await gate.wait(until: deadline, clock: clock) else {
-                            return [(i, EgressObservation(target: target, address: nil, outcome: .skipped(
-                                "\(target.host) did not answer as an egress server (p2ptui serve --egress-ports) on any fixed port, so the random ports were not probed")))]
-                        }
-                    }
-                    defer {
-                        if target.method == .egressServer && !target.sampled { gate?.finished() }
-                    }
                     let ip: IPAddress
                     switch resolved[target.host] ?? .failure(.init(text: "not resolved")) {
                     case .success(let a): ip = a
                     case .failure(let f):
+                        plan.finished(target.host, firstWave: plan.isFirstWave(i, target))
                         return [(i, EgressObservation(target: target, address: nil, outcome: .dnsFailure(f.text)))]
                     }
                     let address = TransportAddress(ip, target.port)
                     let outcome = await Self.probe(address, method: target.method, deadline: deadline, clock: clock)
-                    if case .egressAnswer = outcome, !target.sampled { gate?.open() }
-                    if leadOf[target.host] == i {
-                        if case .egressAnswer = outcome { leadResult[target.host]?.set(true) } else { leadResult[target.host]?.set(false) }
-                    }
+                    if case let .egressAnswer(_, _, info, _) = outcome { plan.recognised(target.host, info) }
+                    plan.finished(target.host, firstWave: plan.isFirstWave(i, target))
                     let o = EgressObservation(target: target, address: address, outcome: outcome)
                     progress(EgressClassifier.judge(o).text)
                     return [(i, o)]
                 }
             }
-            for (host, lead) in leadOf {
-                let rest = targets.enumerated().filter { $0.element.method == .egressServer && !$0.element.sampled
-                    && $0.element.host == host && $0.offset != lead }
-                guard !rest.isEmpty else { continue }
-                group.addTask {
-                    let gate = sampleGates[host]
-                    defer { for _ in rest { gate?.finished() } }
-                    guard case .success(let ip) = resolved[host] ?? .failure(.init(text: "not resolved")) else {
-                        return rest.map { ($0.offset, EgressObservation(target: $0.element, address: nil,
-                                                                        outcome: .dnsFailure("dns-failure: \(host) not resolved"))) }
+            for host in plan.hosts {
+                let rest = plan.rest(of: host)
+                if !rest.isEmpty {
+                    group.addTask {
+                        await Self.probeRest(rest, host: host, resolved: resolved[host], plan: plan,
+                                             deadline: deadline, clock: clock, progress: progress)
                     }
-                    let isServer = await leadResult[host]?.wait(until: deadline, clock: clock) ?? false
-                    if isServer {
-                        return await withTaskGroup(of: (Int, EgressObservation).self) { g in
-                            for (i, t) in rest {
-                                g.addTask {
-                                    let a = TransportAddress(ip, t.port)
-                                    let outcome = await Self.probe(a, method: .egressServer, deadline: deadline, clock: clock)
-                                    let o = EgressObservation(target: t, address: a, outcome: outcome)
-                                    progress(EgressClassifier.judge(o).text)
-                                    return (i, o)
-                                }
-                            }
-                            var out: [(Int, EgressObservation)] = []
-                            for await x in g { out.append(x) }
-                            return out
-                        }
+                }
+                let sample = plan.sample(of: host)
+                if !sample.isEmpty {
+                    group.addTask {
+                        await Self.probeSample(sample, host: host, resolved: resolved[host], plan: plan, seed: sampleSeed,
+                                               deadline: deadline, clock: clock, progress: progress)
                     }
-                    let outs = await Self.probeICMPAware(ip: ip, targets: rest.map(\.element), deadline: deadline, clock: clock)
-                    for o in outs { progress(EgressClassifier.judge(o).text) }
-                    return zip(rest.map(\.offset), outs).map { ($0, $1) }
                 }
             }
             for host in icmpHosts {
@@ -251,7 +212,8 @@ public struct EgressProbe: Sendable {
     ///   control re-probe of the port that answered tells a drop of this port (the control
     ///   answers: the host had budget) from budget spent by others (the control is silent too).
     /// - Ports after the budget is spent are not probed (they could only spend it) and are
-    ///   reported as rate-limited, which `EgressClassifier` leaves out of the status.
+    ///   reported as rate-limited, which `EgressClassifier` leaves out of the status; a port where
+    ///   an egress server may listen gets one request, kept only if the egress server answers it.
     /// - A host that never answered (silent on closed ports, as large providers are) costs
     ///   nothing: its remaining targets go at once.
     ///
@@ -278,7 +240,14 @@ public struct EgressProbe: Sendable {
             let t = targets[i]
             let address = TransportAddress(ip, t.port)
             if let q = budgetSpent {
-                out.append(EgressObservation(target: t, address: address, outcome: .rateLimited(answeredPort: q, sends: 0)))
+                var outcome = EgressOutcome.rateLimited(answeredPort: q, sends: 0)
+                if t.method == .egressServer {
+                    // An egress server answers the ports of its range by STUN, which costs no ICMP:
+                    // one request, kept only when that is what answers.
+                    let o = await probeOne(address, [0], icmpFollowWindow)
+                    if case .egressAnswer = o { outcome = o }
+                }
+                out.append(EgressObservation(target: t, address: address, outcome: outcome))
                 i += 1
                 continue
             }
@@ -348,42 +317,6 @@ public struct EgressProbe: Sendable {
             i += 1
         }
         return out
-    }
-
-    /// Whether a host's first fixed port answered as an egress server (nil until it is done).
-    final class LeadResult: Sendable {
-        private let state = Mutex<Bool?>(nil)
-        func set(_ v: Bool) { state.withLock { $0 = v } }
-        func wait(until deadline: Deadline, clock: any MonotonicClock) async -> Bool {
-            while true {
-                if let v = state.withLock({ $0 }) { return v }
-                if deadline.hasPassed(clock: clock) || Task.isCancelled { return false }
-                try? await Task.sleep(nanoseconds: 2_000_000)
-            }
-        }
-    }
-
-    /// Holds the random sample of one host back until that host has answered as an egress server.
-    final class EgressGate: Sendable {
-        private let state = Mutex((open: false, pending: 0))
-
-        /// One more fixed target on this host to wait for.
-        func expect() { state.withLock { $0.pending += 1 } }
-        /// The host answered as an egress server.
-        func open() { state.withLock { $0.open = true } }
-        /// A fixed target on this host is done.
-        func finished() { state.withLock { $0.pending -= 1 } }
-
-        /// True once open; false when every fixed target finished without opening it, at the
-        /// deadline, or on cancellation.
-        func wait(until deadline: Deadline, clock: any MonotonicClock) async -> Bool {
-            while true {
-                let (open, pending) = state.withLock { ($0.open, $0.pending) }
-                if open { return true }
-                if pending <= 0 || deadline.hasPassed(clock: clock) || Task.isCancelled { return false }
-                try? await Task.sleep(nanoseconds: 2_000_000)
-            }
-        }
     }
 
     struct ProbeFailure: Error {
@@ -475,7 +408,14 @@ public struct EgressProbe: Sendable {
             }
             if let m = try? STUNMessage.decode(datagram.bytes), m.transactionID == id,
                m.type.messageClass == .successResponse, let mapped = m.reflexiveAddress {
-                return .stunAnswer(mapped: mapped, rttMs: Double(clock.nowNanos() &- lastSend) / 1e6)
+                let rtt = Double(clock.nowNanos() &- lastSend) / 1e6
+                // An egress server answers every port of its range, and its STUN ports, with its
+                // marker: whichever port it is recognised on. One transaction ID for every send, so
+                // which one was answered is unknown: counting them all keeps the loss estimate high.
+                if let info = EgressMarker.parse(m.software) {
+                    return .egressAnswer(mapped: mapped, rttMs: rtt, server: info, answeredSend: max(1, next))
+                }
+                return .stunAnswer(mapped: mapped, rttMs: rtt)
             }
             // A connected socket only receives from its peer: any reply proves the packet arrived.
             return .otherReply(bytes: datagram.bytes.count)

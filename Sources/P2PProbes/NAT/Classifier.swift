@@ -65,6 +65,12 @@ public enum NATClassifier {
                       + (noNAT ? ": the same, no NAT" : (local.port == first.mapped.port ? ": port preserved" : ": port changed")))
         }
 
+        if !noNAT, obs.mappingII.answer != nil || obs.mappingIII.answer != nil {
+            var seen = ["I": first.mapped.description]
+            if let ii = obs.mappingII.answer { seen["II"] = ii.mapped.description }
+            if let iii = obs.mappingIII.answer { seen["III"] = iii.mapped.description }
+            s.mappedByTest = seen
+        }
         var reasons: [String] = []
         s.mapping = classifyMapping(obs, primary: primary, first: first, answered: answered, noNAT: noNAT,
                                     evidence: &ev, reasons: &reasons)

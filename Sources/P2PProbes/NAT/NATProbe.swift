@@ -140,27 +140,50 @@ public struct NATProbe: Sendable {
         }
 
         // 2. Behaviour tests against the first server that offers a usable alternate address
-        //    (OTHER-ADDRESS is not trusted blindly: `NATClassifier.otherAddressProblem`).
-        var chosen: Int?
+        //    (OTHER-ADDRESS is not trusted blindly: `NATClassifier.otherAddressProblem`). When its
+        //    alternate answers none of the tests, or answers CHANGE-REQUEST from the wrong address,
+        //    the next such server is tried while time is left (the reason is kept).
+        var candidates: [Int] = []
         for (i, p) in obs.servers.enumerated() {
             guard let addr = p.address, let other = p.testI.answer?.other else { continue }
             if let why = NATClassifier.otherAddressProblem(server: addr, other: other) {
                 obs.unsupportedServers.append("\(p.name): \(why)")
                 continue
             }
-            chosen = i
-            break
+            candidates.append(i)
         }
-        guard let ci = chosen else {
-            obs.ignoredResponses = stats.ignored
-            return obs
+        var ignored = stats.ignored
+        for (n, ci) in candidates.enumerated() {
+            guard let b = await behaviourTests(obs.servers[ci], mapping: mapping, progress: progress) else { continue }
+            obs.behaviourServer = ci
+            obs.mappingII = b.mappingII
+            obs.mappingIII = b.mappingIII
+            obs.filterSetup = b.filterSetup
+            obs.filterII = b.filterII
+            obs.filterIII = b.filterIII
+            ignored += b.ignored
+            guard n + 1 < candidates.count, !deadline.hasPassed(clock: clock),
+                  let why = Self.alternateProblem(b, server: obs.servers[ci]) else { break }
+            obs.unsupportedServers.append("\(obs.servers[ci].name): \(why); trying the next server")
+            progress("\(obs.servers[ci].name): \(why); trying the next server")
         }
-        obs.behaviourServer = ci
-        let b = obs.servers[ci]
-        guard let bAddr = b.address, let bAnswer = b.testI.answer, let other = bAnswer.other else {
-            obs.ignoredResponses = stats.ignored
-            return obs
-        }
+        obs.ignoredResponses = ignored
+        outcomes.removeAll()
+        return obs
+    }
+
+    /// What the behaviour tests against one server saw.
+    struct BehaviourResult {
+        var mappingII, mappingIII, filterII, filterIII: TransactionOutcome
+        var filterSetup: [TransactionOutcome]
+        var ignored: Int
+    }
+
+    /// Mapping tests II and III on the mapping socket, filtering tests II and III on fresh sockets,
+    /// all against server `b` (which advertised a usable OTHER-ADDRESS).
+    func behaviourTests(_ b: ServerProbe, mapping: UDPSocket,
+                        progress: @escaping @Sendable (String) -> Void) async -> BehaviourResult? {
+        guard let bAddr = b.address, let bAnswer = b.testI.answer, let other = bAnswer.other else { return nil }
         let rtt = max(0.0005, bAnswer.rttMs / 1000)
         let altPrimaryPort = TransportAddress(other.ip, bAddr.port)
         let altPort = TransportAddress(bAddr.ip, other.port)
@@ -181,18 +204,25 @@ public struct NATProbe: Sendable {
         async let filterIII = Self.filteringTest(server: bAddr, change: (false, true), expectFrom: altPort, rtt: rtt,
                                                  overall: overall, clock: clock)
         let (m, mIgnored) = await mappingTests
-        obs.mappingII = m[0]
-        obs.mappingIII = m[1]
         progress("mapping tests II/III: \(NATClassifier.short(m[0])); \(NATClassifier.short(m[1]))")
         let f2 = await filterII
         let f3 = await filterIII
-        obs.filterSetup = [f2.setup, f3.setup]
-        obs.filterII = f2.test
-        obs.filterIII = f3.test
         progress("filtering test II: \(NATClassifier.short(f2.test)); test III: \(NATClassifier.short(f3.test))")
-        obs.ignoredResponses = stats.ignored + mIgnored + f2.ignored + f3.ignored
-        outcomes.removeAll()
-        return obs
+        return BehaviourResult(mappingII: m[0], mappingIII: m[1], filterII: f2.test, filterIII: f3.test,
+                               filterSetup: [f2.setup, f3.setup], ignored: mIgnored + f2.ignored + f3.ignored)
+    }
+
+    /// Why a server's alternate address cannot be used, from the tests' outcomes: it answered none
+    /// of the mapping tests, or CHANGE-REQUEST came back from the wrong address. Nil when usable.
+    static func alternateProblem(_ b: BehaviourResult, server: ServerProbe) -> String? {
+        let other = server.testI.answer?.other.map { "\($0)" } ?? "its alternate address"
+        if b.mappingII.answer == nil && b.mappingIII.answer == nil {
+            return "its alternate address \(other) answered none of the mapping tests (none there, or the path to it is blocked)"
+        }
+        if case .wrongSource = b.filterII, case .wrongSource = b.filterIII {
+            return "it answered CHANGE-REQUEST from its own address, not from \(other)"
+        }
+        return nil
     }
 
     struct ResolveFailure: Error {

@@ -28,7 +28,8 @@ public enum PairFinding: Sendable, Equatable {
     /// What the side facing a symmetric NAT accepts.
     public enum Acceptance: Sendable, Equatable {
         case anySource, addressOnly, exactAddressAndPort, unknown
-        /// Address-only filtering, and the symmetric side kept one public IP toward every server.
+        /// Address-only filtering, and the symmetric side kept one public IP toward every server
+        /// and in every mapping test.
         case addressOnlyOneIP
         /// Its own NAT type is unknown.
         case unknownNAT
@@ -72,7 +73,7 @@ public enum PairFinding: Sendable, Equatable {
                     + "keeps one public IP address. \(fix)"
             case .addressOnlyOneIP:
                 return "\(head); \(Self.name(f)) filters by address only and \(Self.name(d))'s NAT kept one public "
-                    + "IP address toward every server, so it works."
+                    + "IP address toward every address it tested (STUN servers and RFC 5780 mapping tests), so it works."
             case .exactAddressAndPort:
                 return "\(head), and \(Self.name(f)) only accepts packets from the exact address and port it "
                     + "sent to: they cannot meet without port prediction. \(fix)"
