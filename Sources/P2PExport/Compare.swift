@@ -257,7 +257,7 @@ public enum Compare {
         }
 
         /// This side's own finding for `step`.
-        func says(_ step: Step) -> PairFinding { .side(role, step.content.assess(report)) }
+        func says(_ step: Step) -> PairFinding { .side(role, step.finding(in: report)) }
 
         var classic: String {
             report.nat.classicType == .unknown ? report.nat.mapping.rawValue : report.nat.classicType.rawValue

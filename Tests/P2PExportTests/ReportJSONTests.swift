@@ -60,9 +60,9 @@ func cleaned(_ r: Report) throws -> Report {
         }
         #expect(throws: ReportDecodeError.notAReport) { try ReportJSON.decode(Self.bytes("[1, 2]")) }
         #expect(throws: ReportDecodeError.notAReport) { try ReportJSON.decode(Self.bytes(#"{"name": "x"}"#)) }
-        // The version is checked before anything else: a v2 report with other fields gets "unsupported".
-        #expect(throws: ReportDecodeError.unsupportedSchema(2)) {
-            try ReportJSON.decode(Self.bytes(#"{"schemaVersion": 2, "whatever": true}"#))
+        // The version is checked before anything else: a v3 report with other fields gets "unsupported".
+        #expect(throws: ReportDecodeError.unsupportedSchema(3)) {
+            try ReportJSON.decode(Self.bytes(#"{"schemaVersion": 3, "whatever": true}"#))
         }
         #expect(throws: ReportDecodeError.invalid("\"schemaVersion\" is not a whole number")) {
             try ReportJSON.decode(Self.bytes(#"{"schemaVersion": "1"}"#))

@@ -93,7 +93,7 @@ import Testing
         r.udp.ports = ["443": .reached, "53": .blocked]
         r.verdict = Verdict.derive(from: r)
         let obj = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(r)) as? [String: Any])
-        #expect(obj["schemaVersion"] as? Int == 1)
+        #expect(obj["schemaVersion"] as? Int == 2)
         let nat = try #require(obj["nat"] as? [String: Any])
         #expect(nat["mapping"] as? String == "endpoint-independent")
         #expect(nat["filtering"] as? String == "address-and-port-dependent")
