@@ -141,6 +141,35 @@ final class TempDir {
         #expect(object["redacted"] as? Bool == false)
     }
 
+    /// `findings` and `verdict.codes` in the saved JSON are the rules' output for the saved report.
+    @Test(arguments: Fixtures.all.map(\.name))
+    func exportCarriesTheCodedFindings(name: String) throws {
+        let r = Fixtures.all.first { $0.name == name }!.report
+        for bytes in [try ReportJSON.encode(r), try ReportJSON.encodeExport(r)] {
+            struct Coded: Decodable { var findings: [ReportFinding]; var verdict: Verdict }
+            let coded = try JSONDecoder().decode(Coded.self, from: Data(bytes))
+            #expect(coded.findings == FindingRules.findings(for: r))
+            #expect(coded.verdict.codes == r.verdict.codes)
+        }
+    }
+
+    /// A report saved by an older p2ptui (schema 1: no findings, no verdict codes) still loads, and
+    /// `compare` reads it as it reads the same report saved now.
+    @Test func schemaOneReportStillLoads() throws {
+        for fixture in Fixtures.all {
+            var object = try JSONSerialization.jsonObject(with: Data(ReportJSON.encode(fixture.report))) as! [String: Any]
+            object["schemaVersion"] = 1
+            object["findings"] = nil
+            var verdict = object["verdict"] as! [String: Any]
+            verdict["codes"] = nil
+            object["verdict"] = verdict
+            let old = try ReportJSON.decode(Array(JSONSerialization.data(withJSONObject: object)))
+            #expect(old.schemaVersion == 1 && old.verdict.codes.isEmpty)
+            let now = try ReportJSON.decode(ReportJSON.encode(fixture.report))
+            #expect(Compare.compare(client: old, connector: old) == Compare.compare(client: now, connector: now), "\(fixture.name)")
+        }
+    }
+
     @Test func redactedExport() throws {
         let bytes = try ReportJSON.encodeExport(Fixtures.cloudAllFail, redact: true)
         let text = String(decoding: bytes, as: UTF8.self)
