@@ -105,6 +105,7 @@ import Testing
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let doc = try String(contentsOf: root.appendingPathComponent("docs/report-schema.md"), encoding: .utf8)
         for code in FindingCode.allCases { #expect(doc.contains("`\(code.rawValue)`"), "\(code.rawValue)") }
+        for code in PunchCode.allCases { #expect(doc.contains("`\(code.rawValue)`"), "\(code.rawValue)") }
     }
 
     @Test func findingsRoundTripAsJSON() throws {
