@@ -3,34 +3,23 @@
 // Content/PunchWords.swift says it. docs/report-schema.md documents every code; add, never rename.
 
 public enum PunchCode: String, Codable, Sendable, CaseIterable {
-    // A direct path was proven.
-    /// The peer's private (host) address answered: both sides share a network.
-    case lanPath = "punch-lan-path"
-    /// This side's NAT gave the path a port its code did not announce; the peer learned it (peer-reflexive).
-    case newMappingHere = "punch-new-mapping-here"
-    /// Each side reached the other's public endpoint as STUN saw it.
-    case serverReflexive = "punch-server-reflexive"
-    /// The peer's checks came from a port its code did not announce, and this side answered there.
-    case peerReflexive = "punch-peer-reflexive"
-    // No direct path.
-    /// No STUN server answered this side: no UDP gets out here.
-    case udpBlockedHere = "punch-udp-blocked-here"
-    /// The peer's code says no STUN server answered there.
-    case udpBlockedPeer = "punch-udp-blocked-peer"
-    /// Both sides' NATs change the public port per destination.
-    case symmetricBoth = "punch-symmetric-both"
-    /// This side's NAT changes the public port per destination, and the peer filters by address and port.
-    case symmetricHere = "punch-symmetric-here"
-    /// The peer's NAT changes the public port per destination, and this side filters by address and port.
-    case symmetricPeer = "punch-symmetric-peer"
-    /// Both sides leave through one public address, and neither the LAN nor the hairpin path answered.
+    /// A direct path was proven: on the peer's private address (the LAN path); with a port this
+    /// side's NAT made for the peer (learned peer-reflexively); on the public endpoints STUN saw; on
+    /// a port the peer's NAT made for this side (peer-reflexive).
+    case lanPath = "punch-lan-path", newMappingHere = "punch-new-mapping-here",
+         serverReflexive = "punch-server-reflexive", peerReflexive = "punch-peer-reflexive"
+    /// No path: no STUN server answered here, or the peer's code says none answered there.
+    case udpBlockedHere = "punch-udp-blocked-here", udpBlockedPeer = "punch-udp-blocked-peer"
+    /// No path: the mapping varies by destination on both sides, on this side, or on the peer's
+    /// (and the other side filters by address and port).
+    case symmetricBoth = "punch-symmetric-both", symmetricHere = "punch-symmetric-here",
+         symmetricPeer = "punch-symmetric-peer"
+    /// No path: both sides leave through one public address, and neither the LAN nor the hairpin
+    /// path answered.
     case sharedAddress = "punch-shared-address"
-    /// Nothing from the peer arrived before the deadline.
-    case nothingArrived = "punch-nothing-arrived"
-    /// The peer's checks arrive here, but nothing this side sends is answered: the peer's side filters.
-    case peerFilters = "punch-peer-filters"
-    /// This side's checks are answered, but the peer's own checks never arrive: this side filters.
-    case hereFilters = "punch-here-filters"
+    /// No path: nothing from the peer arrived before the deadline; or only one way worked (the
+    /// peer's side filters this side's checks, or this side filters the peer's).
+    case nothingArrived = "punch-nothing-arrived", peerFilters = "punch-peer-filters", hereFilters = "punch-here-filters"
 }
 
 /// The punch test's decision: its code, the two sides, and the values its words name.
