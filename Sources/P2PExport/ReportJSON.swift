@@ -39,7 +39,7 @@ struct ReportDocument: Encodable {
     func encode(to encoder: any Encoder) throws {
         try report.encode(to: encoder)
         var c = encoder.container(keyedBy: Extra.self)
-        try c.encode(FindingRules.findings(for: report), forKey: .findings)
+        try c.encode(report.findings, forKey: .findings)
     }
 }
 

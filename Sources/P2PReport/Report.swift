@@ -271,7 +271,7 @@ public enum PortFailure: String, Codable, Sendable, CaseIterable {
     /// Anything else; the evidence says what.
     case error
     /// Not proven: the destination host rate-limits the ICMP errors it sends (it proved other
-    /// ports in the same run); left out of `UDPSection.status` (issue 11).
+    /// ports in the same run); left out of `UDPSection.status`.
     case rateLimited = "rate-limited"
 }
 
@@ -450,7 +450,7 @@ public struct IPv6Section: Codable, Sendable, Equatable {
 public enum DirectConnection: String, Codable, Sendable, CaseIterable {
     case likely, possible, unlikely
     /// Nothing about the NAT could be checked (no STUN server resolved or answered, without proof
-    /// that UDP is blocked): nothing checked is not "possible" (issue 11).
+    /// that UDP is blocked): nothing checked is not "possible".
     case unknown
 }
 

@@ -1,6 +1,7 @@
 // The machinery behind each step's words: the shapes of step content, and the pure functions that
-// apply it to a report (checklist, verdict, next steps). The words themselves live in Steps.swift
-// (one entry per article step) and Pages.swift (the screens and sections around the steps).
+// word a report's coded findings (checklist, verdict, next steps). Findings/Rules.swift decides the
+// findings and the verdict; the words live in Steps.swift (one entry per article step),
+// FindingWords.swift (one entry per finding code) and Pages.swift (the screens around the steps).
 //
 // Every front end renders this: the wizard, `check`'s text, the saved summary, the export JSON and
 // `compare`. None of them writes its own sentences about a step, so they cannot disagree.
@@ -181,7 +182,7 @@ public enum Guide {
     public static func nextSteps(for report: Report) -> [String] {
         let findings = Step.allCases.map { $0.finding(in: report) }
         var out: [String] = []
-        // Nothing could be checked: the fix for that comes first (issue 11).
+        // Nothing could be checked: the fix for that comes first.
         if Verdict.natUnchecked(report), let fix = Step.natType.finding(in: report).advice.first {
             out.append(fix)
         }
@@ -199,18 +200,10 @@ extension Verdict {
     /// nothing proved UDP blocked.
     public static func natUnchecked(_ report: Report) -> Bool { FindingRules.natUnchecked(report) }
 
-    /// The overall answer from every step's findings: unlikely when any weighs "unlikely", possible
-    /// when any weighs "possible", else likely. Codes and reasons in `FindingRules.verdictOrder`:
-    /// blocking first, heaviest first, then step order, each once.
+    /// The overall answer (`FindingRules.verdict`) in words: a reason per finding behind it, in
+    /// the same order as its codes; a "likely" answer opens with its own sentence.
     public static func derive(from report: Report) -> Verdict {
-        var ordered = FindingRules.verdictOrder(FindingRules.findings(for: report))
-        let top = ordered.compactMap(\.weight).max() ?? .note
-        var level: DirectConnection = top == .unlikely ? .unlikely : top == .possible ? .possible : .likely
-        if level != .unlikely, natUnchecked(report), let i = ordered.firstIndex(where: { $0.code == .natNotChecked }) {
-            // Nothing checked is not "possible": the NAT step's finding leads.
-            level = .unknown
-            ordered.insert(ordered.remove(at: i), at: 0)
-        }
+        let (level, ordered) = FindingRules.verdict(for: report)
         var reasons = ordered.map { FindingWords.reason($0, in: report) }
         if level == .likely { reasons.insert(Pages.nothingInTheWay, at: 0) }
         return Verdict(directConnection: level, reasons: reasons, blocking: ordered.contains { $0.blocking },

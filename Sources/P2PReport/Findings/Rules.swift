@@ -64,6 +64,12 @@ public struct ReportFinding: Codable, Sendable, Equatable {
     }
 }
 
+extension Report {
+    /// What every step found, as the JSON's `findings` carries it: the rules' findings, derived
+    /// from the sections (never stored, so a loaded report of any schema gives the same).
+    public var findings: [ReportFinding] { FindingRules.findings(for: self) }
+}
+
 public enum FindingRules {
     /// Every step's findings, in the article's step order.
     public static func findings(for report: Report) -> [ReportFinding] {
@@ -97,6 +103,20 @@ public enum FindingRules {
             if x.weight != y.weight { return x.weight! > y.weight! }
             return a.offset < b.offset
         }.map(\.element)
+    }
+
+    /// The overall answer as data: unlikely when a finding weighs "unlikely", possible when one
+    /// weighs "possible", else likely; "unknown" instead of possible or likely when the NAT could
+    /// not be checked at all (its finding then leads). The findings behind it in `verdictOrder`.
+    public static func verdict(for report: Report) -> (level: DirectConnection, findings: [ReportFinding]) {
+        var ordered = verdictOrder(findings(for: report))
+        let top = ordered.compactMap(\.weight).max() ?? .note
+        let level: DirectConnection = top == .unlikely ? .unlikely : top == .possible ? .possible : .likely
+        if level != .unlikely, natUnchecked(report), let i = ordered.firstIndex(where: { $0.code == .natNotChecked }) {
+            ordered.insert(ordered.remove(at: i), at: 0)
+            return (.unknown, ordered)
+        }
+        return (level, ordered)
     }
 
     /// The NAT could not be checked at all: it ran, but no server resolved or answered, and
