@@ -1,3 +1,4 @@
+import Foundation
 import P2PExport
 import P2PReport
 import Testing
@@ -215,6 +216,19 @@ struct Coded: Sendable, CustomStringConvertible {
         let c = Compare.compare(client: SideSpec.fullCone.report(.connector),
                                 connector: SideSpec.fullCone.with { $0.publicIP = Self.other }.report(.client))
         #expect(c.findings.contains { $0.code == "pair-roles-swapped" })
+    }
+
+    /// Every pair code a comparison gives is documented in docs/report-schema.md.
+    @Test func everyPairCodeIsDocumented() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let doc = try String(contentsOf: root.appendingPathComponent("docs/report-schema.md"), encoding: .utf8)
+        var codes = Set(Self.cases.flatMap {
+            Compare.compare(client: $0.client.report(.client), connector: $0.connector.report(.connector)).findings.map(\.code)
+        })
+        codes.insert(PairFinding.redacted.code)
+        codes.insert(PairFinding.rolesSwapped.code)
+        for c in codes { #expect(doc.contains("`\(c)`"), "\(c)") }
+        #expect(codes.count >= 20)
     }
 
     @Test func comparisonTextFits() {
