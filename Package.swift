@@ -67,7 +67,7 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "P2PServerTests", dependencies: ["P2PServer", "STUNCodec", "P2PSocket"],
                     swiftSettings: strict),
-        .testTarget(name: "P2PPunchTests", dependencies: ["P2PPunch", "P2PServer", "STUNCodec", "P2PSocket"],
+        .testTarget(name: "P2PPunchTests", dependencies: ["P2PPunch", "P2PReport", "P2PServer", "STUNCodec", "P2PSocket"],
                     swiftSettings: strict),
         .testTarget(name: "P2PExportTests", dependencies: ["P2PExport", "P2PReport"],
                     resources: [.copy("Golden")], swiftSettings: strict),

@@ -23,20 +23,39 @@
 //   path (private host candidates, tried first by ICE) works without hairpin: likely.
 import P2PReport
 
+/// One reason of a comparison as data: its code, the side it is about, and its weight.
+public struct PairFindingEntry: Sendable, Equatable, Codable {
+    /// A pair code (`PairFinding.code`), or a side's own finding code.
+    public var code: String
+    /// The side it is about; nil for the pair as a whole.
+    @Nullable public var side: Role?
+    /// Its weight on the answer; nil for the opening sentence of a "likely" answer.
+    @Nullable public var weight: Weight?
+
+    public init(code: String, side: Role?, weight: Weight?) {
+        self.code = code
+        self.side = side
+        self.weight = weight
+    }
+}
+
 /// The answer for a pair of reports.
 public struct Comparison: Sendable, Equatable, Codable {
     public var directConnection: DirectConnection
     /// Plain sentences, most important first; the first names the side to fix first.
     public var reasons: [String]
+    /// The same reasons as codes, one per sentence, in the same order.
+    public var findings: [PairFindingEntry]
     /// The side whose change helps most, nil when nothing needs fixing.
     public var fixFirst: Role?
     /// Whether both sides leave through the same public address (nil when unknown or redacted).
     public var sharedPublicAddress: Bool?
 
-    public init(directConnection: DirectConnection, reasons: [String], fixFirst: Role?,
-                sharedPublicAddress: Bool?) {
+    public init(directConnection: DirectConnection, reasons: [String], findings: [PairFindingEntry] = [],
+                fixFirst: Role?, sharedPublicAddress: Bool?) {
         self.directConnection = directConnection
         self.reasons = reasons
+        self.findings = findings
         self.fixFirst = fixFirst
         self.sharedPublicAddress = sharedPublicAddress
     }
@@ -54,15 +73,9 @@ public enum Compare {
         // administrator controls) is the one to fix first.
         let sides = [k, c]
         for s in sides {
-            switch s.udp {
-            case .blocked: issues.append(Issue(.unlikely, s.role, s.says(s.udpStep)))
-            case .partial: issues.append(Issue(.possible, s.role, s.says(s.udpStep)))
-            case .fine: break
-            }
+            if let udp = s.udpFinding { issues.append(Issue(s.udp == .blocked ? .unlikely : .possible, s.role, s.says(udp))) }
             // QUIC dropped by its shape while plain UDP passes: the firewall step says so.
-            if s.report.quic.status == .filtered && s.udp != .blocked {
-                issues.append(Issue(.unlikely, s.role, s.says(.firewall)))
-            }
+            if let quic = s.finding(.quicFiltered), s.udp != .blocked { issues.append(Issue(.unlikely, s.role, s.says(quic))) }
         }
 
         if c.udp != .blocked && k.udp != .blocked {
@@ -71,14 +84,15 @@ public enum Compare {
 
         // The mapping table above already weighs what a cloud gateway does; these name the fix,
         // in the words of the side's own step.
-        for s in sides where s.cloudNat { issues.append(Issue(.possible, s.role, s.says(.cloudNat))) }
-        for s in sides where s.doubleNat {
+        for s in sides { if let f = s.finding(.cloudNatGateway) { issues.append(Issue(.possible, s.role, s.says(f))) } }
+        for s in sides {
+            guard let f = s.finding(.doubleNat) else { continue }
             // Live-tested (natlab pair double:eim): layers that together map endpoint-independently
             // punch like one EIM NAT.
             if s.mapping == .friendly {
                 issues.append(Issue(.note, s.role, .doubleNatIndependent(s.role)))
             } else {
-                issues.append(Issue(.possible, s.role, s.says(.doubleNat)))
+                issues.append(Issue(.possible, s.role, s.says(f)))
             }
         }
 
@@ -123,16 +137,16 @@ public enum Compare {
         case .possible: level = .possible
         case .note: level = .likely
         }
-        var reasons = ordered.map(\.finding.text)
+        var said = ordered.map { ($0.finding, PairFindingEntry(code: $0.finding.code, side: $0.side, weight: $0.severity)) }
         var fix: Role? = nil
-        if level == .likely && (c.mapping == .dependent || k.mapping == .dependent) {
-            reasons.insert(PairFinding.friendlyDespiteDependent.text, at: 0)
-        } else if level == .likely {
-            reasons.insert(PairFinding.bothFriendly.text, at: 0)
+        if level == .likely {
+            let opening: PairFinding = c.mapping == .dependent || k.mapping == .dependent ? .friendlyDespiteDependent : .bothFriendly
+            said.insert((opening, PairFindingEntry(code: opening.code, side: nil, weight: nil)), at: 0)
         } else {
             fix = ordered.first { $0.severity == top && $0.side != nil }?.side
         }
-        return Comparison(directConnection: level, reasons: reasons, fixFirst: fix, sharedPublicAddress: shared)
+        return Comparison(directConnection: level, reasons: said.map(\.0.text), findings: said.map(\.1),
+                          fixFirst: fix, sharedPublicAddress: shared)
     }
 
     /// The NAT-mapping part of the table (see the file comment).
@@ -170,13 +184,11 @@ public enum Compare {
 
     // MARK: Internals
 
-    enum Severity: Int { case note = 1, possible = 2, unlikely = 3 }
-
     struct Issue {
-        var severity: Severity
+        var severity: Weight
         var side: Role?
         var finding: PairFinding
-        init(_ s: Severity, _ side: Role?, _ finding: PairFinding) {
+        init(_ s: Weight, _ side: Role?, _ finding: PairFinding) {
             severity = s
             self.side = side
             self.finding = finding
@@ -191,11 +203,11 @@ public enum Compare {
 
         let report: Report
         let role: Role
+        /// The side's own coded findings (`FindingRules`), which decide its UDP, mapping and gateways.
+        let findings: [ReportFinding]
         let udp: UDP
         let mapping: Mapping
         let filtering: Filtering
-        let doubleNat: Bool
-        let cloudNat: Bool
         let hairpin: Bool?
         let publicIP: String?
         let ipv6Works: Bool
@@ -207,17 +219,22 @@ public enum Compare {
         init(_ r: Report, role: Role) {
             report = r
             self.role = role
-            if r.udp.status == .blocked || r.nat.classicType == .blocked {
+            let found = FindingRules.findings(for: r)
+            findings = found
+            let codes = Set(found.map(\.code))
+            if !codes.isDisjoint(with: [.udpBlocked, .udpNoStunAnswer, .stunNoAnswer]) {
                 udp = .blocked
-            } else if r.udp.status == .partial {
+            } else if codes.contains(.udpPartial) {
                 udp = .partial
             } else {
                 udp = .fine
             }
-            switch r.nat.mapping {
-            case .noNAT, .endpointIndependent: mapping = .friendly
-            case .addressDependent, .addressAndPortDependent: mapping = .dependent
-            case .unknown: mapping = r.cloud.natGatewaySuspected == true ? .dependent : .unknown
+            if !codes.isDisjoint(with: [.noNat, .mappingEndpointIndependent]) {
+                mapping = .friendly
+            } else if !codes.isDisjoint(with: [.mappingEndpointDependent, .cloudNatGateway]) {
+                mapping = .dependent
+            } else {
+                mapping = .unknown
             }
             if r.nat.mapping == .noNAT && r.nat.classicType == .openInternet {
                 filtering = .open
@@ -231,9 +248,11 @@ public enum Compare {
                 case .unknown: filtering = .unknown
                 }
             }
-            doubleNat = r.doubleNat.detected == true
-            cloudNat = r.cloud.natGatewaySuspected == true
-            hairpin = r.hairpin.supported
+            if !codes.isDisjoint(with: [.hairpin, .hairpinNotNeeded]) {
+                hairpin = true
+            } else {
+                hairpin = codes.contains(.noHairpin) ? false : nil
+            }
             publicIP = r.nat.publicEndpoint.map(Side.host(of:))
             ipv6Works = r.ipv6.status == .works
             keepsOneIP = Side.keptOneIP(r.nat)
@@ -260,14 +279,17 @@ public enum Compare {
             return p.prefix(3).joined(separator: ".") + ".0/24"
         }
 
-        /// The step that explains this side's UDP trouble: the firewall's, or the NAT test's when
-        /// no STUN server answered.
-        var udpStep: Step {
-            report.udp.status == .blocked || report.udp.status == .partial ? .firewall : .natType
+        /// The finding that explains this side's UDP trouble: the firewall step's, or the NAT test's
+        /// when no STUN server answered.
+        var udpFinding: ReportFinding? {
+            findings.first { [.udpBlocked, .udpPartial].contains($0.code) } ?? finding(.stunNoAnswer)
         }
 
-        /// This side's own finding for `step`.
-        func says(_ step: Step) -> PairFinding { .side(role, step.content.assess(report)) }
+        /// This side's finding with `code`, if it has it.
+        func finding(_ code: FindingCode) -> ReportFinding? { findings.first { $0.code == code } }
+
+        /// This side's own finding, in its step's words.
+        func says(_ f: ReportFinding) -> PairFinding { .side(role, f.code, FindingWords.text(f, in: report)) }
 
         var classic: String {
             report.nat.classicType == .unknown ? report.nat.mapping.rawValue : report.nat.classicType.rawValue

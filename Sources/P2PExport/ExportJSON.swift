@@ -1,10 +1,10 @@
 // The saved JSON (`check --json`, `--output FILE.json`): the report itself plus the summary's
 // explanations, so the file carries the same content as the text summary, machine-readable.
 // The extra keys sit beside the report's own; `ReportJSON.decode` (and so `compare`) ignores them,
-// so the file stays a valid schema-1 report.
+// so the file stays a valid report.
 import P2PReport
 
-/// The report's fields at the top level, plus "steps", "nextSteps", "logs" and "redacted".
+/// The report's fields at the top level, plus "findings", "steps", "nextSteps", "logs" and "redacted".
 public struct ExportDocument: Encodable, Sendable {
     public var report: Report
     public var steps: [StepGuide]
@@ -25,7 +25,7 @@ public struct ExportDocument: Encodable, Sendable {
     private enum Extra: String, CodingKey { case steps, nextSteps, logs, redacted }
 
     public func encode(to encoder: any Encoder) throws {
-        try report.encode(to: encoder)
+        try ReportDocument(report: report).encode(to: encoder)
         var c = encoder.container(keyedBy: Extra.self)
         try c.encode(steps, forKey: .steps)
         try c.encode(nextSteps, forKey: .nextSteps)

@@ -20,18 +20,34 @@ public enum ReportDecodeError: Error, Equatable, CustomStringConvertible {
         case .notAReport:
             return "this JSON is not a p2ptui report (it has no \"schemaVersion\")"
         case .unsupportedSchema(let v):
-            return "this report uses schema version \(v), but this p2ptui reads version "
-                + "\(Report.currentSchemaVersion); run the same p2ptui version on both sides"
+            let known = Report.readableSchemaVersions
+            return "this report uses schema version \(v), but this p2ptui reads versions "
+                + "\(known.lowerBound) to \(known.upperBound); run the same p2ptui version on both sides"
         case .invalid(let why):
             return "the report is damaged: \(why)"
         }
     }
 }
 
+/// The report's fields at the top level, plus `findings` (derived by `FindingRules`; a reader
+/// ignores them and derives them again, so a schema-1 report without them reads the same).
+struct ReportDocument: Encodable {
+    var report: Report
+
+    private enum Extra: String, CodingKey { case findings }
+
+    func encode(to encoder: any Encoder) throws {
+        try report.encode(to: encoder)
+        var c = encoder.container(keyedBy: Extra.self)
+        try c.encode(report.findings, forKey: .findings)
+    }
+}
+
 public enum ReportJSON {
-    /// Pretty-printed, sorted keys, trailing newline: stable output that diffs well.
+    /// Pretty-printed, sorted keys, trailing newline: stable output that diffs well. The report's
+    /// fields plus `findings`, derived from them.
     public static func encode(_ report: Report) throws -> [UInt8] {
-        try encodeValue(report)
+        try encodeValue(ReportDocument(report: report))
     }
 
     /// The same JSON style for any other exported value (the comparison).
@@ -61,7 +77,7 @@ public enum ReportJSON {
         guard let version = try? JSONDecoder().decode(VersionOnly.self, from: data).schemaVersion else {
             throw .invalid("\"schemaVersion\" is not a whole number")
         }
-        guard version == Report.currentSchemaVersion else { throw .unsupportedSchema(version) }
+        guard Report.readableSchemaVersions.contains(version) else { throw .unsupportedSchema(version) }
         // A saved report is outside text too (someone sent it): every string in it is cleaned, as
         // the probes clean what they quote, before anything renders it (`compare`).
         let cleaned = (try? JSONSerialization.data(withJSONObject: cleanStrings(object), options: [])) ?? data

@@ -18,6 +18,8 @@ public struct PunchResult: Codable, Sendable, Equatable {
     @Nullable public var elapsedMs: Int?
     /// Candidate pairs this side sent checks on.
     public var pairsTried: Int
+    /// What happened, as a stable code (nil only before the diagnosis).
+    @Nullable public var code: PunchCode?
     /// One sentence: what happened and the step that explains it.
     public var reason: String
     /// What to change first (nil when a path is proven).
@@ -54,6 +56,7 @@ public struct PunchResult: Codable, Sendable, Equatable {
         self.rttMs = rttMs
         self.elapsedMs = elapsedMs
         self.pairsTried = pairsTried
+        self.code = nil
         self.reason = reason
         self.fix = fix
         self.deadlineSeconds = deadlineSeconds
@@ -72,7 +75,7 @@ public struct PunchResult: Codable, Sendable, Equatable {
     /// The flat section the saved report carries (docs/report-schema.md, `punch`).
     public var section: PunchSection {
         PunchSection(direct: direct, localEndpoint: localEndpoint, remoteEndpoint: remoteEndpoint, rttMs: rttMs,
-                     elapsedMs: elapsedMs, pairsTried: pairsTried, reason: reason, fix: fix,
+                     elapsedMs: elapsedMs, pairsTried: pairsTried, code: code, reason: reason, fix: fix,
                      localMapping: localMapping, peerMapping: peerMapping)
     }
 
@@ -84,8 +87,8 @@ public struct PunchResult: Codable, Sendable, Equatable {
     }
 }
 
-/// Builds the result from the finished machine, the two codes and what gathering saw, and names
-/// the step that explains a failure (pure).
+/// Builds the result from the finished machine, the two codes and what gathering saw, and decides
+/// what happened as a `PunchCode` (pure); Content/PunchWords.swift says it.
 public enum Diagnosis {
     public static func result(machine m: CheckMachine, gathered stunEvidence: [String], localHint: MappingHint) -> PunchResult {
         let local = m.credentials.local, peer = m.credentials.peer
@@ -111,74 +114,64 @@ public enum Diagnosis {
             r.remoteKind = pair.remote.kind.label
             r.rttMs = pair.rttMs.map { ($0 * 10).rounded() / 10 }
             r.elapsedMs = Int((at &- m.start) / 1_000_000)
-            r.reason = pathReason(pair, local: local)
+            r.say(path(pair, local: local, peer: peer))
             return r
         }
-        (r.reason, r.fix) = failure(m, localHint: localHint)
+        r.say(failure(m, localHint: localHint))
         return r
     }
 
-    static func pathReason(_ pair: PairState, local: ConnectionCode) -> String {
+    /// How the proven path came about.
+    static func path(_ pair: PairState, local: ConnectionCode, peer: ConnectionCode) -> PunchDiagnosis {
+        let roles = (local.role.role, peer.role.role)
         if pair.remote.kind != .host, let seen = pair.seenAs, !local.candidates.contains(where: { $0.address == seen }) {
-            return "this side's NAT gave the path a port its code did not announce (\(seen), a new mapping per destination), and the peer learned it from this side's checks (peer-reflexive) and answered there"
+            return PunchDiagnosis(.newMappingHere, localRole: roles.0, peerRole: roles.1, parameters: ["seen": "\(seen)"])
         }
         switch pair.remote.kind {
-        case .host:
-            return "the peer's private address answered: both sides share a network (the LAN path; no NAT crossed)"
-        case .serverReflexive:
-            return "each side reached the other's public endpoint as STUN saw it: the NATs keep their mappings (hole punching works)"
-        case .peerReflexive:
-            return "the peer's checks came from a port its code did not announce (its NAT mapped a new one) and this side answered there: works thanks to peer-reflexive learning"
+        case .host: return PunchDiagnosis(.lanPath, localRole: roles.0, peerRole: roles.1)
+        case .serverReflexive: return PunchDiagnosis(.serverReflexive, localRole: roles.0, peerRole: roles.1)
+        case .peerReflexive: return PunchDiagnosis(.peerReflexive, localRole: roles.0, peerRole: roles.1)
         }
     }
 
-    static func side(_ role: CodeRole, own: Bool) -> String {
-        switch role {
-        case .client: return own ? "this side (the Client)" : "the peer (the Client)"
-        case .connector: return own ? "this side (the Connector)" : "the peer (the Connector)"
-        case .unknown: return own ? "this side" : "the peer's side"
-        }
-    }
-
-    /// The reason for no path, tied to the step that explains it, and the first thing to change.
-    static func failure(_ m: CheckMachine, localHint: MappingHint) -> (String, String) {
+    /// Why no path was proven, tied to the step that explains it.
+    static func failure(_ m: CheckMachine, localHint: MappingHint) -> PunchDiagnosis {
         let local = m.credentials.local, peer = m.credentials.peer
-        let me = side(local.role, own: true), them = side(peer.role, own: false)
+        func d(_ c: PunchCode, _ p: [String: String] = [:]) -> PunchDiagnosis {
+            PunchDiagnosis(c, localRole: local.role.role, peerRole: peer.role.role, parameters: p)
+        }
         let received = m.pairs.reduce(0) { $0 + $1.checksReceived }
         let answers = m.pairs.reduce(0) { $0 + $1.answers }
         let localPublic = local.candidates.first { $0.kind == .serverReflexive }?.address.ip
         let peerPublic = peer.candidates.first { $0.kind == .serverReflexive }?.address.ip
-        if localHint == .noSTUN {
-            return ("UDP blocked on \(me): no STUN server answered from here, so no UDP gets out",
-                    "allow outbound UDP to any port of any public IP address on \(me)")
+        if localHint == .noSTUN { return d(.udpBlockedHere) }
+        if peer.hint == .noSTUN { return d(.udpBlockedPeer) }
+        if localHint == .varies && peer.hint == .varies { return d(.symmetricBoth) }
+        if localHint == .varies { return d(.symmetricHere) }
+        if peer.hint == .varies { return d(.symmetricPeer) }
+        if let a = localPublic, let b = peerPublic, a == b { return d(.sharedAddress, ["address": "\(a)"]) }
+        if received == 0 && answers == 0 { return d(.nothingArrived, ["deadline": PunchResult.seconds(m.config.deadline)]) }
+        if received > 0 && answers == 0 { return d(.peerFilters) }
+        return d(.hereFilters)
+    }
+}
+
+extension PunchResult {
+    /// Takes the diagnosis's code and its words.
+    mutating func say(_ d: PunchDiagnosis) {
+        code = d.code
+        reason = d.reason
+        fix = d.fix
+    }
+}
+
+extension CodeRole {
+    /// The report's name for this role.
+    var role: Role {
+        switch self {
+        case .client: return .client
+        case .connector: return .connector
+        case .unknown: return .unknown
         }
-        if peer.hint == .noSTUN {
-            return ("UDP blocked on \(them): its code says no STUN server answered there",
-                    "allow outbound UDP to any port of any public IP address on \(them)")
-        }
-        if localHint == .varies && peer.hint == .varies {
-            return ("symmetric NAT on both sides: each NAT gives every destination a new public port, so neither side can aim at the other",
-                    "give one side (the Connector first) a NAT with endpoint-independent mapping or a public address")
-        }
-        if localHint == .varies || peer.hint == .varies {
-            let sym = localHint == .varies ? me : them
-            let other = localHint == .varies ? them : me
-            return ("symmetric NAT on \(sym): its packets reach \(other) from a port nobody announced, and \(other) only lets in packets from the exact address and port it sent to (port-restricted filtering)",
-                    "give \(sym) a NAT with endpoint-independent mapping (or a public address); or let \(other)'s NAT/firewall accept replies from any port of that address")
-        }
-        if let a = localPublic, let b = peerPublic, a == b {
-            return ("both sides leave through the same public address \(a) (one NAT), and neither the private addresses nor the public one (hairpin) got through",
-                    "enable NAT loopback/hairpin on that router, or put both machines on one LAN segment")
-        }
-        if received == 0 && answers == 0 {
-            return ("nothing from the peer arrived in \(PunchResult.seconds(m.config.deadline)) s: either it did not run `p2ptui punch` with this side's code in time, or a firewall on both paths drops unsolicited UDP",
-                    "run punch on both sides within \(PunchResult.seconds(m.config.deadline)) s of each other; if it still fails, allow inbound UDP replies (stateful) on both firewalls")
-        }
-        if received > 0 && answers == 0 {
-            return ("one way only: the peer's checks arrive here, but nothing this side sends gets an answer: \(them)'s NAT or firewall drops packets from this side (filtering)",
-                    "let \(them)'s NAT/firewall accept UDP from addresses it has sent to (endpoint-independent or address-dependent filtering)")
-        }
-        return ("one way only: this side's checks are answered but the peer's own checks never arrive: \(me)'s NAT or firewall drops unsolicited packets (filtering)",
-                "let \(me)'s NAT/firewall accept UDP from addresses it has sent to")
     }
 }

@@ -13,6 +13,8 @@ public struct PunchSection: Codable, Sendable, Equatable {
     @Nullable public var elapsedMs: Int?
     /// Candidate pairs checked.
     public var pairsTried: Int
+    /// What happened, as a stable code (nil in a report saved before punch had codes).
+    @Nullable public var code: PunchCode?
     /// What happened, tied to the step that explains it.
     public var reason: String
     /// What to change first; null when a path was proven.
@@ -23,7 +25,7 @@ public struct PunchSection: Codable, Sendable, Equatable {
     public var peerMapping: String
 
     public init(direct: Bool, localEndpoint: String? = nil, remoteEndpoint: String? = nil, rttMs: Double? = nil,
-                elapsedMs: Int? = nil, pairsTried: Int = 0, reason: String = "", fix: String? = nil,
+                elapsedMs: Int? = nil, pairsTried: Int = 0, code: PunchCode? = nil, reason: String = "", fix: String? = nil,
                 localMapping: String = "unknown", peerMapping: String = "unknown") {
         self.direct = direct
         self.localEndpoint = localEndpoint
@@ -31,6 +33,7 @@ public struct PunchSection: Codable, Sendable, Equatable {
         self.rttMs = rttMs
         self.elapsedMs = elapsedMs
         self.pairsTried = pairsTried
+        self.code = code
         self.reason = reason
         self.fix = fix
         self.localMapping = localMapping

@@ -4,7 +4,7 @@
 // `status` whose `not-checked` value means the probe did not run, and optional booleans are `nil`
 // (JSON `null`) when the evidence was not enough to say yes or no.
 //
-// The JSON form is a stable, documented interface (`schemaVersion` 1, see docs/report-schema.md);
+// The JSON form is a stable, documented interface (`schemaVersion` 2, see docs/report-schema.md);
 // add fields, never rename or remove them without bumping the version.
 
 /// The whole report. JSON keys are the property names.
@@ -37,7 +37,10 @@ public struct Report: Codable, Sendable, Equatable {
     /// unknown); the fix catalogue's key. Absent in reports written before it existed.
     public var natDevice: NATDeviceInfo?
 
-    public static let currentSchemaVersion = 1
+    public static let currentSchemaVersion = 2
+    /// Versions this p2ptui reads: schema 1 lacks `findings` and `verdict.codes`, which are
+    /// derived again from the sections.
+    public static let readableSchemaVersions = 1...2
 
     public init(schemaVersion: Int = Report.currentSchemaVersion, run: RunInfo = RunInfo(),
                 nat: NATSection = NATSection(), udp: UDPSection = UDPSection(),
@@ -276,7 +279,7 @@ public enum PortFailure: String, Codable, Sendable, CaseIterable {
     /// Anything else; the evidence says what.
     case error
     /// Not proven: the destination host rate-limits the ICMP errors it sends (it proved other
-    /// ports in the same run); left out of `UDPSection.status` (issue 11).
+    /// ports in the same run); left out of `UDPSection.status`.
     case rateLimited = "rate-limited"
     /// Not proven: a port of an egress server's host outside the range it serves, silent (no
     /// answer, no ICMP); left out of `UDPSection.status` like `rateLimited`.
@@ -461,7 +464,7 @@ public struct IPv6Section: Codable, Sendable, Equatable {
 public enum DirectConnection: String, Codable, Sendable, CaseIterable {
     case likely, possible, unlikely
     /// Nothing about the NAT could be checked (no STUN server resolved or answered, without proof
-    /// that UDP is blocked): nothing checked is not "possible" (issue 11).
+    /// that UDP is blocked): nothing checked is not "possible".
     case unknown
 }
 
@@ -471,10 +474,25 @@ public struct Verdict: Codable, Sendable, Equatable {
     public var reasons: [String]
     /// Whether some finding stands in the way of a direct connection (drives exit status 1).
     public var blocking: Bool
+    /// The codes of the findings behind the verdict: blocking first, heaviest first, each once
+    /// (schema 2; a schema-1 report has none).
+    public var codes: [FindingCode]
 
-    public init(directConnection: DirectConnection = .possible, reasons: [String] = [], blocking: Bool = false) {
+    public init(directConnection: DirectConnection = .possible, reasons: [String] = [], blocking: Bool = false,
+                codes: [FindingCode] = []) {
         self.directConnection = directConnection
         self.reasons = reasons
         self.blocking = blocking
+        self.codes = codes
+    }
+
+    private enum CodingKeys: String, CodingKey { case directConnection, reasons, blocking, codes }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        directConnection = try c.decode(DirectConnection.self, forKey: .directConnection)
+        reasons = try c.decode([String].self, forKey: .reasons)
+        blocking = try c.decode(Bool.self, forKey: .blocking)
+        codes = try c.decodeIfPresent([FindingCode].self, forKey: .codes) ?? []
     }
 }

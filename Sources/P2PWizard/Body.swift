@@ -207,9 +207,9 @@ private func summaryBody(_ b: inout Builder, _ model: WizardModel, _ g: Glyphs) 
     let style: CellStyle = v.directConnection == .likely ? .pass : (v.directConnection == .possible || v.directConnection == .unknown) ? .warn : .fail
     b.para(Pages.headline(v.directConnection), style: style, indent: 2)
     if let meaning = Pages.meaning(v.directConnection) { b.para(meaning, indent: 2) }
-    // The checklist above already shows the findings; the verdict adds only what it does not say.
-    let shown = Set(checklist.map(\.finding))
-    for reason in v.reasons where !shown.contains(reason) { b.bullet(reason, glyphs: g) }
+    // What decides comes first (blocking findings, heaviest first), even where the checklist above
+    // already says it: a note alone under the verdict would read as its cause.
+    for reason in v.reasons { b.bullet(reason, glyphs: g) }
     b.heading(Pages.nextStepsLabel)
     for (i, n) in Guide.nextSteps(for: model.report).enumerated() { b.para(n, indent: 2, lead: "\(i + 1). ") }
     b.heading("Save summary")

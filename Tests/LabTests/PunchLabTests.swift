@@ -3,14 +3,15 @@
 // (scripts/punchpair), and the live result must agree with `compare` on the two reports:
 // proven <-> likely, fails <-> unlikely.
 import Foundation
+import P2PReport
 import Testing
 
 struct PunchPair: Sendable, CustomTestStringConvertible {
     let topology: String
     let direct: Bool
-    /// Words the client's and the connector's reason must contain when no path exists.
-    var clientReason: String? = nil
-    var connectorReason: String? = nil
+    /// The client's and the connector's code when no path exists.
+    var clientCode: PunchCode? = nil
+    var connectorCode: PunchCode? = nil
     /// Exit statuses (0 proven, 1 none, 3 could not run).
     var clientStatus: Int32? = nil
     var connectorStatus: Int32? = nil
@@ -20,24 +21,23 @@ struct PunchPair: Sendable, CustomTestStringConvertible {
         PunchPair(topology: "eim:eim", direct: true),
         PunchPair(topology: "eim:fullcone", direct: true),
         PunchPair(topology: "eim:symmetric", direct: false,
-                  clientReason: "symmetric NAT on the peer (the Connector)",
-                  connectorReason: "symmetric NAT on this side (the Connector)"),
+                  clientCode: .symmetricPeer, connectorCode: .symmetricHere),
         PunchPair(topology: "restricted:symmetric", direct: true),
         PunchPair(topology: "fullcone:symmetric", direct: true),
         PunchPair(topology: "symmetric:symmetric", direct: false,
-                  clientReason: "symmetric NAT on both sides", connectorReason: "symmetric NAT on both sides"),
+                  clientCode: .symmetricBoth, connectorCode: .symmetricBoth),
         PunchPair(topology: "double:eim", direct: true),
         PunchPair(topology: "lan", direct: true),
         PunchPair(topology: "lan-hairpin", direct: true),
         PunchPair(topology: "udp-blocked:eim", direct: false,
-                  clientReason: "UDP blocked on this side (the Client)",
-                  connectorReason: "UDP blocked on the peer (the Client)", clientStatus: 3, connectorStatus: 1),
+                  clientCode: .udpBlockedHere, connectorCode: .udpBlockedPeer, clientStatus: 3, connectorStatus: 1),
     ]
 }
 
 /// The fields of `punch --json` the test reads.
 struct PunchJSON: Decodable, Sendable {
     var direct: Bool
+    var code: PunchCode?
     var reason: String
     var localEndpoint: String?
     var remoteEndpoint: String?
@@ -139,8 +139,8 @@ struct PunchLab {
                             "\(pair.topology): a proven path names both ends and its RTT")
                 }
             }
-            if let w = pair.clientReason { #expect(o.client.reason.contains(w), "\(pair.topology) client reason: \(o.client.reason)") }
-            if let w = pair.connectorReason { #expect(o.connector.reason.contains(w), "\(pair.topology) connector reason: \(o.connector.reason)") }
+            if let c = pair.clientCode { #expect(o.client.code == c, "\(pair.topology) client: \(o.client.reason)") }
+            if let c = pair.connectorCode { #expect(o.connector.code == c, "\(pair.topology) connector: \(o.connector.reason)") }
         }
         // Every pair's lab (prefix <test prefix>p<index>) is gone.
         let listing = try Lab.run(["ip", "netns", "list"], timeout: 10).stdout

@@ -45,6 +45,13 @@ struct NATExpectation: Sendable, CustomTestStringConvertible {
 /// when the lab is unavailable or the output is not a report.
 func labReport(_ scenario: String, servers: [String] = [Lab.p2ptuiServer, Lab.coturnServer],
                sourceLocation: SourceLocation = #_sourceLocation) throws -> Report? {
+    try labJSON(scenario, as: Report.self, servers: servers, sourceLocation: sourceLocation)
+}
+
+/// Runs `p2ptui check --json` in a scenario and decodes its output as `T`; nil (after recording
+/// why) when the lab is unavailable or the output does not decode.
+func labJSON<T: Decodable>(_ scenario: String, as: T.Type, servers: [String] = [Lab.p2ptuiServer, Lab.coturnServer],
+                           sourceLocation: SourceLocation = #_sourceLocation) throws -> T? {
     guard Lab.available(sourceLocation: sourceLocation) else { return nil }
     guard FileManager.default.isExecutableFile(atPath: Lab.p2ptui) else {
         Issue.record("no p2ptui binary at \(Lab.p2ptui): run `swift build` first", sourceLocation: sourceLocation)
@@ -59,10 +66,10 @@ func labReport(_ scenario: String, servers: [String] = [Lab.p2ptuiServer, Lab.co
             "p2ptui check exited \(outcome.status) in \(scenario); stderr:\n\(outcome.stderr)",
             sourceLocation: sourceLocation)
     do {
-        return try JSONDecoder().decode(Report.self, from: Data(outcome.stdout.utf8))
+        return try JSONDecoder().decode(T.self, from: Data(outcome.stdout.utf8))
     } catch {
         let stdout = String(outcome.stdout.prefix(2000)), stderr = String(outcome.stderr.suffix(2000))
-        Issue.record("\(scenario): stdout is not a Report (\(error))\nstdout:\n\(stdout)\nstderr:\n\(stderr)",
+        Issue.record("\(scenario): stdout is not a \(T.self) (\(error))\nstdout:\n\(stdout)\nstderr:\n\(stderr)",
                      sourceLocation: sourceLocation)
         return nil
     }
@@ -111,6 +118,22 @@ struct ScenarioTests {
     @Test func udpBlocked() throws { try check(.udpBlocked) }
     @Test func hairpinMapping() throws { try check(.hairpin) }
     @Test func upnpMapping() throws { try check(.upnp) }
+
+    /// The coded findings and the verdict's codes of `check --json`.
+    struct Coded: Decodable {
+        var findings: [ReportFinding]
+        var verdict: Verdict
+    }
+
+    /// Behind the symmetric router the NAT step's coded finding is the one that decides the verdict.
+    @Test func symmetricVerdictLeadsWithEndpointDependentMapping() throws {
+        guard let coded = try labJSON("symmetric", as: Coded.self) else { return }
+        let nat = coded.findings.first { $0.code == .mappingEndpointDependent }
+        #expect(nat?.step == .natType && nat?.status == .fail && nat?.blocking == true && nat?.weight == .unlikely,
+                "findings: \(coded.findings.map(\.code.rawValue))")
+        #expect(coded.verdict.codes.first == .mappingEndpointDependent, "verdict.codes: \(coded.verdict.codes)")
+        #expect(coded.verdict.directConnection == .unlikely)
+    }
 
     // Double NAT, hairpin and the gateway's own external address: GatewayLabTests.
 

@@ -90,11 +90,11 @@ enum Binary {
         #expect(notJSON.status == 2)
         #expect(notJSON.stderr.contains("not a JSON file"))
 
-        let v2 = dir.path + "/v2.json"
-        try Data(#"{"schemaVersion": 2}"#.utf8).write(to: URL(fileURLWithPath: v2))
-        let version = try Binary.p2ptui("compare", client, v2)
+        let v3 = dir.path + "/v3.json"
+        try Data(#"{"schemaVersion": 3}"#.utf8).write(to: URL(fileURLWithPath: v3))
+        let version = try Binary.p2ptui("compare", client, v3)
         #expect(version.status == 2)
-        #expect(version.stderr.contains("schema version 2"))
+        #expect(version.stderr.contains("schema version 3"))
 
         let other = dir.path + "/other.json"
         try Data(#"{"hello": "world"}"#.utf8).write(to: URL(fileURLWithPath: other))

@@ -1,3 +1,4 @@
+import Foundation
 import P2PExport
 import P2PReport
 import Testing
@@ -63,12 +64,24 @@ struct CompareCase: Sendable, CustomTestStringConvertible {
     var connector: SideSpec
     var expected: DirectConnection
     var fixFirst: Role?
-    /// Words the first reason must contain (it names the side to fix first).
-    var firstReason: [String] = []
-    var anyReason: [String] = []
+    /// The first reason's code (its side is the side to fix first).
+    var firstCode: String? = nil
+    /// Codes some reason must have, with the side it is about.
+    var anyCode: [Coded] = []
     var shared: Bool? = false
 
     var testDescription: String { name }
+}
+
+/// A reason's code and the side it is about.
+struct Coded: Sendable, CustomStringConvertible {
+    var code: String
+    var side: Role?
+    init(_ code: String, _ side: Role? = nil) {
+        self.code = code
+        self.side = side
+    }
+    var description: String { "\(side.map { "\($0.rawValue): " } ?? "")\(code)" }
 }
 
 @Suite struct CompareTableTests {
@@ -77,7 +90,7 @@ struct CompareCase: Sendable, CustomTestStringConvertible {
     static let cases: [CompareCase] = [
         CompareCase(name: "both port-restricted cone (EIM)", client: .portRestricted,
                     connector: .portRestricted.with { $0.publicIP = other }, expected: .likely,
-                    firstReason: ["Both sides are peer-to-peer friendly"]),
+                    firstCode: "pair-both-friendly"),
         CompareCase(name: "full cone and restricted cone", client: .fullCone,
                     connector: .restricted.with { $0.publicIP = other }, expected: .likely),
         CompareCase(name: "open internet and port-restricted", client: .portRestricted,
@@ -85,99 +98,99 @@ struct CompareCase: Sendable, CustomTestStringConvertible {
         // Proven live by `p2ptui punch` (natlab pair fullcone:symmetric): peer-reflexive learning.
         CompareCase(name: "symmetric client, full-cone connector", client: .symmetric,
                     connector: .fullCone.with { $0.publicIP = other }, expected: .likely,
-                    firstReason: ["should work although one NAT changes its public port"],
-                    anyReason: ["accepts packets from any source", "peer-reflexive"]),
+                    firstCode: "pair-friendly-despite-dependent",
+                    anyCode: [Coded("pair-dependent-meets-any-source", .client)]),
         CompareCase(name: "symmetric client, open-internet connector", client: .symmetric,
                     connector: .open.with { $0.publicIP = other }, expected: .likely),
         // Proven live (natlab pair restricted:symmetric): the symmetric NAT kept one IP.
         CompareCase(name: "symmetric client keeping one IP, restricted-cone connector", client: .symmetric.with { $0.seenBy2 = ["203.0.113.1:1", "203.0.113.1:2"] },
                     connector: .restricted.with { $0.publicIP = other }, expected: .likely,
-                    anyReason: ["kept one public IP address toward every address it tested"]),
+                    anyCode: [Coded("pair-dependent-meets-address-only-one-ip", .client)]),
         // Proven live (natlab pair restricted:symmetric with one RFC 5780 server): tests I, II and
         // III reach two destination addresses, enough to see the IP stay.
         CompareCase(name: "symmetric client keeping one IP in the mapping tests, restricted-cone connector",
                     client: .symmetric.with { $0.mappingTests = ["I": "203.0.113.1:1", "II": "203.0.113.1:2", "III": "203.0.113.1:3"] },
                     connector: .restricted.with { $0.publicIP = other }, expected: .likely,
-                    anyReason: ["RFC 5780 mapping tests"]),
+                    anyCode: [Coded("pair-dependent-meets-address-only-one-ip", .client)]),
         CompareCase(name: "symmetric client changing IP in the mapping tests, restricted-cone connector",
                     client: .symmetric.with { $0.mappingTests = ["I": "203.0.113.1:1", "II": "203.0.113.2:2"] },
                     connector: .restricted.with { $0.publicIP = other }, expected: .possible, fixFirst: .client,
-                    firstReason: ["filters by address only"]),
+                    firstCode: "pair-dependent-meets-address-only"),
         CompareCase(name: "symmetric client with test I only, restricted-cone connector",
                     client: .symmetric.with { $0.mappingTests = ["I": "203.0.113.1:1"] },
                     connector: .restricted.with { $0.publicIP = other }, expected: .possible, fixFirst: .client,
-                    firstReason: ["filters by address only"]),
+                    firstCode: "pair-dependent-meets-address-only"),
         CompareCase(name: "symmetric client changing IP, restricted-cone connector", client: .symmetric.with { $0.seenBy2 = ["203.0.113.1:1", "203.0.113.2:2"] },
                     connector: .restricted.with { $0.publicIP = other }, expected: .possible, fixFirst: .client,
-                    firstReason: ["filters by address only"]),
+                    firstCode: "pair-dependent-meets-address-only"),
         CompareCase(name: "symmetric client, restricted-cone connector (address filtering)", client: .symmetric,
                     connector: .restricted.with { $0.publicIP = other }, expected: .possible, fixFirst: .client,
-                    firstReason: ["filters by address only"]),
+                    firstCode: "pair-dependent-meets-address-only"),
         CompareCase(name: "symmetric client, port-restricted connector", client: .symmetric,
                     connector: .portRestricted.with { $0.publicIP = other }, expected: .unlikely,
-                    fixFirst: .client, firstReason: ["The Client's NAT", "port prediction", "Fix the Client"]),
+                    fixFirst: .client, firstCode: "pair-dependent-meets-exact-address-and-port"),
         CompareCase(name: "port-restricted client, symmetric connector", client: .portRestricted,
                     connector: .symmetric.with { $0.publicIP = other }, expected: .unlikely,
-                    fixFirst: .connector, firstReason: ["The Connector's NAT", "Fix the Connector"]),
+                    fixFirst: .connector, firstCode: "pair-dependent-meets-exact-address-and-port"),
         CompareCase(name: "symmetric client, filtered no-NAT connector", client: .symmetric,
                     connector: .udpFirewall.with { $0.publicIP = other }, expected: .unlikely, fixFirst: .client),
         CompareCase(name: "both symmetric", client: .symmetric,
                     connector: .symmetric.with { $0.publicIP = other }, expected: .unlikely,
-                    fixFirst: .connector, firstReason: ["Both NATs", "Fix the Connector first"]),
+                    fixFirst: .connector, firstCode: "pair-both-dependent"),
         CompareCase(name: "client UDP blocked", client: .blocked,
                     connector: .fullCone.with { $0.publicIP = other }, expected: .unlikely, fixFirst: .client,
-                    firstReason: ["The Client: Outbound UDP is blocked"], shared: nil),
+                    firstCode: "udp-blocked", shared: nil),
         CompareCase(name: "connector UDP blocked, client symmetric", client: .symmetric, connector: .blocked,
                     expected: .unlikely, fixFirst: .connector,
-                    firstReason: ["The Connector: Outbound UDP is blocked"], shared: nil),
+                    firstCode: "udp-blocked", shared: nil),
         CompareCase(name: "both UDP blocked", client: .blocked, connector: .blocked, expected: .unlikely,
-                    fixFirst: .connector, firstReason: ["The Connector"],
-                    anyReason: ["The Client: Outbound UDP is blocked"], shared: nil),
+                    fixFirst: .connector, firstCode: "udp-blocked",
+                    anyCode: [Coded("udp-blocked", .client)], shared: nil),
         CompareCase(name: "connector UDP partially blocked", client: .portRestricted,
                     connector: .portRestricted.with { $0.udp = .partial; $0.publicIP = other },
-                    expected: .possible, fixFirst: .connector, firstReason: ["some ports"]),
+                    expected: .possible, fixFirst: .connector, firstCode: "udp-partial"),
         CompareCase(name: "connector behind AWS NAT gateway", client: .portRestricted,
                     connector: .symmetric.with { $0.cloudNat = true; $0.provider = .aws; $0.publicIP = other },
                     expected: .unlikely, fixFirst: .connector,
-                    anyReason: ["cloud NAT gateway (AWS)", "public subnet whose route table sends 0.0.0.0/0 to an Internet Gateway"]),
+                    anyCode: [Coded("cloud-nat-gateway", .connector)]),
         CompareCase(name: "cloud NAT suspected with unknown mapping counts as symmetric", client: .fullCone,
                     connector: .unknown.with { $0.cloudNat = true; $0.provider = .gcp; $0.publicIP = other },
                     expected: .possible, fixFirst: .connector,
-                    anyReason: ["cloud NAT gateway (Google Cloud)", "endpoint-independent mapping on the Cloud NAT"]),
+                    anyCode: [Coded("cloud-nat-gateway", .connector)]),
         // Proven live (natlab pair double:eim): the two layers map endpoint-independently together.
         CompareCase(name: "client behind double NAT with EIM end to end", client: .portRestricted.with { $0.doubleNat = true },
                     connector: .fullCone.with { $0.publicIP = other }, expected: .likely,
-                    anyReason: ["The Client is behind double NAT, but"]),
+                    anyCode: [Coded("pair-double-nat-independent", .client)]),
         CompareCase(name: "client behind double NAT, mapping unknown", client: .unknown.with { $0.doubleNat = true; $0.udp = .open },
                     connector: .fullCone.with { $0.publicIP = other }, expected: .possible, fixFirst: .client,
-                    anyReason: ["The Client: More than one NAT"]),
+                    anyCode: [Coded("double-nat", .client)]),
         // Proven live (natlab pair lan): the private addresses reach each other.
         CompareCase(name: "same public address and one LAN, no hairpin", client: .portRestricted.with { $0.local = "192.168.1.2:4000" },
                     connector: .portRestricted.with { $0.hairpin = false; $0.local = "192.168.1.3:5000" }, expected: .likely,
-                    anyReason: ["192.168.1.0/24", "even without hairpin"], shared: true),
+                    anyCode: [Coded("pair-shared-address-same-lan")], shared: true),
         CompareCase(name: "same public address, connector without hairpin", client: .portRestricted,
                     connector: .portRestricted.with { $0.hairpin = false }, expected: .possible,
                     fixFirst: .connector,
-                    firstReason: ["They share a public address; the NAT must hairpin, or use the LAN path"],
+                    firstCode: "pair-shared-address-no-hairpin",
                     shared: true),
         CompareCase(name: "same public address, hairpin works", client: .portRestricted.with { $0.hairpin = true },
                     connector: .portRestricted.with { $0.hairpin = true }, expected: .likely,
-                    anyReason: ["the NAT hairpins"], shared: true),
+                    anyCode: [Coded("pair-shared-address-hairpin")], shared: true),
         CompareCase(name: "same public address, hairpin not tested", client: .portRestricted,
                     connector: .portRestricted, expected: .possible, fixFirst: .connector,
-                    firstReason: ["share a public address", "unknown"], shared: true),
+                    firstCode: "pair-shared-address-hairpin-unknown", shared: true),
         CompareCase(name: "client not checked", client: .unknown,
                     connector: .fullCone.with { $0.publicIP = other }, expected: .possible, fixFirst: .client,
-                    firstReason: ["Not enough data from the Client"]),
+                    firstCode: "pair-not-enough-data"),
         CompareCase(name: "symmetric client, unknown connector", client: .symmetric,
                     connector: .unknown.with { $0.publicIP = other }, expected: .possible, fixFirst: .client,
-                    firstReason: ["The Client's NAT"], anyReason: ["Not enough data from the Connector"]),
+                    firstCode: "pair-dependent-meets-unknown-nat", anyCode: [Coded("pair-not-enough-data", .connector)]),
         CompareCase(name: "symmetric client, connector filtering unknown", client: .symmetric,
                     connector: .portRestricted.with { $0.filtering = .unknown; $0.publicIP = other },
-                    expected: .possible, fixFirst: .client, firstReason: ["unknown"]),
+                    expected: .possible, fixFirst: .client, firstCode: "pair-dependent-meets-unknown-filtering"),
         CompareCase(name: "both IPv6: a note, not a change", client: .portRestricted.with { $0.ipv6 = .works },
                     connector: .portRestricted.with { $0.ipv6 = .works; $0.publicIP = other }, expected: .likely,
-                    anyReason: ["Both sides have working IPv6"]),
+                    anyCode: [Coded("pair-both-ipv6")]),
     ]
 
     @Test(arguments: cases)
@@ -186,13 +199,15 @@ struct CompareCase: Sendable, CustomTestStringConvertible {
         #expect(c.directConnection == t.expected)
         #expect(c.fixFirst == t.fixFirst)
         #expect(c.sharedPublicAddress == t.shared)
-        for w in t.firstReason { #expect(c.reasons.first?.contains(w) == true, "first reason has \"\(w)\": \(c.reasons)") }
-        for w in t.anyReason { #expect(c.reasons.contains { $0.contains(w) }, "some reason has \"\(w)\": \(c.reasons)") }
-        #expect(!c.reasons.isEmpty)
-        if let f = t.fixFirst {
-            let side = f == .client ? "Client" : "Connector"
-            #expect(c.reasons.first?.contains(side) == true, "first reason names the \(side)")
+        let codes = c.findings.map { Coded($0.code, $0.side) }
+        if let first = t.firstCode { #expect(c.findings.first?.code == first, "\(codes)") }
+        for want in t.anyCode {
+            #expect(c.findings.contains { $0.code == want.code && $0.side == want.side }, "\(want) in \(codes)")
         }
+        #expect(!c.reasons.isEmpty)
+        #expect(c.findings.count == c.reasons.count)
+        // The first reason is about the side to fix first.
+        if let f = t.fixFirst { #expect(c.findings.first?.side == f, "\(codes)") }
     }
 
     @Test func redactedReportsDoNotLookShared() {
@@ -202,7 +217,7 @@ struct CompareCase: Sendable, CustomTestStringConvertible {
         let c = Compare.compare(client: a, connector: b)
         #expect(c.sharedPublicAddress == nil)
         #expect(c.directConnection == .likely)
-        #expect(c.reasons.contains { $0.contains("redacted") })
+        #expect(c.findings.contains { $0.code == "pair-redacted" })
     }
 
     @Test func quicFilteredOnOneSideIsNamed() {
@@ -210,14 +225,27 @@ struct CompareCase: Sendable, CustomTestStringConvertible {
         k.quic = QUICSection(status: .filtered, server: "203.0.113.30:443", plainAnswered: true)
         let c = Compare.compare(client: SideSpec.fullCone.report(.client), connector: k)
         #expect(c.directConnection == .unlikely)
-        #expect(c.reasons.first?.contains("QUIC is filtered") == true, "\(c.reasons)")
+        #expect(c.findings.first?.code == "quic-filtered" && c.findings.first?.side == .connector, "\(c.findings)")
         #expect(c.fixFirst == .connector)
     }
 
     @Test func swappedRolesAreNoted() {
         let c = Compare.compare(client: SideSpec.fullCone.report(.connector),
                                 connector: SideSpec.fullCone.with { $0.publicIP = Self.other }.report(.client))
-        #expect(c.reasons.contains { $0.contains("roles recorded") })
+        #expect(c.findings.contains { $0.code == "pair-roles-swapped" })
+    }
+
+    /// Every pair code a comparison gives is documented in docs/report-schema.md.
+    @Test func everyPairCodeIsDocumented() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let doc = try String(contentsOf: root.appendingPathComponent("docs/report-schema.md"), encoding: .utf8)
+        var codes = Set(Self.cases.flatMap {
+            Compare.compare(client: $0.client.report(.client), connector: $0.connector.report(.connector)).findings.map(\.code)
+        })
+        codes.insert(PairFinding.redacted.code)
+        codes.insert(PairFinding.rolesSwapped.code)
+        for c in codes { #expect(doc.contains("`\(c)`"), "\(c)") }
+        #expect(codes.count >= 20)
     }
 
     @Test func comparisonTextFits() {

@@ -2,9 +2,9 @@ import P2PExport
 import P2PReport
 import Testing
 
-/// Issue 11: with nothing checked, the first next step is the fix (DNS, or an IP for `--stun`).
+/// With nothing checked, the first next step is the fix (DNS, or an IP for `--stun`).
 @Suite struct NothingCheckedGuideTests {
-    @Test func firstNextStepIsTheDNSFix() {
+    @Test func firstNextStepIsTheDNSFix() throws {
         var r = Report()
         r.nat = NATSection(status: .inconclusive)
         r.nat.inconclusiveReason = "no STUN server could be resolved (DNS failure): the checks could not run"
@@ -14,8 +14,10 @@ import Testing
         r.verdict = Verdict.derive(from: r)
         #expect(r.verdict.directConnection == .unknown)
         let steps = Guide.nextSteps(for: r)
-        #expect(steps.first?.contains("DNS does not answer") == true, "\(steps)")
-        #expect(steps.first?.contains("--stun") == true)
+        let nat = try #require(FindingRules.findings(for: .natType, in: r).first)
+        #expect(nat.code == .natNotChecked && nat.parameters["cause"] == "dns-failure")
+        #expect(r.verdict.codes.first == .natNotChecked)
+        #expect(steps.first == FindingWords.text(nat, in: r).advice.first, "\(steps)")
         #expect(Pages.headline(.unknown).contains("UNKNOWN"))
     }
 }

@@ -60,9 +60,9 @@ func cleaned(_ r: Report) throws -> Report {
         }
         #expect(throws: ReportDecodeError.notAReport) { try ReportJSON.decode(Self.bytes("[1, 2]")) }
         #expect(throws: ReportDecodeError.notAReport) { try ReportJSON.decode(Self.bytes(#"{"name": "x"}"#)) }
-        // The version is checked before anything else: a v2 report with other fields gets "unsupported".
-        #expect(throws: ReportDecodeError.unsupportedSchema(2)) {
-            try ReportJSON.decode(Self.bytes(#"{"schemaVersion": 2, "whatever": true}"#))
+        // The version is checked before anything else: a v3 report with other fields gets "unsupported".
+        #expect(throws: ReportDecodeError.unsupportedSchema(3)) {
+            try ReportJSON.decode(Self.bytes(#"{"schemaVersion": 3, "whatever": true}"#))
         }
         #expect(throws: ReportDecodeError.invalid("\"schemaVersion\" is not a whole number")) {
             try ReportJSON.decode(Self.bytes(#"{"schemaVersion": "1"}"#))
@@ -139,6 +139,35 @@ final class TempDir {
         #expect((object["logs"] as! [String]).count == Pages.logs.count)
         #expect(steps.map { $0["title"] as! String } == Step.allCases.map(\.title))
         #expect(object["redacted"] as? Bool == false)
+    }
+
+    /// `findings` and `verdict.codes` in the saved JSON are the rules' output for the saved report.
+    @Test(arguments: Fixtures.all.map(\.name))
+    func exportCarriesTheCodedFindings(name: String) throws {
+        let r = Fixtures.all.first { $0.name == name }!.report
+        for bytes in [try ReportJSON.encode(r), try ReportJSON.encodeExport(r)] {
+            struct Coded: Decodable { var findings: [ReportFinding]; var verdict: Verdict }
+            let coded = try JSONDecoder().decode(Coded.self, from: Data(bytes))
+            #expect(coded.findings == FindingRules.findings(for: r))
+            #expect(coded.verdict.codes == r.verdict.codes)
+        }
+    }
+
+    /// A report saved by an older p2ptui (schema 1: no findings, no verdict codes) still loads, and
+    /// `compare` reads it as it reads the same report saved now.
+    @Test func schemaOneReportStillLoads() throws {
+        for fixture in Fixtures.all {
+            var object = try JSONSerialization.jsonObject(with: Data(ReportJSON.encode(fixture.report))) as! [String: Any]
+            object["schemaVersion"] = 1
+            object["findings"] = nil
+            var verdict = object["verdict"] as! [String: Any]
+            verdict["codes"] = nil
+            object["verdict"] = verdict
+            let old = try ReportJSON.decode(Array(JSONSerialization.data(withJSONObject: object)))
+            #expect(old.schemaVersion == 1 && old.verdict.codes.isEmpty)
+            let now = try ReportJSON.decode(ReportJSON.encode(fixture.report))
+            #expect(Compare.compare(client: old, connector: old) == Compare.compare(client: now, connector: now), "\(fixture.name)")
+        }
     }
 
     @Test func redactedExport() throws {

@@ -1,5 +1,6 @@
 import Foundation
 import P2PPunch
+import P2PReport
 import STUNCodec
 import Testing
 
@@ -88,11 +89,11 @@ import Testing
         #expect(r.status == 3)
         let lines = r.stdout.split(separator: "\n", maxSplits: 1)
         #expect(lines.first?.hasPrefix("p2p1-") == true)
-        struct J: Decodable { var direct: Bool; var reason: String; var pairsTried: Int; var localEndpoint: String?; var rttMs: Double? }
+        struct J: Decodable { var direct: Bool; var code: PunchCode; var pairsTried: Int; var localEndpoint: String?; var rttMs: Double? }
         let j = try JSONDecoder().decode(J.self, from: Data(String(lines.last ?? "").utf8))
         #expect(!j.direct && j.localEndpoint == nil && j.rttMs == nil && j.pairsTried == 1)
         // Missing values are written as null: the keys the README promises are always there.
         for key in ["localEndpoint", "remoteEndpoint", "rttMs"] { #expect(r.stdout.contains("\"\(key)\" : null")) }
-        #expect(j.reason.hasPrefix("UDP blocked on this side (the Client)"))
+        #expect(j.code == .udpBlockedHere)
     }
 }

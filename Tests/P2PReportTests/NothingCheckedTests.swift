@@ -1,7 +1,7 @@
 import P2PReport
 import Testing
 
-/// Issue 11: when the NAT could not be checked at all, the verdict is "unknown", not "possible".
+/// When the NAT could not be checked at all, the verdict is "unknown", not "possible".
 @Suite struct NothingCheckedTests {
     static func dnsFailure() -> Report {
         var r = Report()
@@ -17,7 +17,9 @@ import Testing
     @Test func noDNSIsUnknownNotPossible() {
         let v = Verdict.derive(from: Self.dnsFailure())
         #expect(v.directConnection == .unknown)
-        #expect(v.reasons.first?.contains("could not be checked") == true, "\(v.reasons)")
+        #expect(v.codes.first == .natNotChecked, "\(v.codes)")
+        let nat = FindingRules.findings(for: .natType, in: Self.dnsFailure())
+        #expect(nat.map(\.code) == [.natNotChecked] && nat.first?.parameters["cause"] == "dns-failure")
     }
 
     @Test func provenBlockedStaysUnlikely() {
@@ -25,6 +27,7 @@ import Testing
         r.nat.status = .checked
         r.nat.classicType = .blocked
         #expect(Verdict.derive(from: r).directConnection == .unlikely)
+        #expect(Verdict.derive(from: r).codes == [.stunNoAnswer])
     }
 
     @Test func checkedButInconclusiveNATStaysPossible() {
@@ -32,6 +35,7 @@ import Testing
         r.nat.publicEndpoint = "198.51.100.2:40000"
         r.nat.inconclusiveReason = "the only answering server does not support behaviour tests"
         #expect(Verdict.derive(from: r).directConnection == .possible)
+        #expect(Verdict.derive(from: r).codes == [.natInconclusive])
     }
 
     @Test func unknownCodesAsJSONString() throws {

@@ -57,13 +57,17 @@ import Testing
         #expect(!wizardNext.isEmpty)
         #expect(wizardNext == fileNext)
 
-        // Verdict reasons: every reason the file gives is on the summary screen exactly once, in the
-        // checklist or under the verdict.
-        let summaryScreen = Self.screen(m, .summary).joined(separator: "\n")
+        // Verdict reasons: the screen lists under the verdict what the file lists under "Why:", in
+        // the same order (what decides first).
         let fileWhy = try #require(Self.list(under: "Why:", in: summary))
         #expect(fileWhy == m.report.verdict.reasons)
+        let screen = Self.screen(m, .summary)
+        let verdictAt = try #require(screen.firstIndex { $0.trimmingSpaces == "Verdict" })
+        let underVerdict = Array(screen[verdictAt...]).joined(separator: "\n")
+        var from = underVerdict.startIndex
         for reason in fileWhy {
-            #expect(summaryScreen.components(separatedBy: reason).count == 2, "once on the screen: \(reason)")
+            let at = try #require(underVerdict.range(of: reason, range: from..<underVerdict.endIndex), "under the verdict: \(reason)")
+            from = at.upperBound
         }
 
         for (i, step) in Step.allCases.enumerated() {

@@ -52,6 +52,12 @@ struct LabTUITests {
             && $0.contains("Direct connection: ") } != nil, "\(t.capture())")
         let summary = t.capture()
         #expect(summary.contains("Direct connection: UNLIKELY"), "a symmetric NAT is never 'likely':\n\(summary)")
+        // Under the verdict, what decides comes first: the NAT's mapping, not a QUIC note.
+        let lines = summary.split(separator: "\n").map(String.init)
+        let verdictAt = lines.firstIndex { $0.contains("Direct connection: UNLIKELY") } ?? lines.endIndex
+        let firstReason = lines[verdictAt...].first { $0.contains("•") }
+        #expect(firstReason?.contains("The public port changes per destination") == true,
+                "the verdict's first reason names the symmetric NAT:\n\(summary)")
         try t.keys("q")
         if t.waitFor(timeout: 2, { $0.contains("The summary has not been saved.") }) != nil { try t.keys("y") }
         #expect(t.waitFor(timeout: 5) { $0.contains("EXIT=0") } != nil, "\(t.capture())")

@@ -1,6 +1,7 @@
 // The machinery behind each step's words: the shapes of step content, and the pure functions that
-// apply it to a report (checklist, verdict, next steps). The words themselves live in Steps.swift
-// (one entry per article step) and Pages.swift (the screens and sections around the steps).
+// word a report's coded findings (checklist, verdict, next steps). Findings/Rules.swift decides the
+// findings and the verdict; the words live in Steps.swift (one entry per article step),
+// FindingWords.swift (one entry per finding code) and Pages.swift (the screens around the steps).
 //
 // Every front end renders this: the wizard, `check`'s text, the saved summary, the export JSON and
 // `compare`. None of them writes its own sentences about a step, so they cannot disagree.
@@ -23,33 +24,27 @@ public enum StepStatus: String, Codable, Sendable, CaseIterable {
     case notChecked = "not-checked"
 }
 
-/// How much a finding weighs on the overall answer.
-public enum Weight: Int, Sendable, Equatable, Comparable {
-    /// Worth knowing; does not change the answer.
-    case note = 1
-    /// Can stop a direct connection.
-    case possible = 2
-    /// Stops direct connections.
-    case unlikely = 3
-
-    public static func < (a: Weight, b: Weight) -> Bool { a.rawValue < b.rawValue }
-}
-
 /// One sentence the verdict lists, and how much it weighs.
 public struct VerdictNote: Sendable, Equatable {
+    /// The finding it says.
+    public var code: FindingCode
     public var weight: Weight
     public var text: String
     /// Whether it stands in the way of a direct connection (drives `check`'s exit status 1).
     public var blocking: Bool
-    public init(_ weight: Weight, _ text: String, blocking: Bool = false) {
+    public init(_ code: FindingCode, _ weight: Weight, _ text: String, blocking: Bool = false) {
+        self.code = code
         self.weight = weight
         self.text = text
         self.blocking = blocking
     }
 }
 
-/// What one step found in one report: its checklist line, what to do, and its part in the verdict.
+/// What one step found in one report, in words: its checklist line, what to do, and its part in
+/// the verdict. Built from the step's coded findings (`FindingRules`), never decided here.
 public struct Finding: Sendable, Equatable {
+    /// The code of the finding that heads the step.
+    public var code: FindingCode
     public var status: StepStatus
     /// One plain sentence: what was found.
     public var text: String
@@ -58,18 +53,21 @@ public struct Finding: Sendable, Equatable {
     /// What the verdict lists for this step (empty: the step does not change the answer).
     public var verdict: [VerdictNote]
 
-    public init(_ status: StepStatus, _ text: String, advice: [String] = [], verdict: [VerdictNote] = []) {
-        self.status = status
-        self.text = text
-        self.advice = advice
-        self.verdict = verdict
-    }
-
-    /// The finding itself as the verdict's reason, with weight `w`.
-    public func weighs(_ w: Weight, blocking: Bool = false) -> Finding {
-        var f = self
-        f.verdict.insert(VerdictNote(w, text, blocking: blocking), at: 0)
-        return f
+    /// The step's findings in words: the heading one's line, its advice (and that of every other
+    /// failed finding when it fails), and a verdict note per weighed finding.
+    public init(_ findings: [ReportFinding], in report: Report) {
+        let head = FindingRules.headline(findings)
+        let words = FindingWords.text(head, in: report)
+        code = head.code
+        status = head.status
+        text = words.headline
+        advice = words.advice
+        if head.status == .fail {
+            for f in findings where f != head && f.status == .fail { advice += FindingWords.text(f, in: report).advice }
+        }
+        verdict = findings.compactMap { f in
+            f.weight.map { VerdictNote(f.code, $0, FindingWords.reason(f, in: report), blocking: f.blocking) }
+        }
     }
 }
 
@@ -89,13 +87,11 @@ public struct StepContent: Sendable {
     public var facts: @Sendable (Report) -> [String]
     /// What the result means, in plain words (short paragraphs).
     public var meaning: @Sendable (Report) -> [String]
-    /// The finding, the advice for it, and its part in the verdict.
-    public var assess: @Sendable (Report) -> Finding
     public var reading: [Reading]
 
     public init(title: String, shortName: String, intro: String, probes: [ProbeID], decidedBy: [ProbeID]? = nil,
                 facts: @escaping @Sendable (Report) -> [String], meaning: @escaping @Sendable (Report) -> [String],
-                assess: @escaping @Sendable (Report) -> Finding, reading: [Reading]) {
+                reading: [Reading]) {
         self.title = title
         self.shortName = shortName
         self.intro = intro
@@ -103,24 +99,31 @@ public struct StepContent: Sendable {
         self.decidedBy = decidedBy ?? probes
         self.facts = facts
         self.meaning = meaning
-        self.assess = assess
         self.reading = reading
     }
 }
 
 extension Step {
     public var title: String { content.title }
+
+    /// This step's finding in `report`, in words.
+    public func finding(in report: Report) -> Finding {
+        Finding(FindingRules.findings(for: self, in: report), in: report)
+    }
 }
 
 /// One line of the checklist: a step, its status and the one-line finding behind it.
 public struct StepAssessment: Codable, Sendable, Equatable {
     public var step: Step
+    /// The code of the finding that heads the step.
+    public var code: FindingCode
     public var status: StepStatus
     /// One plain sentence: what was found.
     public var finding: String
 
-    public init(step: Step, status: StepStatus, finding: String) {
+    public init(step: Step, code: FindingCode, status: StepStatus, finding: String) {
         self.step = step
+        self.code = code
         self.status = status
         self.finding = finding
     }
@@ -154,8 +157,8 @@ extension Report {
     }
 
     public func assess(_ step: Step) -> StepAssessment {
-        let f = step.content.assess(self)
-        return StepAssessment(step: step, status: f.status, finding: f.text)
+        let f = step.finding(in: self)
+        return StepAssessment(step: step, code: f.code, status: f.status, finding: f.text)
     }
 }
 
@@ -163,7 +166,7 @@ public enum Guide {
     /// The explanation of `step` for this report.
     public static func guide(for step: Step, in report: Report) -> StepGuide {
         let c = step.content
-        let f = c.assess(report)
+        let f = step.finding(in: report)
         return StepGuide(step: step, title: c.title, intro: c.intro, status: f.status, finding: f.text,
                          facts: c.facts(report), meaning: c.meaning(report), advice: f.advice,
                          furtherReading: c.reading)
@@ -177,10 +180,10 @@ public enum Guide {
     /// What to do, most important first: the main advice of each failed step, then of each
     /// warning, then the other side and the logs. (Each step's section has the full advice.)
     public static func nextSteps(for report: Report) -> [String] {
-        let findings = Step.allCases.map { $0.content.assess(report) }
+        let findings = Step.allCases.map { $0.finding(in: report) }
         var out: [String] = []
-        // Nothing could be checked: the fix for that comes first (issue 11).
-        if Verdict.natUnchecked(report), let fix = Step.natType.content.assess(report).advice.first {
+        // Nothing could be checked: the fix for that comes first.
+        if Verdict.natUnchecked(report), let fix = Step.natType.finding(in: report).advice.first {
             out.append(fix)
         }
         for wanted in [StepStatus.fail, .warning] {
@@ -195,25 +198,15 @@ public enum Guide {
 extension Verdict {
     /// The NAT could not be checked at all: it ran, but no server resolved or answered, and
     /// nothing proved UDP blocked.
-    public static func natUnchecked(_ report: Report) -> Bool {
-        report.nat.status == .inconclusive && report.nat.publicEndpoint == nil && report.nat.classicType != .blocked
-    }
+    public static func natUnchecked(_ report: Report) -> Bool { FindingRules.natUnchecked(report) }
 
-    /// The overall answer from every step's finding: unlikely when any finding weighs "unlikely",
-    /// possible when any weighs "possible", else likely. Reasons: heaviest first, then step order.
+    /// The overall answer (`FindingRules.verdict`) in words: a reason per finding behind it, in
+    /// the same order as its codes; a "likely" answer opens with its own sentence.
     public static func derive(from report: Report) -> Verdict {
-        let notes = Step.allCases.flatMap { $0.content.assess(report).verdict }
-        let top = notes.map(\.weight).max() ?? .note
-        var level: DirectConnection = top == .unlikely ? .unlikely : top == .possible ? .possible : .likely
-        var reasons = [Weight.unlikely, .possible, .note].flatMap { w in notes.filter { $0.weight == w }.map(\.text) }
-        if level != .unlikely, natUnchecked(report) {
-            // Nothing checked is not "possible" (issue 11): the NAT step's finding leads.
-            level = .unknown
-            let nat = Step.natType.content.assess(report).text
-            reasons.removeAll { $0 == nat }
-            reasons.insert(nat, at: 0)
-        }
+        let (level, ordered) = FindingRules.verdict(for: report)
+        var reasons = ordered.map { FindingWords.reason($0, in: report) }
         if level == .likely { reasons.insert(Pages.nothingInTheWay, at: 0) }
-        return Verdict(directConnection: level, reasons: reasons, blocking: notes.contains { $0.blocking })
+        return Verdict(directConnection: level, reasons: reasons, blocking: ordered.contains { $0.blocking },
+                       codes: ordered.map(\.code))
     }
 }

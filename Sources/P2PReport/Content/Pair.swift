@@ -1,5 +1,6 @@
 // What `compare` says about a Client and a Connector together. `Compare` (P2PExport) decides which of
-// these apply and how much each weighs; the words are here, beside the steps' own (Steps.swift).
+// these apply and how much each weighs, from each side's coded findings; the words are here, beside
+// the steps' own (FindingWords.swift). Findings/PairCodes.swift names each for the JSON.
 
 /// One thing found about the pair.
 public enum PairFinding: Sendable, Equatable {
@@ -10,7 +11,7 @@ public enum PairFinding: Sendable, Equatable {
     /// Double NAT whose layers together map endpoint-independently: hole punching works (punch-tested).
     case doubleNatIndependent(Role)
     /// One side's own step finding (its firewall, cloud NAT gateway, double NAT), with its first advice.
-    case side(Role, Finding)
+    case side(Role, FindingCode, FindingText)
     /// Both NATs change the public port per destination.
     case bothDependent
     /// `dependent`'s NAT changes its port per destination (`classic` names it); what `other` accepts decides.
@@ -53,8 +54,8 @@ public enum PairFinding: Sendable, Equatable {
         case .doubleNatIndependent(let role):
             return "\(Self.Name(role)) is behind double NAT, but the two layers together keep one public port "
                 + "whatever the destination, so hole punching works; port forwarding would need both layers."
-        case let .side(role, finding):
-            return "\(Self.Name(role)): \(finding.text)" + (finding.advice.first.map { " \($0)" } ?? "")
+        case let .side(role, _, finding):
+            return "\(Self.Name(role)): \(finding.headline)" + (finding.advice.first.map { " \($0)" } ?? "")
         case .bothDependent:
             return "Both NATs change the public port per destination (symmetric): hole punching would need "
                 + "port prediction. Fix the Connector first (endpoint-independent mapping or a public "
