@@ -92,11 +92,7 @@ public enum FindingWords {
             return FindingText("Endpoint-independent mapping (\(name)): peer-to-peer friendly.")
         case .mappingEndpointDependent:
             return FindingText("The public port changes per destination (\(name)): direct connections will mostly fail.",
-                               advice: [
-                                   "Use a NAT with endpoint-independent mapping. Routers call it \"full cone\", "
-                                       + "\"endpoint-independent mapping\", \"consistent NAT\" or a gaming mode; on "
-                                       + "pfSense/OPNsense use static port in the outbound NAT rule for this host; Linux "
-                                       + "masquerade without random/fully-random keeps ports.",
+                               advice: fixAdvice(f, r) + [
                                    "If the NAT cannot do that, give this machine a public address, or forward a "
                                        + "UDP port to it.",
                                ])
@@ -177,7 +173,7 @@ public enum FindingWords {
         case .cloudNatGateway:
             let which = provider == .unknown ? "" : " (\(Pages.providerName(provider)))"
             return FindingText("No public address and endpoint-dependent mapping: a cloud NAT gateway\(which) is likely in the path.",
-                               advice: [cloudFix(provider)])
+                               advice: fixAdvice(f, r))
         case .cloudNoNatGateway:
             let addr = f.parameters["publicAddress"].map { " (public address \($0))" } ?? ""
             return FindingText("Cloud VM without a traversal-breaking NAT gateway\(addr).")
@@ -199,31 +195,28 @@ public enum FindingWords {
         }
     }
 
-    /// The change that takes a VM off its provider's NAT gateway.
+    /// The change that takes a VM off its provider's NAT gateway: the catalogue's first fix for
+    /// the provider's managed gateway, with its source.
     static func cloudFix(_ p: CloudProvider) -> String {
-        switch p {
-        case .aws:
-            return "Put the Connector in a public subnet whose route table sends 0.0.0.0/0 to an Internet "
-                + "Gateway, and give it a public IPv4 or Elastic IP address. "
-                + "Source: https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Internet_Gateway.html"
-        case .azure:
-            // A NAT Gateway on the subnet takes precedence over an instance-level public IP for all new
-            // outbound flows (learn.microsoft.com/azure/nat-gateway/nat-overview, "Outbound
-            // connectivity"): a public IP alone changes nothing.
-            return "Move the Connector to a subnet without a NAT Gateway (or dissociate the NAT Gateway from "
-                + "its subnet) and give the VM a Standard public IP address: while a NAT Gateway is on the "
-                + "subnet it takes precedence over the VM's own public IP for outbound traffic. "
-                + "Source: https://learn.microsoft.com/azure/nat-gateway/nat-overview"
-        case .gcp:
-            // The API refuses endpoint-independent mapping while dynamic port allocation is on
-            // (RouterNat.enableDynamicPortAllocation, Compute Engine API reference).
-            return "Enable endpoint-independent mapping on the Cloud NAT: gcloud compute routers nats update NAT "
-                + "--router=ROUTER --region=REGION --no-enable-dynamic-port-allocation "
-                + "--enable-endpoint-independent-mapping (it cannot be on while dynamic port allocation is). "
-                + "Source: https://cloud.google.com/nat/docs/set-up-network-address-translation"
-        case .none, .unknown:
-            return "Give the Connector a public address, or use a NAT with endpoint-independent mapping "
-                + "(for example a VM running Linux masquerade) instead of the managed NAT gateway."
+        guard let fix = FixCatalogue.fixes(for: .cloudNatGateway, device: .managedGateway(of: p)).first else { return "" }
+        return sentence(fix)
+    }
+
+    /// The fixes a finding carries, one piece of advice each, then (when the device in front is
+    /// not known) how to name it for its exact setting.
+    static func fixAdvice(_ f: ReportFinding, _ r: Report) -> [String] {
+        var out = f.fixes.map(sentence)
+        if r.natDevice?.name == nil, f.fixes.contains(where: { $0.device == nil }) {
+            out.append("For the exact setting on the device that does NAT here, name it: `p2ptui check --nat-device "
+                + "NAME` (the wizard asks with d); `p2ptui check --help` lists the names.")
         }
+        return out
+    }
+
+    /// A fix as one piece of advice: "FortiGate: setting (version). Source: URL".
+    static func sentence(_ fix: Fix) -> String {
+        let device = fix.device.map { "\($0.displayName): " } ?? ""
+        let version = fix.version.map { " Version: \($0)." } ?? ""
+        return device + fix.setting + version + " Source: " + fix.source
     }
 }

@@ -76,14 +76,22 @@ public enum FindingRules {
         Step.allCases.flatMap { findings(for: $0, in: report) }
     }
 
-    /// One step's findings: never empty; the first is the step's own result.
+    /// One step's findings: never empty; the first is the step's own result. Each carries the fix
+    /// catalogue's fixes for its code on the device the report names (the generic ones when none).
     public static func findings(for step: Step, in report: Report) -> [ReportFinding] {
+        let found: [ReportFinding]
         switch step {
-        case .firewall: return firewall(report)
-        case .natType: return [natType(report)]
-        case .doubleNat: return [doubleNat(report)]
-        case .hairpin: return [hairpin(report)]
-        case .cloudNat: return [cloudNat(report)]
+        case .firewall: found = firewall(report)
+        case .natType: found = [natType(report)]
+        case .doubleNat: found = [doubleNat(report)]
+        case .hairpin: found = [hairpin(report)]
+        case .cloudNat: found = [cloudNat(report)]
+        }
+        let device = report.natDevice?.name ?? NATDevice.managedGateway(of: report.cloud.provider)
+        return found.map { f in
+            var f = f
+            f.fixes = FixCatalogue.fixes(for: f.code, device: device)
+            return f
         }
     }
 
@@ -238,6 +246,19 @@ public enum FindingRules {
                 return ReportFinding(.cloudMetadataSilent, .cloudNat, .warning, weight: .note, parameters: p)
             }
             return ReportFinding(.cloudNatUndecided, .cloudNat, .warning, parameters: p)
+        }
+    }
+}
+
+extension NATDevice {
+    /// The provider's managed NAT gateway: the device in front of a cloud VM when nothing more
+    /// exact is known (a report without `natDevice`, e.g. one written before it existed).
+    public static func managedGateway(of provider: CloudProvider) -> NATDevice? {
+        switch provider {
+        case .aws: return .awsNATGateway
+        case .azure: return .azureNATGateway
+        case .gcp: return .gcpCloudNAT
+        case .none, .unknown: return nil
         }
     }
 }
