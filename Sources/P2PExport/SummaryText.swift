@@ -196,7 +196,8 @@ struct Writer {
         wrap(clean(s), first: pad, rest: pad + String(repeating: " ", count: hanging))
     }
 
-    /// Greedy word wrap; a word longer than the line (a long rule, a URL) is cut hard.
+    /// Greedy word wrap; a word longer than the line (a long rule) is cut hard, except a URL, which
+    /// stays whole on a line of its own (a cut URL cannot be followed from a ticket).
     private mutating func wrap(_ text: String, first: String, rest: String) {
         var current = first
         var currentLen = first.unicodeScalars.count
@@ -212,7 +213,7 @@ struct Writer {
             }
             if !empty { current += " "; currentLen += 1 }
             // Hard-cut words that cannot fit on a line of their own.
-            while currentLen + w.unicodeScalars.count > width {
+            while currentLen + w.unicodeScalars.count > width && !w.contains("://") {
                 let room = max(1, width - currentLen)
                 let cut = w.unicodeScalars.index(w.unicodeScalars.startIndex, offsetBy: room)
                 current += String(w.unicodeScalars[..<cut])

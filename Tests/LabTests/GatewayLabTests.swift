@@ -86,12 +86,31 @@ struct GatewayLabTests {
 
     /// Behind a symmetric NAT, `--nat-device NAME` names the device, chosen, for each catalogue
     /// device; the catalogue has that device's own fix for the endpoint-dependent mapping.
+    /// The JSON's finding carries that fix with its source, and `check`'s text and the saved
+    /// summary say its setting and source.
     @Test(arguments: NATDevice.allCases) func natDeviceFlagNamesTheChosenDevice(_ device: NATDevice) async throws {
-        guard GatewayLab.available(),
-              let r = try await GatewayLab.check("symmetric", extra: ["--nat-device", device.rawValue, "--no-hairpin"]) else { return }
+        guard GatewayLab.available() else { return }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("p2ptui-fix-\(device.rawValue)-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let args = ["--dmi-root", GatewayLab.notCloud] + GatewayLab.stun + ["--nat-device", device.rawValue]
+        let quoted = { (a: [String]) in a.map { "'\($0)'" }.joined(separator: " ") }
+        let script = quoted([Lab.p2ptui, "check", "--json", "-o", dir.appendingPathComponent("summary.txt").path] + args)
+            + "; " + quoted([Lab.p2ptui, "check"] + args) + " > '\(dir.appendingPathComponent("check.txt").path)'"
+        guard let r = try await GatewayLab.check("symmetric", command: ["bash", "-c", script]) else { return }
         #expect(r.nat.mappingVariesByDestination == true, "\(r.nat.evidence)")
         #expect(r.natDevice == NATDeviceInfo(name: device, how: .chosen))
-        #expect(FixCatalogue.fixes(for: .mappingEndpointDependent, device: r.natDevice?.name).allSatisfy { $0.device == device })
+        let own = FixCatalogue.fixes(for: .mappingEndpointDependent, device: device)
+        #expect(!own.isEmpty && own.allSatisfy { $0.device == device })
+        let finding = r.findings.first { $0.code == .mappingEndpointDependent }
+        #expect(finding?.fixes == own, "\(String(describing: finding))")
+        // The words a person reads: the setting's first words and the source, wherever the lines wrap.
+        let flat = { (s: String) in s.split(whereSeparator: \.isWhitespace).joined(separator: " ") }
+        let setting = own[0].setting.split(separator: " ").prefix(6).joined(separator: " ")
+        for name in ["summary.txt", "check.txt"] {
+            let text = flat((try? String(contentsOf: dir.appendingPathComponent(name), encoding: .utf8)) ?? "")
+            #expect(text.contains(setting) && text.contains(own[0].source), "\(name) lacks \(device.rawValue)'s fix: \(text.suffix(600))")
+        }
     }
 
     /// Symmetric NAT (fully random ports) plus a fake metadata service of `provider` that reports no
