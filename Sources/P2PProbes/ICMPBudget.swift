@@ -1,7 +1,7 @@
 import P2PSocket
 import Synchronization
 
-/// Orders the probes that ask this host's first router for ICMP errors (issue 11). Routers
+/// Orders the probes that ask this host's first router for ICMP errors. Routers
 /// rate-limit the errors they send to one host (Linux: a token a second, a burst of 6), and the
 /// path trace's TTL-1 time-exceeded is the one answer that cannot be had any other way; the
 /// gateway queries (closed NAT-PMP/PCP/SSDP ports) and the hairpin test (packets to our own public

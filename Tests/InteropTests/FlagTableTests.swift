@@ -3,7 +3,7 @@ import P2PTestSupport
 import Testing
 
 /// Bad flag and config values are usage errors (exit 2) before anything runs, and the message names
-/// the flag (or the config file and line) and what a good value looks like (issue 13). Each case
+/// the flag (or the config file and line) and what a good value looks like. Each case
 /// fails in argument validation, so the table costs well under a second.
 @Suite(.serialized) struct FlagTableTests {
     static let bin = InteropTests.binary

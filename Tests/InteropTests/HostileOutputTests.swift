@@ -3,7 +3,7 @@ import P2PReport
 import P2PTestSupport
 import Testing
 
-/// No raw control byte reaches any output (issue 13): the real binary against a hostile loopback
+/// No raw control byte reaches any output: the real binary against a hostile loopback
 /// STUN server, a hostile metadata service and hostile DMI strings; `check`, `check -v`, `--json`,
 /// the saved summary (text and JSON) and `compare` hold the hostile text only as visible escapes.
 /// Two check runs of about 2 s each, plus `compare`.

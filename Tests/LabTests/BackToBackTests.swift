@@ -1,4 +1,4 @@
-// Issue 11: with the kernel's default ICMP rate limits in every lab namespace, back-to-back runs
+// With the kernel's default ICMP rate limits in every lab namespace, back-to-back runs
 // of `p2ptui check` (no pause, no NAT state reset) give the same step statuses and verdict.
 import Foundation
 import P2PReport

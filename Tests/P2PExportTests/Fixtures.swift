@@ -157,7 +157,7 @@ enum Fixtures {
                               publicEndpoint: "[2001:db8:99::1]:45000")))
     }
 
-    /// No DNS, default servers (issue 11): the NAT could not be checked at all, verdict "unknown".
+    /// No DNS, default servers: the NAT could not be checked at all, verdict "unknown".
     static var noDNS: Report {
         finish(Report(
             run: run(.client, host: "no-dns"),

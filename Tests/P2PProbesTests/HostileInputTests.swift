@@ -6,7 +6,7 @@ import STUNCodec
 import Testing
 @testable import P2PProbes
 
-/// Outside text is cleaned where it enters the report (issue 13): each probe against a hostile
+/// Outside text is cleaned where it enters the report: each probe against a hostile
 /// loopback peer gives a section in which no string holds a raw control character, and the hostile
 /// text shows as visible escapes.
 @Suite struct HostileInputTests {
@@ -19,7 +19,7 @@ import Testing
     @Test func stunSoftwareAndErrorReasonAreCleaned() async throws {
         let server = try HostileSTUNServer()
         defer { server.stop() }
-        // On a clock fifty times slow (issue 10) a starved runner cannot miss the answers; the
+        // On a clock fifty times slow a starved runner cannot miss the answers; the
         // hang guard catches a probe that waited out a window instead.
         let slow = SlowClock()
         let s = try await hangGuard { await NATProbe(servers: [server.name], deadline: .after(seconds: 3, clock: slow), clock: slow).run() }
@@ -41,7 +41,7 @@ import Testing
         let stun = try LoopbackSTUN()
         let dmi = try hostileDMIRoot()
         defer { server.stop(); stun.stop(); try? FileManager.default.removeItem(atPath: dmi) }
-        let slow = SlowClock()  // an hour ahead: the HTTP waits end on the answers (issue 10)
+        let slow = SlowClock()  // an hour ahead: the HTTP waits end on the answers
         let probe = CloudProbe(servers: [stun.name], deadline: .after(seconds: 3, clock: slow), clock: slow,
                                metadataEndpoint: server.endpoint, dmiRoot: dmi)
         let s = try await hangGuard { await probe.run() }
@@ -108,7 +108,7 @@ import Testing
                 + "LOCATION: http://127.0.0.1:\(port)/rootDesc.xml\r\n\r\n").utf8)
         }
         defer { http.stop(); ssdp.stop() }
-        let slow = SlowClock()  // the answers end the query, however starved the runner (issue 10)
+        let slow = SlowClock()  // the answers end the query, however starved the runner
         let q = GatewayQuery(gateway: .v4(127, 0, 0, 1), portControlPort: 9, ssdpPort: ssdp.port, multicastSSDP: false, clock: slow)
         let r = try await hangGuard { await q.run(deadline: .after(seconds: 3, clock: slow)) }
         let upnp = r.reports.first { $0.via == .upnp }

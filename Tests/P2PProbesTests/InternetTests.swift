@@ -6,7 +6,7 @@ import STUNCodec
 import Synchronization
 import Testing
 
-/// Issue 11: answers that hold on the real internet. ICMP budgets per host, silence that may be
+/// Answers that hold on the real internet. ICMP budgets per host, silence that may be
 /// loss, OTHER-ADDRESS validation: as tables over observations, and with a simulated host that
 /// rate-limits its ICMP errors the way Linux does (loopback ICMP is never rate-limited, so the
 /// real kernel cannot play it here; scripts/natlab does, see Tests/LabTests/BackToBackTests).

@@ -20,7 +20,7 @@ final class MisbehavingServer: Sendable {
         /// Answers only requests without CHANGE-REQUEST (alternate sockets silent).
         case silentAlternate
         /// Advertises its own primary address as OTHER-ADDRESS and answers everything from the
-        /// socket the request came in on (issue 11: some public servers do).
+        /// socket the request came in on (some public servers do).
         case otherIsSelf
     }
 

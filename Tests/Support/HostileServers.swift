@@ -1,4 +1,4 @@
-// Hostile loopback servers for the untrusted-text tests (issue 13): a STUN server whose SOFTWARE
+// Hostile loopback servers for the untrusted-text tests: a STUN server whose SOFTWARE
 // and ERROR-CODE reason hold terminal control sequences, and an AWS-like metadata service whose
 // Server header and bodies do. Loopback only; run inside the lo-only namespace.
 import Foundation

@@ -3,7 +3,7 @@ import Glibc
 import P2PTestSupport
 import Testing
 
-/// Issue 15: a closed terminal (window closed, SSH session dropped) ends p2ptui at once and leaves
+/// A closed terminal (window closed, SSH session dropped) ends p2ptui at once and leaves
 /// nothing spinning. Each test finds the p2ptui process under the pane's shell, closes the terminal
 /// (or signals it), and watches /proc until the process is gone, measuring the time and the CPU
 /// it spent after the close. The 10 s limit is only a hang guard (the figure printed is typically

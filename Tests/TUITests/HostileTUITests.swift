@@ -2,7 +2,7 @@ import Foundation
 import P2PTestSupport
 import Testing
 
-/// The wizard against a hostile STUN server, metadata service and DMI strings (issue 13): the
+/// The wizard against a hostile STUN server, metadata service and DMI strings: the
 /// screen shows the hostile text as visible escapes, the pane holds no raw control character, and
 /// the escape sequences did nothing (the pane's title is not the one the server tried to set).
 @Suite(.serialized, .enabled(if: isolatedNetwork, "needs tmux and a network namespace with only lo (scripts/test)"))

@@ -259,7 +259,7 @@ public enum EgressClassifier {
         }
         // Ports left unproven only by a host's ICMP rate limit (that host proved other ports in
         // this very run) do not decide the status: the next run would get another share of the
-        // same budget, and the answer must not change with it (issue 11).
+        // same budget, and the answer must not change with it.
         let rateLimited = Set(byPort.keys.filter { section.failures[String($0)] == .rateLimited })
         // So are silent ports outside an egress server's range: nothing listens there to answer.
         let outside = Set(byPort.keys.filter { section.failures[String($0)] == .outsideEgressRange })

@@ -21,12 +21,12 @@ public struct EgressProbe: Sendable {
     public var sampleSeed: UInt64?
     /// The ICMP-aware ports' host was not chosen by the user (it is the first STUN server's): when
     /// that host neither resolved nor answered anything while another STUN server answered, the
-    /// ports are probed again on the one that answered (issue 11: every answering server counts).
+    /// ports are probed again on the one that answered (every answering server counts).
     public var followAnsweringServer = false
 
     /// Send times for a STUN target: the NAT probe's first contact, then every 0.1 s until
     /// `NATClassifier.blockedMinSends` requests went out, so a silent STUN port (which counts as
-    /// blocked) is not just a lossy link (issue 11: at 30 % loss each way 0.51^14 < 1e-4).
+    /// blocked) is not just a lossy link (at 30 % loss each way 0.51^14 < 1e-4).
     public static let stunSchedule = Schedule.firstContact
         + (1...(NATClassifier.blockedMinSends - Schedule.firstContact.count)).map { 0.8 + Double($0) * 0.1 }
     /// How long a STUN target is waited for at most.
@@ -199,7 +199,7 @@ public struct EgressProbe: Sendable {
         return out
     }
 
-    /// The ICMP-aware targets of one host, budgeted (issue 11): hosts rate-limit the ICMP errors
+    /// The ICMP-aware targets of one host, budgeted: hosts rate-limit the ICMP errors
     /// they send to one peer (RFC 1812 section 4.3.2.8; Linux: a token a second, a burst of 6), so
     /// the targets go one after another and each costs at most one error; a refused send costs
     /// nothing, so retries are free.

@@ -12,7 +12,7 @@ public struct DoubleNATProbe: Sendable {
     /// /proc/net/route (injectable for tests).
     public var procNetRoute: String
     /// Opened by the path trace's first hop; the gateway queries (and the hairpin probe) wait for
-    /// it, so the first router's ICMP budget goes to the trace first (issue 11).
+    /// it, so the first router's ICMP budget goes to the trace first.
     public var firstHop: FirstHopGate
 
     public init(servers: [String], deadline: Deadline, clock: any MonotonicClock = SystemClock(),
@@ -37,7 +37,7 @@ public struct DoubleNATProbe: Sendable {
         let path = procNetRoute
         o.gateway = await blocking { defaultGateways(procNetRoute: path).first?.gateway }
         o.localAddresses = STUNHelper.localAddresses()
-        // Every configured server counts (issue 11): the mapped address comes from whichever answers,
+        // Every configured server counts: the mapped address comes from whichever answers,
         // and the trace goes toward the first resolved one at once (the first router's ICMP budget
         // is spent here, before the hairpin probe's packets reach that router), then toward the
         // server that answered for the hops it missed.
@@ -52,7 +52,7 @@ public struct DoubleNATProbe: Sendable {
         async let gatewayResult: GatewayQuery.Result? = {
             guard let gw = gatewayAddress else { return nil }
             // The path trace's TTL-1 probe goes first: a closed NAT-PMP/PCP/SSDP port costs the
-            // gateway an ICMP error too, from the same small per-host budget (issue 11).
+            // gateway an ICMP error too, from the same small per-host budget.
             await gate.wait(limit: 1.0, clock: clock)
             return await GatewayQuery(gateway: gw, clock: clock).run(deadline: deadline)
         }()

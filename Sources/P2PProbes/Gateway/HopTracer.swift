@@ -25,7 +25,7 @@ public struct HopTracer: Sendable {
     }
 
     /// `known`: hops named by an earlier trace on the same path (same first routers); their TTLs
-    /// are not probed again, so a router's ICMP budget is not spent twice (issue 11).
+    /// are not probed again, so a router's ICMP budget is not spent twice.
     /// `firstHop` opens when TTL 1 is done (see `FirstHopGate`).
     public func trace(deadline: Deadline, known: [Hop] = [], firstHop: FirstHopGate? = nil) async -> [Hop] {
         let end = min(deadline, Deadline.after(seconds: budget, clock: clock))

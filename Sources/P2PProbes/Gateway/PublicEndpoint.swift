@@ -25,7 +25,7 @@ enum STUNHelper {
         return out
     }
 
-    /// Binding requests from `socket` to every server at once (issue 11: every answering server
+    /// Binding requests from `socket` to every server at once (every answering server
     /// counts, not only the first configured one); the first answer, and which server gave it.
     static func bindingAny(_ socket: UDPSocket, to servers: [TransportAddress], deadline: Deadline,
                            clock: any MonotonicClock) async -> (server: TransportAddress, answer: TransactionOutcome.Answer)? {

@@ -19,7 +19,7 @@ public struct HairpinObservations: Sendable, Equatable {
     public var failure: String?
     /// The NAT answered B's packet to A's public endpoint with ICMP port-unreachable (it delivered
     /// it to itself instead of looping it back), so B stopped sending: each further send would only
-    /// spend the router's ICMP budget toward this host, which the path trace needs (issue 11).
+    /// spend the router's ICMP budget toward this host, which the path trace needs.
     public var refusedByNAT = false
 
     public init() {}
@@ -109,7 +109,7 @@ public struct HairpinProbe: Sendable {
     public func observe(progress: @escaping @Sendable (String) -> Void = { _ in }) async -> HairpinObservations {
         var o = HairpinObservations()
         o.localAddresses = STUNHelper.localAddresses()
-        // Every configured server counts (issue 11): whichever answers gives the public endpoints.
+        // Every configured server counts: whichever answers gives the public endpoints.
         let all = await STUNHelper.resolveServers(servers, clock: clock)
         guard let server = all.first else {
             o.failure = "no STUN server resolved"

@@ -11,7 +11,7 @@ public enum NATClassifier {
     /// A negative (silent) test counts only if the chance that every send or answer was lost is below this.
     static let maxFalseNegative = 0.01
     /// Unanswered binding requests (over all servers) before silence may be called "Blocked": at
-    /// 30 % loss each way about half of all round trips fail, and 0.51^14 < 1e-4 (issue 11).
+    /// 30 % loss each way about half of all round trips fail, and 0.51^14 < 1e-4.
     public static let blockedMinSends = 14
 
     public static func classify(_ obs: NATObservations) -> NATSection {

@@ -89,7 +89,7 @@ public struct NATProbe: Sendable {
         let specs = targets.map { TransactionSpec(destination: $0, sendOffsets: Schedule.firstContact, deadline: firstDeadline) }
         progress("test I: binding requests to \(targets.count) server(s)")
         var outcomes = await runTransactions(specs, on: mapping, clock: clock, stats: &stats)
-        // Nobody answered: silence that may be loss is never "Blocked" (issue 11). Keep asking every
+        // Nobody answered: silence that may be loss is never "Blocked". Keep asking every
         // server from the same socket until enough requests went out to tell loss from blocking
         // (`NATClassifier.blockedMinSends`), within the overall deadline; only what is missing.
         let silentSends = zip(specs, outcomes).reduce(0) { n, x in
