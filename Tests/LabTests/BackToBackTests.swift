@@ -50,7 +50,7 @@ struct BackToBackTests {
     }
 
     /// eim: the egress probe's port-unreachables and the path trace's time-exceeded were the
-    /// budgets the issue saw spent; udp-53-443: the second server is the one that answers;
+    /// budgets found spent back to back; udp-53-443: the second server is the one that answers;
     /// public-symmetric: no RFC 5780 server, hosts silent on closed ports.
     static let cases = [
         Case(scenario: "eim", servers: ["203.0.113.10:3478"]),

@@ -151,8 +151,8 @@ struct HangupTests {
         Self.expectEnded(e, "terminal gone, no signal")
     }
 
-    /// Started with SIGHUP blocked (a parent's thread mask is inherited through exec: how the
-    /// issue's process caught SIGHUP and still never saw it), then the window closes.
+    /// Started with SIGHUP blocked (a parent's thread mask is inherited through exec: how a
+    /// reported process caught SIGHUP and still never saw it), then the window closes.
     @Test func windowClosedWithSIGHUPBlockedEndsIt() throws {
         let silent = try SilentServer()
         let blocker = "python3 -c 'import os,signal,sys; signal.pthread_sigmask(signal.SIG_BLOCK,{signal.SIGHUP}); os.execv(sys.argv[1],sys.argv[1:])' "
