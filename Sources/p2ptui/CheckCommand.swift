@@ -19,11 +19,16 @@ struct CheckCommand: AsyncParsableCommand {
     @Flag(help: "Write the report as JSON (schema: docs/report-schema.md).")
     var json = false
 
+    @Option(help: ArgumentHelp(
+        "Output format: text, json, or openmetrics (Prometheus text exposition for node_exporter's textfile collector).",
+        valueName: "FORMAT"))
+    var format: CheckFormat?
+
     @Flag(name: .shortAndLong, help: "Show every piece of evidence and probe progress (to stderr).")
     var verbose = false
 
     @Option(name: [.short, .long], help: ArgumentHelp(
-        "Also save the summary to FILE: plain text, or JSON when FILE ends in .json. Written atomically.",
+        "Also save the summary to FILE: plain text, JSON when FILE ends in .json, metrics when it ends in .prom. Written atomically.",
         valueName: "FILE"))
     var output: String?
 
@@ -51,23 +56,42 @@ struct CheckCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data((line + "\n").utf8))
         }
         let shown = redact ? Redactor.redact(report) : report
-        if json {
-            FileHandle.standardOutput.write(Data(try ReportJSON.encode(shown)))
-        } else {
-            print(CheckText.render(shown, verbose: verbose, symbols: !ascii && localeIsUTF8()), terminator: "")
+        switch resolvedFormat {
+        case .json: FileHandle.standardOutput.write(Data(try ReportJSON.encode(shown)))
+        case .openmetrics: FileHandle.standardOutput.write(Data(Self.metrics(shown).utf8))
+        case .text: print(CheckText.render(shown, verbose: verbose, symbols: !ascii && localeIsUTF8()), terminator: "")
         }
         if let output {
             do {
-                let bytes = output.lowercased().hasSuffix(".json")
-                    ? try ReportJSON.encodeExport(report, redact: redact)
-                    : Array(SummaryText.render(report, options: SummaryOptions(ascii: ascii, redact: redact)).utf8)
-                try AtomicFile.write(bytes, to: output, overwrite: force)
+                try save(report, to: output, overwrite: force)
             } catch {
                 fail(error)
             }
             FileHandle.standardError.write(Data("p2ptui: summary saved to \(UntrustedText.clean(output, limit: 4000))\n".utf8))
         }
         throw ExitCode(Self.exitStatus(report))
+    }
+
+    /// `--format`, or `--json`, or text.
+    var resolvedFormat: CheckFormat { format ?? (json ? .json : .text) }
+
+    /// The metrics text of `report` (findings from `ProvisionalFindings`).
+    static func metrics(_ report: Report) -> String {
+        MetricsText.render(report, findings: ProvisionalFindings.labels(for: report))
+    }
+
+    /// Writes `report` to `path` atomically, in the form its extension names.
+    func save(_ report: Report, to path: String, overwrite: Bool) throws {
+        let lower = path.lowercased()
+        let bytes: [UInt8]
+        if lower.hasSuffix(".json") {
+            bytes = try ReportJSON.encodeExport(report, redact: redact)
+        } else if lower.hasSuffix(".prom") {
+            bytes = Array(Self.metrics(redact ? Redactor.redact(report) : report).utf8)
+        } else {
+            bytes = Array(SummaryText.render(report, options: SummaryOptions(ascii: ascii, redact: redact)).utf8)
+        }
+        try AtomicFile.write(bytes, to: path, overwrite: overwrite)
     }
 
     /// 1 when a finding blocks; 3 when the mapping behaviour (what decides peer-to-peer) could not
@@ -78,6 +102,11 @@ struct CheckCommand: AsyncParsableCommand {
         if report.nat.mapping == .unknown { return ExitStatus.couldNotRun }
         return ExitStatus.ok
     }
+}
+
+/// What `check` prints.
+enum CheckFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json, openmetrics
 }
 
 /// Whether the terminal's locale takes UTF-8 symbols (LC_ALL, then LC_CTYPE, then LANG).
