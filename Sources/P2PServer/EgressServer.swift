@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import P2PSocket
 import STUNCodec
@@ -57,6 +58,8 @@ public final class EgressServer: Sendable {
     private let state: Mutex<(stats: EgressServerStats, limiter: RateLimiter)>
     private let stopFlag = Atomic<Bool>(false)
     private let clock: any MonotonicClock
+    private let metrics: ServerMetrics.PerServer?
+    private let answers: (stun: Counter, quic: Counter)?
 
     /// Sockets kept free for everything else the process opens (STUN, QUIC, stdio, nft).
     public static let reservedDescriptors = 64
@@ -64,8 +67,11 @@ public final class EgressServer: Sendable {
     /// Binds now (and installs the nftables table), so errors surface before `run`. `exclude`:
     /// ports of `primary` other sockets of this process use; they are left alone.
     public init(primary: IPAddress, range: ClosedRange<UInt16>, exclude: Set<UInt16> = [], mode: EgressServerMode,
-                ratePerSecond: Double = 2000, nftPath: String = "nft", clock: any MonotonicClock = SystemClock()) throws {
+                ratePerSecond: Double = 2000, nftPath: String = "nft", clock: any MonotonicClock = SystemClock(),
+                metrics: ServerMetrics? = nil) throws {
         self.range = range
+        self.metrics = metrics?.egress
+        self.answers = metrics.map { ($0.egressAnswers, $0.egressQUICAnswers) }
         self.mode = mode
         self.clock = clock
         self.nftPath = nftPath
@@ -228,12 +234,26 @@ public final class EgressServer: Sendable {
     }
 
     private func handle(_ d: Datagram, on socket: UDPSocket) {
-        guard admit(state, d.source.ip, nowNanos: clock.nowNanos()) else { return }
+        let start = clock.nowNanos()
+        metrics?.received()
+        guard admit(state, d.source.ip, nowNanos: start) else {
+            metrics?.dropped("rate-limited")
+            return
+        }
         let answer = EgressResponder.reply(to: d.bytes, from: d.source, range: range, quicUnusedBits: UInt8.random(in: 0...63))
         var sent = false
         switch answer {
         case .stun(let b)?, .quic(let b)?: sent = (try? socket.send(b, to: d.source)) != nil
         case nil: break
+        }
+        if let metrics, let answers {
+            switch answer {
+            case .stun? where sent: answers.stun.increment()
+            case .quic? where sent: answers.quic.increment()
+            case nil: metrics.dropped("not-a-probe")
+            default: metrics.dropped("send-failed")
+            }
+            if sent { metrics.answered(startNanos: start, endNanos: clock.nowNanos()) }
         }
         state.withLock { s in
             switch answer {

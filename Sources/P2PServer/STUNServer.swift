@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import P2PSocket
 import STUNCodec
@@ -28,11 +29,17 @@ public final class STUNServer: Sendable {
     private let state: Mutex<(stats: ServerStats, limiter: RateLimiter)>
     private let stopFlag = Atomic<Bool>(false)
     private let clock: any MonotonicClock
+    private let metrics: ServerMetrics.PerServer?
+    private let answers: (binding: Counter, error: Counter)?
 
-    /// Binds every socket now, so address errors surface before `run`.
-    public init(addresses: ServerAddresses, ratePerSecond: Double = 500, clock: any MonotonicClock = SystemClock()) throws {
+    /// Binds every socket now, so address errors surface before `run`. With `metrics`, every
+    /// request, answer and drop is also counted there.
+    public init(addresses: ServerAddresses, ratePerSecond: Double = 500, clock: any MonotonicClock = SystemClock(),
+                metrics: ServerMetrics? = nil) throws {
         self.addresses = addresses
         self.clock = clock
+        self.metrics = metrics?.stun
+        self.answers = metrics.map { ($0.stunAnswers, $0.stunErrors) }
         let family: AddressFamily = addresses.primary.isIPv4 ? .ipv4 : .ipv6
         var socks: [(SocketSlot, UDPSocket)] = []
         do {
@@ -79,9 +86,15 @@ public final class STUNServer: Sendable {
     }
 
     private func handle(_ datagram: Datagram, on slot: SocketSlot) {
-        guard admit(state, datagram.source.ip, nowNanos: clock.nowNanos()) else { return }
+        let start = clock.nowNanos()
+        metrics?.received()
+        guard admit(state, datagram.source.ip, nowNanos: start) else {
+            metrics?.dropped(DropReason.rateLimited.rawValue)
+            return
+        }
         switch Responder.respond(to: datagram.bytes, from: datagram.source, on: slot, addresses: addresses) {
         case .failure(let reason):
+            metrics?.dropped(reason.rawValue)
             state.withLock { s in
                 switch reason {
                 case .malformed: s.stats.malformed += 1
@@ -93,6 +106,14 @@ public final class STUNServer: Sendable {
             let sender = sockets.first { $0.slot == reply.from }?.socket
             var ok = false
             if let sender { ok = (try? sender.send(reply.bytes, to: reply.to)) != nil }
+            if let metrics, let answers {
+                if ok {
+                    (reply.isError ? answers.error : answers.binding).increment()
+                    metrics.answered(startNanos: start, endNanos: clock.nowNanos())
+                } else {
+                    metrics.dropped("send-failed")
+                }
+            }
             state.withLock { s in
                 if ok {
                     s.stats.answered += 1

@@ -73,6 +73,10 @@ struct ServeCommand: ParsableCommand {
         return lo...hi
     }
 
+    @Option(help: ArgumentHelp("Serve Prometheus metrics (requests, answers, drops by reason, QUIC Version Negotiation and egress answers, a latency histogram) over HTTP at http://HOST:PORT/metrics.",
+                               valueName: "HOST:PORT"))
+    var metrics: String?
+
     @Flag(name: .customLong("ignore-hup"),
           help: "Keep serving when the terminal closes (SIGHUP is ignored); SIGINT/SIGTERM still stop it.")
     var ignoreHup = false
@@ -80,6 +84,9 @@ struct ServeCommand: ParsableCommand {
     func validate() throws {
         if let egressPorts, Self.parseRange(egressPorts) == nil {
             throw ValidationError("--egress-ports must be LOW-HIGH with 1 <= LOW <= HIGH <= 65535, got \(FlagCheck.quote(egressPorts))")
+        }
+        if let metrics, MetricsEndpoint.parse(metrics) == nil {
+            throw ValidationError("--metrics must be HOST:PORT with an IP literal, such as 127.0.0.1:9469 or [::1]:9469, got \(FlagCheck.quote(metrics))")
         }
         if egressMode != nil && egressPorts == nil { throw ValidationError("--egress-mode needs --egress-ports") }
         guard IPAddress(primary) != nil else {
@@ -106,9 +113,10 @@ struct ServeCommand: ParsableCommand {
     func run() throws {
         let addresses = ServerAddresses(primary: IPAddress(primary)!, alternate: alternate.flatMap { IPAddress($0) },
                                         port: UInt16(port), alternatePort: alternatePort.map { UInt16($0) })
+        let endpoint = startMetrics()
         let server: STUNServer
         do {
-            server = try STUNServer(addresses: addresses, ratePerSecond: rateLimit)
+            server = try STUNServer(addresses: addresses, ratePerSecond: rateLimit, metrics: endpoint?.metrics)
         } catch {
             fail(error)
         }
@@ -129,7 +137,7 @@ struct ServeCommand: ParsableCommand {
             do {
                 egress = try EgressServer(primary: addresses.primary, range: egressRange, exclude: own, mode: mode,
                                           ratePerSecond: rateLimit > 0 ? max(rateLimit, 2000) : 0,
-                                          nftPath: Self.which("nft") ?? "nft")
+                                          nftPath: Self.which("nft") ?? "nft", metrics: endpoint?.metrics)
             } catch {
                 fail(error)
             }
@@ -147,7 +155,8 @@ struct ServeCommand: ParsableCommand {
         let quic: QUICVersionNegotiationServer?
         if let quicPort, !(egressRange.map { r in UInt16(exactly: quicPort).map(r.contains) ?? false } ?? false) {
             do {
-                quic = try QUICVersionNegotiationServer(bindTo: TransportAddress(addresses.primary, UInt16(quicPort)))
+                quic = try QUICVersionNegotiationServer(bindTo: TransportAddress(addresses.primary, UInt16(quicPort)),
+                                                        metrics: endpoint?.metrics)
             } catch {
                 fail(error)
             }
@@ -193,12 +202,25 @@ struct ServeCommand: ParsableCommand {
             egress.removeTable()
             emit("p2ptui serve: \(egress.stats)")
         }
+        endpoint?.stop()
         let why = stop.received == SIGHUP ? " (SIGHUP: the terminal closed; --ignore-hup keeps serving)" : ""
         emit("p2ptui serve: stopped\(why); \(server.stats)")
     }
 }
 
 extension ServeCommand {
+    /// With --metrics: the endpoint, listening (a port that cannot be bound ends the command).
+    func startMetrics() -> MetricsEndpoint? {
+        guard let metrics, let (ip, port) = MetricsEndpoint.parse(metrics) else { return nil }
+        let endpoint: MetricsEndpoint
+        do { endpoint = try MetricsEndpoint(ip: ip, port: port) } catch { fail(error) }
+        if let why = endpoint.start() {
+            fail(ServeMetricsError(address: endpoint.address, reason: why))
+        }
+        emit("p2ptui serve: Prometheus metrics on http://\(endpoint.address)/metrics")
+        return endpoint
+    }
+
     /// Full path of `tool` in PATH (plus the sbin directories, where nft lives), or nil.
     static func which(_ tool: String) -> String? {
         let path = (ProcessInfo.processInfo.environment["PATH"] ?? "") + ":/usr/sbin:/sbin:/usr/local/sbin"
@@ -210,6 +232,13 @@ extension ServeCommand {
 }
 
 extension EgressServerMode: ExpressibleByArgument {}
+
+/// The metrics endpoint could not listen.
+struct ServeMetricsError: Error, CustomStringConvertible {
+    var address: String
+    var reason: String
+    var description: String { "--metrics \(address): cannot serve metrics there: \(reason)" }
+}
 
 /// Unbuffered line to stdout (the lab and scripts read it while the server runs). Errors are
 /// ignored: a closed terminal or log reader must not stop (or crash) the server.
