@@ -41,20 +41,32 @@ struct CheckCommand: AsyncParsableCommand {
     @Flag(help: "ASCII only: no UTF-8 symbols.")
     var ascii = false
 
+    @Option(help: ArgumentHelp(
+        "Check again every DURATION (30s, 5m, 1h) until SIGINT/SIGTERM/SIGHUP; print a line only when the verdict or the findings change, and rewrite --output after every check.",
+        valueName: "DURATION"))
+    var every: String?
+
+    func validate() throws {
+        if let every {
+            guard CheckEvery.parseInterval(every) != nil else {
+                throw ValidationError("--every must be a duration such as 30s, 5m or 1h (more than 0, at most 7 days), got \(FlagCheck.quote(every))")
+            }
+            if json || (format ?? .text) != .text {
+                throw ValidationError("--every prints only change lines: save the report with --output FILE (.json or .prom) instead of --json or --format")
+            }
+        }
+        if let format, json, format != .json {
+            throw ValidationError("--json and --format \(format.rawValue) contradict each other: give one")
+        }
+    }
+
     func run() async throws {
         let options: CheckOptions
         do { options = try engine.checkOptions() } catch { fail(error) }
-        let verbose = self.verbose
-        let report = await Engine(options: options).run { event in
-            guard verbose else { return }
-            let line: String
-            switch event {
-            case let .started(p, ms): line = "[\(ms) ms] \(p.label): started"
-            case let .progress(p, text): line = "        \(p.label): \(text)"
-            case let .finished(r, ms): line = "[\(ms) ms] \(r.probe.label): done"
-            }
-            FileHandle.standardError.write(Data((line + "\n").utf8))
+        if let every, let interval = CheckEvery.parseInterval(every) {
+            await CheckEvery(command: self, options: options, interval: interval).run()
         }
+        let report = await Engine(options: options).run(events: progressPrinter())
         let shown = redact ? Redactor.redact(report) : report
         switch resolvedFormat {
         case .json: FileHandle.standardOutput.write(Data(try ReportJSON.encode(shown)))
@@ -70,6 +82,21 @@ struct CheckCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("p2ptui: summary saved to \(UntrustedText.clean(output, limit: 4000))\n".utf8))
         }
         throw ExitCode(Self.exitStatus(report))
+    }
+
+    /// With --verbose, each probe event as a line on stderr.
+    func progressPrinter() -> @Sendable (ProbeEvent) -> Void {
+        let verbose = self.verbose
+        return { event in
+            guard verbose else { return }
+            let line: String
+            switch event {
+            case let .started(p, ms): line = "[\(ms) ms] \(p.label): started"
+            case let .progress(p, text): line = "        \(p.label): \(text)"
+            case let .finished(r, ms): line = "[\(ms) ms] \(r.probe.label): done"
+            }
+            FileHandle.standardError.write(Data((line + "\n").utf8))
+        }
     }
 
     /// `--format`, or `--json`, or text.

@@ -86,7 +86,7 @@ struct ServeCommand: ParsableCommand {
             throw ValidationError("--egress-ports must be LOW-HIGH with 1 <= LOW <= HIGH <= 65535, got \(FlagCheck.quote(egressPorts))")
         }
         if let metrics, MetricsEndpoint.parse(metrics) == nil {
-            throw ValidationError("--metrics must be HOST:PORT with an IP literal, such as 127.0.0.1:9469 or [::1]:9469, got \(FlagCheck.quote(metrics))")
+            throw ValidationError("--metrics \(FlagCheck.quote(metrics)) is not HOST:PORT with an IP literal and a port 1 to 65535, such as 127.0.0.1:9469 or [::1]:9469")
         }
         if egressMode != nil && egressPorts == nil { throw ValidationError("--egress-mode needs --egress-ports") }
         guard IPAddress(primary) != nil else {
