@@ -48,5 +48,68 @@ struct MonitoringLabTests {
         #expect(prom.contains(#"code="mapping-endpoint-dependent""#), "the file holds the last check: \(prom.prefix(600))")
         #expect(try Lab.leftoverNamespaces().isEmpty)
     }
+
+    /// scripts/monitoring-lab in a pair eim:symmetric: what Prometheus read from node_exporter
+    /// (the two .prom files) and from `serve --metrics`, and what its alert rules made of it.
+    @Test func prometheusSeesTheSymmetricSideAlertAndServesCounter() async throws {
+        guard Lab.available(tools: ["prometheus", "prometheus-node-exporter", "promtool", "curl"]) else { return }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("p2ptui-monitoring-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let out = try await Self.runAsync([Lab.natlab, "pair", "run", "eim:symmetric",
+                                           Lab.repoRoot.appendingPathComponent("scripts/monitoring-lab").path, dir],
+                                          timeout: 150, environment: ["NATLAB_SERVE_METRICS": "127.0.0.1:9469"])
+        func file(_ name: String) -> String { (try? String(contentsOfFile: "\(dir)/\(name)", encoding: .utf8)) ?? "" }
+        let diag = "exit \(out.status)\n\(out.stderr.suffix(1500))\nprometheus: \(file("prometheus.log").suffix(800))"
+        #expect(out.status == 0 && file("ready") == "1\n", "\(diag)")
+
+        let verdicts = Self.samples(file("query-verdict.json"))
+        #expect(verdicts.first { $0["host"] == "lab-symmetric" }?["verdict"] == "unlikely", "\(verdicts)")
+        #expect(verdicts.first { $0["host"] == "lab-eim" }?["verdict"] != "unlikely", "\(verdicts)")
+        #expect(verdicts.first { $0["host"] == "lab-symmetric" }?["role"] == "connector")
+        let findings = Self.samples(file("query-findings.json"))
+        #expect(findings.contains { $0["host"] == "lab-symmetric" && $0["code"] == "mapping-endpoint-dependent" && $0["step"] == "nat-type" },
+                "\(findings)")
+        #expect(!findings.contains { $0["host"] == "lab-eim" && $0["code"] == "mapping-endpoint-dependent" }, "\(findings)")
+        let alerts = Self.samples(file("query-alerts.json"))
+        #expect(alerts.map { $0["host"] } == ["lab-symmetric"], "the alert fires for the symmetric side only: \(alerts)")
+
+        // serve's request counter, as Prometheus scraped it, against what the kernel counted arriving.
+        let sent = Int(file("stun-requests-sent").trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+        let counted = Self.samples(file("query-requests.json")).first?["value"].flatMap(Double.init).map(Int.init) ?? -2
+        #expect(sent > 0 && counted == sent, "serve counted \(counted), nftables saw \(sent)")
+        #expect(Self.samples(file("query-up.json")).filter { $0["value"] == "1" }.count == 2, "both targets up")
+        // promtool on what was exposed and on the rules: nothing to say.
+        #expect(file("promtool-lab-eim.prom.txt").isEmpty && file("promtool-lab-symmetric.prom.txt").isEmpty)
+        #expect(file("promtool-serve.txt").isEmpty, "\(file("promtool-serve.txt"))")
+        #expect(file("promtool-rules.txt").contains("SUCCESS"), "\(file("promtool-rules.txt"))")
+
+        // Nothing left running: the exporter, Prometheus, the lab's servers and namespaces are gone.
+        let pids = file("pids").split(separator: "\n").compactMap { Int32($0) }
+        #expect(pids.count == 2 && pids.allSatisfy { !Lab.isAlive($0) }, "\(pids)")
+        #expect(try Lab.leftoverNamespaces().isEmpty)
+    }
+
+    /// The labels and the value of each sample of a Prometheus instant-query answer.
+    static func samples(_ json: String) -> [[String: String]] {
+        struct Answer: Decodable {
+            struct DataPart: Decodable { var result: [Sample] }
+            struct Sample: Decodable { var metric: [String: String]; var value: [ValuePart] }
+            enum ValuePart: Decodable {
+                case time(Double), text(String)
+                init(from d: any Decoder) throws {
+                    let c = try d.singleValueContainer()
+                    if let t = try? c.decode(Double.self) { self = .time(t) } else { self = .text(try c.decode(String.self)) }
+                }
+            }
+            var data: DataPart
+        }
+        guard let answer = try? JSONDecoder().decode(Answer.self, from: Data(json.utf8)) else { return [] }
+        return answer.data.result.map { s in
+            var m = s.metric
+            if case .text(let v)? = s.value.last { m["value"] = v }
+            return m
+        }
+    }
 }
 }
