@@ -8,10 +8,22 @@ import P2PReport
 struct CheckCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
-        abstract: "Run every probe without the wizard and print the findings (text or JSON).",
+        abstract: "Run every probe without the wizard and print the findings (text, JSON or Prometheus metrics).",
         discussion: """
             Exit status: 0 nothing stands in the way of a direct connection; 1 a finding does; \
             2 usage error; 3 the checks could not run or could not decide.
+
+            For Prometheus: --format openmetrics prints the report as Prometheus text exposition, \
+            and --output FILE.prom writes it atomically for node_exporter's textfile collector \
+            (p2ptui_direct_connection, p2ptui_finding, p2ptui_udp_port_reachable, \
+            p2ptui_nat_mapping, p2ptui_check_duration_seconds, p2ptui_check_timestamp_seconds, with \
+            host and role labels). The package's p2ptui-check.timer runs p2ptui-check.service every \
+            15 minutes, which writes /var/lib/prometheus/node-exporter/p2ptui.prom (options in \
+            /etc/p2ptui/check.conf, STUN servers in /etc/p2ptui/stun-servers).
+
+            --every DURATION checks again and again: it prints the first result, then a line only \
+            when the verdict or the findings change, rewrites --output after every check, and \
+            stops on SIGINT, SIGTERM or SIGHUP (exit status 0).
             """)
 
     @OptionGroup var engine: EngineOptions

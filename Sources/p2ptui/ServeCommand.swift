@@ -32,6 +32,12 @@ struct ServeCommand: ParsableCommand {
             the terminal it runs in closes, unless --ignore-hup is given or it was started with \
             SIGHUP ignored (nohup): use one of those to keep it serving after you log out; under a \
             service manager (systemd) it has no terminal, and no flag is needed.
+
+            --metrics HOST:PORT serves Prometheus metrics at http://HOST:PORT/metrics: requests, \
+            answers, drops by reason, QUIC Version Negotiation and egress answers, and a latency \
+            histogram. The package's p2ptui-serve.service runs it as its own user with only \
+            CAP_NET_BIND_SERVICE, with the options of /etc/p2ptui/serve.conf, and restarts it on \
+            failure.
             """)
 
     @Option(help: "Primary address to listen on (IPv4 or IPv6 literal).")
