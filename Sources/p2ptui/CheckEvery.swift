@@ -34,7 +34,8 @@ struct CheckEvery {
         let stop = StopSignals { sig in
             // Wait for a file being written, then leave: nothing is ever half-done.
             control.writing.withLock { _ in
-                FileHandle.standardError.write(Data("p2ptui check: stopped (signal \(sig))\n".utf8))
+                let name = [SIGINT: "SIGINT", SIGTERM: "SIGTERM", SIGHUP: "SIGHUP"][sig] ?? "signal \(sig)"
+                FileHandle.standardError.write(Data("p2ptui check: stopped (\(name))\n".utf8))
                 exit(0)
             }
         }
