@@ -49,8 +49,8 @@ struct MonitoringLabTests {
         #expect(try Lab.leftoverNamespaces().isEmpty)
     }
 
-    /// scripts/monitoring-lab in a pair eim:symmetric: what Prometheus read from node_exporter
-    /// (the two .prom files) and from `serve --metrics`, and what its alert rules made of it.
+    /// scripts/monitoring-lab in a pair eim:symmetric: what Prometheus read from the two sides'
+    /// node_exporters (their .prom files) and from `serve --metrics`, and what its alert rules made of it.
     @Test func prometheusSeesTheSymmetricSideAlertAndServesCounter() async throws {
         guard Lab.available(tools: ["prometheus", "prometheus-node-exporter", "promtool", "curl"]) else { return }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("p2ptui-monitoring-\(getpid())").path
@@ -78,7 +78,7 @@ struct MonitoringLabTests {
         let sent = Int(file("stun-requests-sent").trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
         let counted = Self.samples(file("query-requests.json")).first?["value"].flatMap(Double.init).map(Int.init) ?? -2
         #expect(sent > 0 && counted == sent, "serve counted \(counted), nftables saw \(sent)")
-        #expect(Self.samples(file("query-up.json")).filter { $0["value"] == "1" }.count == 2, "both targets up")
+        #expect(Self.samples(file("query-up.json")).filter { $0["value"] == "1" }.count == 3, "both exporters and serve up")
         // promtool on what was exposed and on the rules: nothing to say.
         #expect(file("promtool-lab-eim.prom.txt").isEmpty && file("promtool-lab-symmetric.prom.txt").isEmpty)
         #expect(file("promtool-serve.txt").isEmpty, "\(file("promtool-serve.txt"))")
@@ -86,7 +86,7 @@ struct MonitoringLabTests {
 
         // Nothing left running: the exporter, Prometheus, the lab's servers and namespaces are gone.
         let pids = file("pids").split(separator: "\n").compactMap { Int32($0) }
-        #expect(pids.count == 2 && pids.allSatisfy { !Lab.isAlive($0) }, "\(pids)")
+        #expect(pids.count == 3 && pids.allSatisfy { !Lab.isAlive($0) }, "\(pids)")
         #expect(try Lab.leftoverNamespaces().isEmpty)
     }
 
