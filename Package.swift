@@ -63,7 +63,8 @@ let package = Package(
                            .product(name: "Logging", package: "swift-log"),
                            .product(name: "CoreMetrics", package: "swift-metrics"),
                            .product(name: "Prometheus", package: "swift-prometheus"),
-                           .product(name: "FlyingFox", package: "FlyingFox")],
+                           .product(name: "FlyingFox", package: "FlyingFox"),
+                           .product(name: "FlyingSocks", package: "FlyingFox")],
             swiftSettings: strict),
         // Benchmark load generator (scripts/bench): Binding requests or malformed floods over UDP.
         .executableTarget(name: "p2ptui-load", dependencies: ["STUNCodec"], swiftSettings: strict),

@@ -1,6 +1,7 @@
 import CoreMetrics
 import Dispatch
 import FlyingFox
+import FlyingSocks
 import Foundation
 import P2PServer
 import P2PSocket
@@ -51,7 +52,7 @@ final class MetricsEndpoint: Sendable {
             }
             Task {
                 do { try await http.run() } catch {
-                    failure.m.withLock { $0 = "\(error)" }
+                    failure.m.withLock { $0 = Self.describe(error) }
                     ready.signal()
                 }
             }
@@ -62,6 +63,14 @@ final class MetricsEndpoint: Sendable {
         }
         ready.wait()
         return failure.m.withLock { $0 }
+    }
+
+    /// A socket error as "bind: Address already in use (errno 98)"; anything else as Swift prints it.
+    static func describe(_ error: any Error) -> String {
+        if case let .failed(type, code, message)? = error as? FlyingSocks.SocketError {
+            return "\(type.lowercased()): \(message) (errno \(code))"
+        }
+        return "\(error)"
     }
 
     /// Stops the HTTP server (open scrapes get a second to finish) and waits for it.

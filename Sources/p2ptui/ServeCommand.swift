@@ -221,7 +221,7 @@ extension ServeCommand {
         let endpoint: MetricsEndpoint
         do { endpoint = try MetricsEndpoint(ip: ip, port: port) } catch { fail(error) }
         if let why = endpoint.start() {
-            fail(ServeMetricsError(address: endpoint.address, reason: why))
+            fail(UserError("--metrics \(endpoint.address): cannot serve metrics there: \(why)", status: ExitStatus.couldNotRun))
         }
         emit("p2ptui serve: Prometheus metrics on http://\(endpoint.address)/metrics")
         return endpoint
@@ -238,13 +238,6 @@ extension ServeCommand {
 }
 
 extension EgressServerMode: ExpressibleByArgument {}
-
-/// The metrics endpoint could not listen.
-struct ServeMetricsError: Error, CustomStringConvertible {
-    var address: String
-    var reason: String
-    var description: String { "--metrics \(address): cannot serve metrics there: \(reason)" }
-}
 
 /// Unbuffered line to stdout (the lab and scripts read it while the server runs). Errors are
 /// ignored: a closed terminal or log reader must not stop (or crash) the server.
