@@ -1,4 +1,3 @@
-import CoreMetrics
 import Foundation
 import P2PSocket
 import STUNCodec
@@ -58,8 +57,7 @@ public final class EgressServer: Sendable {
     private let state: Mutex<(stats: EgressServerStats, limiter: RateLimiter)>
     private let stopFlag = Atomic<Bool>(false)
     private let clock: any MonotonicClock
-    private let metrics: ServerMetrics.PerServer?
-    private let answers: (stun: Counter, quic: Counter)?
+    private let metrics: ServerMetrics?
 
     /// Sockets kept free for everything else the process opens (STUN, QUIC, stdio, nft).
     public static let reservedDescriptors = 64
@@ -70,8 +68,7 @@ public final class EgressServer: Sendable {
                 ratePerSecond: Double = 2000, nftPath: String = "nft", clock: any MonotonicClock = SystemClock(),
                 metrics: ServerMetrics? = nil) throws {
         self.range = range
-        self.metrics = metrics?.egress
-        self.answers = metrics.map { ($0.egressAnswers, $0.egressQUICAnswers) }
+        self.metrics = metrics
         self.mode = mode
         self.clock = clock
         self.nftPath = nftPath
@@ -214,13 +211,17 @@ public final class EgressServer: Sendable {
     /// Serves until `stop()`, then closes the sockets and removes the nftables table. Blocks the
     /// calling thread: run it on a thread of its own.
     public func run() {
+        var tick: UInt = 0
         while !stopFlag.load(ordering: .relaxed) {
             guard let ready = try? pollReadable(sockets, timeout: 0.1) else { continue }
             for index in ready {
+                var tally = ServerMetrics.Tally()
                 for _ in 0..<32 {
                     guard let d = try? sockets[index].receive(timeout: 0) else { break }
-                    handle(d, on: sockets[index])
+                    tick &+= 1
+                    handle(d, on: sockets[index], tally: &tally, timed: tick % ServerMetrics.latencySampling == 0)
                 }
+                metrics?.addEgress(tally)
             }
         }
         removeTable()
@@ -233,11 +234,11 @@ public final class EgressServer: Sendable {
         try? Self.nft(nftPath, input: "delete table \(family) \(nftTable)\n")
     }
 
-    private func handle(_ d: Datagram, on socket: UDPSocket) {
+    private func handle(_ d: Datagram, on socket: UDPSocket, tally: inout ServerMetrics.Tally, timed: Bool) {
         let start = clock.nowNanos()
-        metrics?.received()
+        tally.received += 1
         guard admit(state, d.source.ip, nowNanos: start) else {
-            metrics?.dropped("rate-limited")
+            tally.rateLimited += 1
             return
         }
         let answer = EgressResponder.reply(to: d.bytes, from: d.source, range: range, quicUnusedBits: UInt8.random(in: 0...63))
@@ -246,15 +247,13 @@ public final class EgressServer: Sendable {
         case .stun(let b)?, .quic(let b)?: sent = (try? socket.send(b, to: d.source)) != nil
         case nil: break
         }
-        if let metrics, let answers {
-            switch answer {
-            case .stun? where sent: answers.stun.increment()
-            case .quic? where sent: answers.quic.increment()
-            case nil: metrics.dropped("not-a-probe")
-            default: metrics.dropped("send-failed")
-            }
-            if sent { metrics.answered(startNanos: start, endNanos: clock.nowNanos()) }
+        switch answer {
+        case .stun? where sent: tally.answered += 1
+        case .quic? where sent: tally.otherAnswers += 1
+        case nil: tally.notAProbe += 1
+        default: tally.sendFailed += 1
         }
+        if sent, timed, let metrics { metrics.egress.answered(startNanos: start, endNanos: clock.nowNanos()) }
         state.withLock { s in
             switch answer {
             case .stun? where sent: s.stats.stunAnswered += 1

@@ -2,8 +2,9 @@ import CoreMetrics
 
 /// The counters and the latency histogram of `p2ptui serve --metrics`, through swift-metrics
 /// (whatever backend the command bootstraps; Prometheus there). Made once, before the servers
-/// start: the hot path only increments handlers it already holds. A server given none does no
-/// metrics work at all.
+/// start. The hot path stays cheap: a server tallies a batch of datagrams (up to one poll's
+/// worth) in plain integers and adds the tally to the counters once per batch (`Tally`), and times
+/// one request in `latencySampling`. A server given none does no metrics work at all.
 public struct ServerMetrics: Sendable {
     /// Which of the serve command's servers a metric is about.
     public enum Server: String, Sendable, CaseIterable {
@@ -16,6 +17,8 @@ public struct ServerMetrics: Sendable {
     }
 
     public static let latencyLabel = "p2ptui_serve_response_seconds"
+    /// One request in this many is timed (the help text says 8).
+    public static let latencySampling: UInt = 8
 
     /// What each metric counts, for the exposition's HELP lines.
     public static let help: [String: String] = [
@@ -24,7 +27,7 @@ public struct ServerMetrics: Sendable {
         "p2ptui_serve_drops_total": "Datagrams not answered, by server and reason.",
         "p2ptui_serve_quic_vn_answers_total": "QUIC Version Negotiation answers sent, by server.",
         "p2ptui_serve_egress_answers_total": "STUN Binding answers sent on the egress port range.",
-        latencyLabel: "Time from admitting a request to its answer leaving the socket, by server.",
+        latencyLabel: "Time from admitting a request to its answer leaving the socket, by server; sampled: every 8th request received, when answered.",
     ]
     /// Buckets of the latency histogram: a reply takes microseconds unless the host is loaded.
     public static let latencyBuckets: [Duration] = [10, 25, 50, 100, 250, 500, 1000, 2500, 10_000, 100_000]
@@ -36,13 +39,23 @@ public struct ServerMetrics: Sendable {
         let drops: [String: Counter]
         let latency: Timer
 
-        func received() { requests.increment() }
-
-        func dropped(_ reason: String) { drops[reason]?.increment() }
-
         /// Records the time from `startNanos` (when the request was admitted) to `endNanos`.
         func answered(startNanos: UInt64, endNanos: UInt64) {
             latency.recordNanoseconds(Int64(truncatingIfNeeded: endNanos &- startNanos))
+        }
+
+        /// Adds a batch's requests and drops.
+        func add(_ t: Tally) {
+            add(t.received, requests)
+            for (reason, n) in [("malformed", t.malformed), ("not-binding-request", t.notBindingRequest),
+                                ("rate-limited", t.rateLimited), ("send-failed", t.sendFailed),
+                                ("not-a-probe", t.notAProbe)] where n > 0 {
+                drops[reason]?.increment(by: Int64(n))
+            }
+        }
+
+        func add(_ n: Int, _ counter: Counter) {
+            if n > 0 { counter.increment(by: Int64(n)) }
         }
     }
 
@@ -75,6 +88,47 @@ public struct ServerMetrics: Sendable {
         egressAnswers = counter("p2ptui_serve_egress_answers_total", [])
         egressQUICAnswers = counter("p2ptui_serve_quic_vn_answers_total", [("server", "egress")])
         quicAnswers = counter("p2ptui_serve_quic_vn_answers_total", [("server", "quic")])
+    }
+
+    /// A batch's counts, kept in plain integers on the serving thread.
+    struct Tally {
+        var received = 0
+        var answered = 0
+        /// STUN: 420 answers; egress: QUIC Version Negotiation answers.
+        var otherAnswers = 0
+        var malformed = 0
+        var notBindingRequest = 0
+        var rateLimited = 0
+        var sendFailed = 0
+        var notAProbe = 0
+
+        mutating func dropped(_ reason: DropReason) {
+            switch reason {
+            case .malformed: malformed += 1
+            case .notBindingRequest: notBindingRequest += 1
+            case .rateLimited: rateLimited += 1
+            }
+        }
+    }
+
+    /// Adds a batch of the STUN server.
+    func addSTUN(_ t: Tally) {
+        stun.add(t)
+        stun.add(t.answered, stunAnswers)
+        stun.add(t.otherAnswers, stunErrors)
+    }
+
+    /// Adds a batch of the egress server.
+    func addEgress(_ t: Tally) {
+        egress.add(t)
+        egress.add(t.answered, egressAnswers)
+        egress.add(t.otherAnswers, egressQUICAnswers)
+    }
+
+    /// Adds a batch of the QUIC Version Negotiation server.
+    func addQUIC(_ t: Tally) {
+        quic.add(t)
+        quic.add(t.answered, quicAnswers)
     }
 
     /// The drop reasons each server can have: the STUN server's (`DropReason`), a packet the egress
