@@ -13,6 +13,11 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        // `serve --metrics`: counters and a latency histogram through swift-metrics, exposed in the
+        // Prometheus format by swift-prometheus, over HTTP by FlyingFox (small, no NIO).
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
     ],
     targets: [
         // Layer 1: pure STUN codec (value types, no I/O).
@@ -31,7 +36,8 @@ let package = Package(
                 swiftSettings: strict),
         // The RFC 5780 STUN server behind `p2ptui serve`.
         .target(name: "P2PServer",
-                dependencies: ["STUNCodec", "P2PSocket"],
+                dependencies: ["STUNCodec", "P2PSocket",
+                               .product(name: "CoreMetrics", package: "swift-metrics")],
                 swiftSettings: strict),
         // `p2ptui punch`: connection codes, the check state machine (pure) and the one-socket runner.
         .target(name: "P2PPunch", dependencies: ["STUNCodec", "P2PSocket", "P2PProbes", "P2PReport",
@@ -50,7 +56,11 @@ let package = Package(
             name: "p2ptui",
             dependencies: ["STUNCodec", "P2PSocket", "P2PReport", "P2PProbes", "P2PServer",
                            "P2PExport", "P2PWizard", "P2PTerminal", "P2PPunch",
-                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                           .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                           .product(name: "CoreMetrics", package: "swift-metrics"),
+                           .product(name: "Prometheus", package: "swift-prometheus"),
+                           .product(name: "FlyingFox", package: "FlyingFox"),
+                           .product(name: "FlyingSocks", package: "FlyingFox")],
             swiftSettings: strict),
         // Benchmark load generator (scripts/bench): Binding requests or malformed floods over UDP.
         .executableTarget(name: "p2ptui-load", dependencies: ["STUNCodec"], swiftSettings: strict),
@@ -65,7 +75,8 @@ let package = Package(
         .testTarget(name: "P2PProbesTests",
                     dependencies: ["P2PProbes", "P2PServer", "STUNCodec", "P2PSocket", "P2PTestSupport"],
                     swiftSettings: strict),
-        .testTarget(name: "P2PServerTests", dependencies: ["P2PServer", "STUNCodec", "P2PSocket"],
+        .testTarget(name: "P2PServerTests", dependencies: ["P2PServer", "STUNCodec", "P2PSocket",
+                                                          .product(name: "Prometheus", package: "swift-prometheus")],
                     swiftSettings: strict),
         .testTarget(name: "P2PPunchTests", dependencies: ["P2PPunch", "P2PReport", "P2PServer", "STUNCodec", "P2PSocket"],
                     swiftSettings: strict),

@@ -57,6 +57,7 @@ public final class EgressServer: Sendable {
     private let state: Mutex<(stats: EgressServerStats, limiter: RateLimiter)>
     private let stopFlag = Atomic<Bool>(false)
     private let clock: any MonotonicClock
+    private let metrics: ServerMetrics?
 
     /// Sockets kept free for everything else the process opens (STUN, QUIC, stdio, nft).
     public static let reservedDescriptors = 64
@@ -64,8 +65,10 @@ public final class EgressServer: Sendable {
     /// Binds now (and installs the nftables table), so errors surface before `run`. `exclude`:
     /// ports of `primary` other sockets of this process use; they are left alone.
     public init(primary: IPAddress, range: ClosedRange<UInt16>, exclude: Set<UInt16> = [], mode: EgressServerMode,
-                ratePerSecond: Double = 2000, nftPath: String = "nft", clock: any MonotonicClock = SystemClock()) throws {
+                ratePerSecond: Double = 2000, nftPath: String = "nft", clock: any MonotonicClock = SystemClock(),
+                metrics: ServerMetrics? = nil) throws {
         self.range = range
+        self.metrics = metrics
         self.mode = mode
         self.clock = clock
         self.nftPath = nftPath
@@ -208,13 +211,17 @@ public final class EgressServer: Sendable {
     /// Serves until `stop()`, then closes the sockets and removes the nftables table. Blocks the
     /// calling thread: run it on a thread of its own.
     public func run() {
+        var tick: UInt = 0
         while !stopFlag.load(ordering: .relaxed) {
             guard let ready = try? pollReadable(sockets, timeout: 0.1) else { continue }
             for index in ready {
+                var tally = ServerMetrics.Tally()
                 for _ in 0..<32 {
                     guard let d = try? sockets[index].receive(timeout: 0) else { break }
-                    handle(d, on: sockets[index])
+                    tick &+= 1
+                    handle(d, on: sockets[index], tally: &tally, timed: tick % ServerMetrics.latencySampling == 0)
                 }
+                metrics?.addEgress(tally)
             }
         }
         removeTable()
@@ -227,14 +234,26 @@ public final class EgressServer: Sendable {
         try? Self.nft(nftPath, input: "delete table \(family) \(nftTable)\n")
     }
 
-    private func handle(_ d: Datagram, on socket: UDPSocket) {
-        guard admit(state, d.source.ip, nowNanos: clock.nowNanos()) else { return }
+    private func handle(_ d: Datagram, on socket: UDPSocket, tally: inout ServerMetrics.Tally, timed: Bool) {
+        let start = clock.nowNanos()
+        tally.received += 1
+        guard admit(state, d.source.ip, nowNanos: start) else {
+            tally.rateLimited += 1
+            return
+        }
         let answer = EgressResponder.reply(to: d.bytes, from: d.source, range: range, quicUnusedBits: UInt8.random(in: 0...63))
         var sent = false
         switch answer {
         case .stun(let b)?, .quic(let b)?: sent = (try? socket.send(b, to: d.source)) != nil
         case nil: break
         }
+        switch answer {
+        case .stun? where sent: tally.answered += 1
+        case .quic? where sent: tally.otherAnswers += 1
+        case nil: tally.notAProbe += 1
+        default: tally.sendFailed += 1
+        }
+        if sent, timed, let metrics { metrics.egress.answered(startNanos: start, endNanos: clock.nowNanos()) }
         state.withLock { s in
             switch answer {
             case .stun? where sent: s.stats.stunAnswered += 1

@@ -1,3 +1,4 @@
+import Dispatch
 import P2PSocket
 import STUNCodec
 import Synchronization
@@ -8,10 +9,13 @@ public final class QUICVersionNegotiationServer: Sendable {
     private let socket: UDPSocket
     private let stopFlag = Atomic<Bool>(false)
     private let counters = Mutex((received: 0, answered: 0))
+    private let metrics: ServerMetrics?
 
-    /// Binds now, so address errors surface before `run`.
-    public init(bindTo address: TransportAddress) throws {
+    /// Binds now, so address errors surface before `run`. With `metrics`, requests, answers and
+    /// drops are also counted there.
+    public init(bindTo address: TransportAddress, metrics: ServerMetrics? = nil) throws {
         socket = try UDPSocket(family: AddressFamily(of: address.ip), bindTo: address)
+        self.metrics = metrics
     }
 
     public var boundAddress: TransportAddress? { try? socket.localAddress() }
@@ -26,9 +30,18 @@ public final class QUICVersionNegotiationServer: Sendable {
     public func run() {
         while !stopFlag.load(ordering: .relaxed) {
             guard let d = try? socket.receive(timeout: 0.1) else { continue }
+            let start = metrics == nil ? 0 : DispatchTime.now().uptimeNanoseconds
             let reply = QUICVersionNegotiationResponder.reply(to: d.bytes, unusedBits: UInt8.random(in: 0...63))
             var sent = false
             if let reply { sent = (try? socket.send(reply, to: d.source)) != nil }
+            if let metrics {
+                // A stand-in QUIC server sees little traffic: every request is counted and timed.
+                var t = ServerMetrics.Tally()
+                t.received = 1
+                if sent { t.answered = 1 } else if reply == nil { t.notAProbe = 1 } else { t.sendFailed = 1 }
+                metrics.addQUIC(t)
+                if sent { metrics.quic.answered(startNanos: start, endNanos: DispatchTime.now().uptimeNanoseconds) }
+            }
             counters.withLock { c in
                 c.received += 1
                 if sent { c.answered += 1 }

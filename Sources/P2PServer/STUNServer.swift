@@ -31,13 +31,16 @@ public final class STUNServer: Sendable {
     /// SOFTWARE of every success response: the egress marker when `serve` also runs egress mode,
     /// else nil (none sent).
     public let software: String?
+    private let metrics: ServerMetrics?
 
-    /// Binds every socket now, so address errors surface before `run`.
+    /// Binds every socket now, so address errors surface before `run`. With `metrics`, every
+    /// request, answer and drop is also counted there.
     public init(addresses: ServerAddresses, ratePerSecond: Double = 500, software: String? = nil,
-                clock: any MonotonicClock = SystemClock()) throws {
+                clock: any MonotonicClock = SystemClock(), metrics: ServerMetrics? = nil) throws {
         self.addresses = addresses
         self.software = software
         self.clock = clock
+        self.metrics = metrics
         let family: AddressFamily = addresses.primary.isIPv4 ? .ipv4 : .ipv6
         var socks: [(SocketSlot, UDPSocket)] = []
         do {
@@ -65,29 +68,40 @@ public final class STUNServer: Sendable {
     /// Serves until `stop()`. Blocks the calling thread: run it on a thread of its own.
     public func run() {
         let socks = sockets.map(\.socket)
+        var tick: UInt = 0
         while !stopFlag.load(ordering: .relaxed) {
             guard let ready = try? pollReadable(socks, timeout: 0.1) else { continue }
             for index in ready {
-                drain(index)
+                drain(index, tick: &tick)
             }
         }
         for s in socks { s.close() }
     }
 
-    /// Reads everything queued on one socket (bounded, so four busy sockets share the thread).
-    private func drain(_ index: Int) {
+    /// Reads everything queued on one socket (bounded, so four busy sockets share the thread);
+    /// the batch's counts go to the metrics at once.
+    private func drain(_ index: Int, tick: inout UInt) {
         let (slot, socket) = sockets[index]
+        var tally = ServerMetrics.Tally()
+        defer { metrics?.addSTUN(tally) }
         for _ in 0..<64 {
             guard let datagram = try? socket.receive(timeout: 0) else { return }
-            handle(datagram, on: slot)
+            tick &+= 1
+            handle(datagram, on: slot, tally: &tally, timed: tick % ServerMetrics.latencySampling == 0)
         }
     }
 
-    private func handle(_ datagram: Datagram, on slot: SocketSlot) {
-        guard admit(state, datagram.source.ip, nowNanos: clock.nowNanos()) else { return }
+    private func handle(_ datagram: Datagram, on slot: SocketSlot, tally: inout ServerMetrics.Tally, timed: Bool) {
+        let start = clock.nowNanos()
+        tally.received += 1
+        guard admit(state, datagram.source.ip, nowNanos: start) else {
+            tally.dropped(.rateLimited)
+            return
+        }
         switch Responder.respond(to: datagram.bytes, from: datagram.source, on: slot, addresses: addresses,
                                   software: software) {
         case .failure(let reason):
+            tally.dropped(reason)
             state.withLock { s in
                 switch reason {
                 case .malformed: s.stats.malformed += 1
@@ -99,6 +113,14 @@ public final class STUNServer: Sendable {
             let sender = sockets.first { $0.slot == reply.from }?.socket
             var ok = false
             if let sender { ok = (try? sender.send(reply.bytes, to: reply.to)) != nil }
+            if !ok {
+                tally.sendFailed += 1
+            } else if reply.isError {
+                tally.otherAnswers += 1
+            } else {
+                tally.answered += 1
+            }
+            if ok, timed, let metrics { metrics.stun.answered(startNanos: start, endNanos: clock.nowNanos()) }
             state.withLock { s in
                 if ok {
                     s.stats.answered += 1

@@ -8,12 +8,24 @@ import P2PReport
 struct CheckCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
-        abstract: "Run every probe without the wizard and print the findings (text or JSON).",
+        abstract: "Run every probe without the wizard and print the findings (text, JSON or Prometheus metrics).",
         discussion: """
             Exit status: 0 nothing stands in the way of a direct connection; 1 a finding does; \
             2 usage error (a bad --output FILE included: checked before any probe runs); 3 the \
             checks could not run or could not decide; 4 the checks ran and the report was printed, \
             but saving it to --output FILE failed.
+
+            For Prometheus: --format openmetrics prints the report as Prometheus text exposition, \
+            and --output FILE.prom writes it atomically for node_exporter's textfile collector \
+            (p2ptui_direct_connection, p2ptui_finding, p2ptui_udp_port_reachable, \
+            p2ptui_nat_mapping, p2ptui_check_duration_seconds, p2ptui_check_timestamp_seconds, with \
+            host and role labels). The package's p2ptui-check.timer runs p2ptui-check.service every \
+            15 minutes, which writes /var/lib/prometheus/node-exporter/p2ptui.prom (options in \
+            /etc/p2ptui/check.conf, STUN servers in /etc/p2ptui/stun-servers).
+
+            --every DURATION checks again and again: it prints the first result, then a line only \
+            when the verdict or the findings change, rewrites --output after every check, and \
+            stops on SIGINT, SIGTERM or SIGHUP (exit status 0).
             """)
 
     @OptionGroup var engine: EngineOptions
@@ -21,11 +33,16 @@ struct CheckCommand: AsyncParsableCommand {
     @Flag(help: "Write the report as JSON (schema: docs/report-schema.md).")
     var json = false
 
+    @Option(help: ArgumentHelp(
+        "Output format: text, json, or openmetrics (Prometheus text exposition for node_exporter's textfile collector).",
+        valueName: "FORMAT"))
+    var format: CheckFormat?
+
     @Flag(name: .shortAndLong, help: "Show every piece of evidence and probe progress (to stderr).")
     var verbose = false
 
     @Option(name: [.short, .long], help: ArgumentHelp(
-        "Also save the summary to FILE: plain text, or JSON when FILE ends in .json. Written atomically.",
+        "Also save the summary to FILE: plain text, JSON when FILE ends in .json, metrics when it ends in .prom. Written atomically.",
         valueName: "FILE"))
     var output: String?
 
@@ -38,6 +55,25 @@ struct CheckCommand: AsyncParsableCommand {
     @Flag(help: "ASCII only: no UTF-8 symbols.")
     var ascii = false
 
+    @Option(help: ArgumentHelp(
+        "Check again every DURATION (30s, 5m, 1h) until SIGINT/SIGTERM/SIGHUP; print a line only when the verdict or the findings change, and rewrite --output after every check.",
+        valueName: "DURATION"))
+    var every: String?
+
+    func validate() throws {
+        if let every {
+            guard CheckEvery.parseInterval(every) != nil else {
+                throw ValidationError("--every must be a duration such as 30s, 5m or 1h (more than 0, at most 7 days), got \(FlagCheck.quote(every))")
+            }
+            if json || (format ?? .text) != .text {
+                throw ValidationError("--every prints only change lines: save the report with --output FILE (.json or .prom) instead of --json or --format")
+            }
+        }
+        if let format, json, format != .json {
+            throw ValidationError("--json and --format \(format.rawValue) contradict each other: give one")
+        }
+    }
+
     func run() async throws {
         let options: CheckOptions
         do { options = try engine.checkOptions() } catch { fail(error) }
@@ -45,8 +81,31 @@ struct CheckCommand: AsyncParsableCommand {
             // A path that cannot be saved to is a usage error, found before any probe runs.
             do { try AtomicFile.checkTarget(output, overwrite: force) } catch { fail(UserError("\(error)")) }
         }
+        if let every, let interval = CheckEvery.parseInterval(every) {
+            await CheckEvery(command: self, options: options, interval: interval).run()
+        }
+        let report = await Engine(options: options).run(events: progressPrinter())
+        let shown = redact ? Redactor.redact(report) : report
+        switch resolvedFormat {
+        case .json: FileHandle.standardOutput.write(Data(try ReportJSON.encode(shown)))
+        case .openmetrics: FileHandle.standardOutput.write(Data(Self.metrics(shown).utf8))
+        case .text: print(CheckText.render(shown, verbose: verbose, symbols: !ascii && localeIsUTF8()), terminator: "")
+        }
+        if let output {
+            do {
+                try save(report, to: output, overwrite: force)
+            } catch {
+                fail(UserError("\(error)", status: ExitStatus.saveFailed))
+            }
+            FileHandle.standardError.write(Data("p2ptui: summary saved to \(UntrustedText.clean(output, limit: 4000))\n".utf8))
+        }
+        throw ExitCode(Self.exitStatus(report))
+    }
+
+    /// With --verbose, each probe event as a line on stderr.
+    func progressPrinter() -> @Sendable (ProbeEvent) -> Void {
         let verbose = self.verbose
-        let report = await Engine(options: options).run { event in
+        return { event in
             guard verbose else { return }
             let line: String
             switch event {
@@ -56,24 +115,28 @@ struct CheckCommand: AsyncParsableCommand {
             }
             FileHandle.standardError.write(Data((line + "\n").utf8))
         }
-        let shown = redact ? Redactor.redact(report) : report
-        if json {
-            FileHandle.standardOutput.write(Data(try ReportJSON.encode(shown)))
+    }
+
+    /// `--format`, or `--json`, or text.
+    var resolvedFormat: CheckFormat { format ?? (json ? .json : .text) }
+
+    /// The metrics text of `report` (findings from `ProvisionalFindings`).
+    static func metrics(_ report: Report) -> String {
+        MetricsText.render(report, findings: ProvisionalFindings.labels(for: report))
+    }
+
+    /// Writes `report` to `path` atomically, in the form its extension names.
+    func save(_ report: Report, to path: String, overwrite: Bool) throws {
+        let lower = path.lowercased()
+        let bytes: [UInt8]
+        if lower.hasSuffix(".json") {
+            bytes = try ReportJSON.encodeExport(report, redact: redact)
+        } else if lower.hasSuffix(".prom") {
+            bytes = Array(Self.metrics(redact ? Redactor.redact(report) : report).utf8)
         } else {
-            print(CheckText.render(shown, verbose: verbose, symbols: !ascii && localeIsUTF8()), terminator: "")
+            bytes = Array(SummaryText.render(report, options: SummaryOptions(ascii: ascii, redact: redact)).utf8)
         }
-        if let output {
-            do {
-                let bytes = output.lowercased().hasSuffix(".json")
-                    ? try ReportJSON.encodeExport(report, redact: redact)
-                    : Array(SummaryText.render(report, options: SummaryOptions(ascii: ascii, redact: redact)).utf8)
-                try AtomicFile.write(bytes, to: output, overwrite: force)
-            } catch {
-                fail(UserError("\(error)", status: ExitStatus.saveFailed))
-            }
-            FileHandle.standardError.write(Data("p2ptui: summary saved to \(UntrustedText.clean(output, limit: 4000))\n".utf8))
-        }
-        throw ExitCode(Self.exitStatus(report))
+        try AtomicFile.write(bytes, to: path, overwrite: overwrite)
     }
 
     /// 1 when a finding blocks; 3 when the mapping behaviour (what decides peer-to-peer) could not
@@ -84,6 +147,11 @@ struct CheckCommand: AsyncParsableCommand {
         if report.nat.mapping == .unknown { return ExitStatus.couldNotRun }
         return ExitStatus.ok
     }
+}
+
+/// What `check` prints.
+enum CheckFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json, openmetrics
 }
 
 /// Whether the terminal's locale takes UTF-8 symbols (LC_ALL, then LC_CTYPE, then LANG).

@@ -32,6 +32,12 @@ struct ServeCommand: ParsableCommand {
             the terminal it runs in closes, unless --ignore-hup is given or it was started with \
             SIGHUP ignored (nohup): use one of those to keep it serving after you log out; under a \
             service manager (systemd) it has no terminal, and no flag is needed.
+
+            --metrics HOST:PORT serves Prometheus metrics at http://HOST:PORT/metrics: requests, \
+            answers, drops by reason, QUIC Version Negotiation and egress answers, and a latency \
+            histogram. The package's p2ptui-serve.service runs it as its own user with only \
+            CAP_NET_BIND_SERVICE, with the options of /etc/p2ptui/serve.conf, and restarts it on \
+            failure.
             """)
 
     @Option(help: "Primary address to listen on (IPv4 or IPv6 literal).")
@@ -73,6 +79,10 @@ struct ServeCommand: ParsableCommand {
         return lo...hi
     }
 
+    @Option(help: ArgumentHelp("Serve Prometheus metrics (requests, answers, drops by reason, QUIC Version Negotiation and egress answers, a latency histogram) over HTTP at http://HOST:PORT/metrics.",
+                               valueName: "HOST:PORT"))
+    var metrics: String?
+
     @Flag(name: .customLong("ignore-hup"),
           help: "Keep serving when the terminal closes (SIGHUP is ignored); SIGINT/SIGTERM still stop it.")
     var ignoreHup = false
@@ -80,6 +90,9 @@ struct ServeCommand: ParsableCommand {
     func validate() throws {
         if let egressPorts, Self.parseRange(egressPorts) == nil {
             throw ValidationError("--egress-ports must be LOW-HIGH with 1 <= LOW <= HIGH <= 65535, got \(FlagCheck.quote(egressPorts))")
+        }
+        if let metrics, MetricsEndpoint.parse(metrics) == nil {
+            throw ValidationError("--metrics \(FlagCheck.quote(metrics)) is not HOST:PORT with an IP literal and a port 1 to 65535, such as 127.0.0.1:9469 or [::1]:9469")
         }
         if egressMode != nil && egressPorts == nil { throw ValidationError("--egress-mode needs --egress-ports") }
         guard IPAddress(primary) != nil else {
@@ -106,13 +119,15 @@ struct ServeCommand: ParsableCommand {
     func run() throws {
         let addresses = ServerAddresses(primary: IPAddress(primary)!, alternate: alternate.flatMap { IPAddress($0) },
                                         port: UInt16(port), alternatePort: alternatePort.map { UInt16($0) })
+        let endpoint = startMetrics()
         let server: STUNServer
         // In egress mode the STUN ports carry the egress marker too: a client recognises the
         // egress server through any port that answers, these included.
         let egressRange = egressPorts.flatMap { Self.parseRange($0) }
         do {
             server = try STUNServer(addresses: addresses, ratePerSecond: rateLimit,
-                                    software: egressRange.map { EgressMarker.software(range: $0) })
+                                    software: egressRange.map { EgressMarker.software(range: $0) },
+                                    metrics: endpoint?.metrics)
         } catch {
             fail(error)
         }
@@ -132,7 +147,7 @@ struct ServeCommand: ParsableCommand {
             do {
                 egress = try EgressServer(primary: addresses.primary, range: egressRange, exclude: own, mode: mode,
                                           ratePerSecond: rateLimit > 0 ? max(rateLimit, 2000) : 0,
-                                          nftPath: Self.which("nft") ?? "nft")
+                                          nftPath: Self.which("nft") ?? "nft", metrics: endpoint?.metrics)
             } catch {
                 fail(error)
             }
@@ -150,7 +165,8 @@ struct ServeCommand: ParsableCommand {
         let quic: QUICVersionNegotiationServer?
         if let quicPort, !(egressRange.map { r in UInt16(exactly: quicPort).map(r.contains) ?? false } ?? false) {
             do {
-                quic = try QUICVersionNegotiationServer(bindTo: TransportAddress(addresses.primary, UInt16(quicPort)))
+                quic = try QUICVersionNegotiationServer(bindTo: TransportAddress(addresses.primary, UInt16(quicPort)),
+                                                        metrics: endpoint?.metrics)
             } catch {
                 fail(error)
             }
@@ -196,12 +212,25 @@ struct ServeCommand: ParsableCommand {
             egress.removeTable()
             emit("p2ptui serve: \(egress.stats)")
         }
+        endpoint?.stop()
         let why = stop.received == SIGHUP ? " (SIGHUP: the terminal closed; --ignore-hup keeps serving)" : ""
         emit("p2ptui serve: stopped\(why); \(server.stats)")
     }
 }
 
 extension ServeCommand {
+    /// With --metrics: the endpoint, listening (a port that cannot be bound ends the command).
+    func startMetrics() -> MetricsEndpoint? {
+        guard let metrics, let (ip, port) = MetricsEndpoint.parse(metrics) else { return nil }
+        let endpoint: MetricsEndpoint
+        do { endpoint = try MetricsEndpoint(ip: ip, port: port) } catch { fail(error) }
+        if let why = endpoint.start() {
+            fail(UserError("--metrics \(endpoint.address): cannot serve metrics there: \(why)", status: ExitStatus.couldNotRun))
+        }
+        emit("p2ptui serve: Prometheus metrics on http://\(endpoint.address)/metrics")
+        return endpoint
+    }
+
     /// Full path of `tool` in PATH (plus the sbin directories, where nft lives), or nil.
     static func which(_ tool: String) -> String? {
         let path = (ProcessInfo.processInfo.environment["PATH"] ?? "") + ":/usr/sbin:/sbin:/usr/local/sbin"

@@ -2,11 +2,12 @@ import Dispatch
 import Glibc
 import Synchronization
 
-/// SIGINT, SIGTERM and SIGHUP for the long-running headless commands (`serve`, `punch`): each
+/// SIGINT, SIGTERM and SIGHUP for the long-running headless commands (`serve`, `punch`,
+/// `check --every`): each
 /// runs `onStop` once, on a background queue, so the command can cancel its work, finish what
 /// must not be cut (a report already being written) and exit. The wizard has its own handling
-/// (P2PTerminal: a flag its loop polls, because curses must be left on the main thread); `check`
-/// keeps the default actions, which end it at once (it writes its file atomically).
+/// (P2PTerminal: a flag its loop polls, because curses must be left on the main thread); a single
+/// `check` keeps the default actions, which end it at once (it writes its file atomically).
 ///
 /// SIGHUP means the terminal is gone (window closed, SSH dropped): a command that should outlive
 /// it must be asked to (`ignoringHangup`), or be started with SIGHUP ignored (`nohup`), which is
