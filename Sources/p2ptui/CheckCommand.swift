@@ -120,9 +120,9 @@ struct CheckCommand: AsyncParsableCommand {
     /// `--format`, or `--json`, or text.
     var resolvedFormat: CheckFormat { format ?? (json ? .json : .text) }
 
-    /// The metrics text of `report` (findings from `ProvisionalFindings`).
+    /// The metrics text of `report` (findings from the typed findings rules).
     static func metrics(_ report: Report) -> String {
-        MetricsText.render(report, findings: ProvisionalFindings.labels(for: report))
+        MetricsText.render(report, findings: FindingLabel.of(report))
     }
 
     /// Writes `report` to `path` atomically, in the form its extension names.

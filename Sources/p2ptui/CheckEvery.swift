@@ -44,7 +44,7 @@ struct CheckEvery {
         while true {
             let started = DispatchTime.now()
             let report = await Engine(options: options).run(events: command.progressPrinter())
-            let state = CheckState(verdict: report.verdict.directConnection, findings: ProvisionalFindings.labels(for: report))
+            let state = CheckState(verdict: report.verdict.directConnection, findings: FindingLabel.of(report))
             control.writing.withLock { _ in
                 if let line = CheckChanges.line(from: last, to: state, at: report.run.startedAt) { emit(line) }
                 if let output = command.output {
