@@ -33,6 +33,10 @@ public struct Report: Codable, Sendable, Equatable {
     public var verdict: Verdict
     /// The live hole-punch test against the other side (`p2ptui punch`); absent when not run.
     public var punch: PunchSection?
+    /// The largest datagram that crosses the path each way; absent in reports written before it.
+    public var datagram: DatagramSection?
+    /// How long the NAT keeps an idle UDP mapping (`check --lifetime`); absent in older reports.
+    public var mappingLifetime: MappingLifetimeSection?
 
     public static let currentSchemaVersion = 1
 
@@ -41,7 +45,8 @@ public struct Report: Codable, Sendable, Equatable {
                 quic: QUICSection = QUICSection(), doubleNat: DoubleNATSection = DoubleNATSection(),
                 gateway: GatewaySection = GatewaySection(), hairpin: HairpinSection = HairpinSection(),
                 cloud: CloudSection = CloudSection(), ipv6: IPv6Section = IPv6Section(),
-                verdict: Verdict = Verdict(), punch: PunchSection? = nil) {
+                verdict: Verdict = Verdict(), punch: PunchSection? = nil,
+                datagram: DatagramSection? = nil, mappingLifetime: MappingLifetimeSection? = nil) {
         self.schemaVersion = schemaVersion
         self.run = run
         self.nat = nat
@@ -54,6 +59,8 @@ public struct Report: Codable, Sendable, Equatable {
         self.ipv6 = ipv6
         self.verdict = verdict
         self.punch = punch
+        self.datagram = datagram
+        self.mappingLifetime = mappingLifetime
     }
 }
 

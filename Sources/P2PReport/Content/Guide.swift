@@ -202,7 +202,7 @@ extension Verdict {
     /// The overall answer from every step's finding: unlikely when any finding weighs "unlikely",
     /// possible when any weighs "possible", else likely. Reasons: heaviest first, then step order.
     public static func derive(from report: Report) -> Verdict {
-        let notes = Step.allCases.flatMap { $0.content.assess(report).verdict }
+        let notes = Step.allCases.flatMap { $0.content.assess(report).verdict } + PathLimitsContent.verdictNotes(report)
         let top = notes.map(\.weight).max() ?? .note
         var level: DirectConnection = top == .unlikely ? .unlikely : top == .possible ? .possible : .likely
         var reasons = [Weight.unlikely, .possible, .note].flatMap { w in notes.filter { $0.weight == w }.map(\.text) }
