@@ -164,7 +164,8 @@ public func runTransactions(_ specs: [TransactionSpec], on socket: UDPSocket,
             let rtt = Double(clock.nowNanos() &- live[i].lastSend) / 1e6
             live[i].outcome = .answered(.init(mapped: mapped, source: datagram.source, other: message.otherAddress,
                                               payloadRewritten: rewritten, rttMs: rtt, sends: live[i].next,
-                                              software: message.software.map { UntrustedText.clean($0, limit: 128) }))
+                                              software: message.software.map { UntrustedText.clean($0, limit: 128) },
+                                              size: datagram.bytes.count))
         default:
             stats.ignored += 1
         }
