@@ -36,11 +36,26 @@ struct CheckCommand: AsyncParsableCommand {
     @Flag(help: "ASCII only: no UTF-8 symbols.")
     var ascii = false
 
+    @Flag(help: ArgumentHelp(
+        "Also measure how long the NAT keeps an idle UDP mapping (takes up to --lifetime-max seconds).",
+        discussion: "Needs a STUN server that answers toward another port (RESPONSE-PORT), such as `p2ptui serve`: the first --stun server is used."))
+    var lifetime = false
+
+    @Option(name: .customLong("lifetime-max"), help: ArgumentHelp(
+        "Longest idle time --lifetime tests, in seconds (10 to 3600).", valueName: "SECONDS"))
+    var lifetimeMax: Int = 300
+
+    func validate() throws {
+        guard (10...3600).contains(lifetimeMax) else {
+            throw ValidationError("--lifetime-max \(lifetimeMax): give seconds from 10 to 3600 (default 300)")
+        }
+    }
+
     func run() async throws {
         let options: CheckOptions
         do { options = try engine.checkOptions() } catch { fail(error) }
         let verbose = self.verbose
-        let report = await Engine(options: options).run { event in
+        var report = await Engine(options: options).run { event in
             guard verbose else { return }
             let line: String
             switch event {
@@ -50,6 +65,7 @@ struct CheckCommand: AsyncParsableCommand {
             }
             FileHandle.standardError.write(Data((line + "\n").utf8))
         }
+        if lifetime { report = await measureLifetime(report, servers: options.stunServers, verbose: verbose) }
         let shown = redact ? Redactor.redact(report) : report
         if json {
             FileHandle.standardOutput.write(Data(try ReportJSON.encode(shown)))
@@ -68,6 +84,18 @@ struct CheckCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("p2ptui: summary saved to \(UntrustedText.clean(output, limit: 4000))\n".utf8))
         }
         throw ExitCode(Self.exitStatus(report))
+    }
+
+    /// Adds the mapping lifetime to `report` (progress on stderr with -v) and re-derives the verdict.
+    func measureLifetime(_ report: Report, servers: [String], verbose: Bool) async -> Report {
+        var report = report
+        FileHandle.standardError.write(Data("p2ptui: measuring the idle mapping lifetime (up to \(lifetimeMax) s)\n".utf8))
+        report.mappingLifetime = await MappingLifetimeProbe(limit: lifetimeMax).measure(servers: servers) { p in
+            guard verbose else { return }
+            FileHandle.standardError.write(Data("[\(p.elapsedSeconds) s] mapping lifetime: \(p.text)\n".utf8))
+        }
+        report.verdict = Verdict.derive(from: report)
+        return report
     }
 
     /// 1 when a finding blocks; 3 when the mapping behaviour (what decides peer-to-peer) could not
