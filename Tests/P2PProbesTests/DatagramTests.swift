@@ -95,3 +95,34 @@ import Testing
         #expect(server.stats.padded >= Self.sizes.count)
     }
 }
+
+/// A binding server that never pads (like the large public ones): it answers every request with a
+/// bare XOR-MAPPED-ADDRESS, whatever the request carries.
+final class UnpaddedServer: Sendable {
+    let socket: UDPSocket
+    init(port: UInt16) throws {
+        socket = try UDPSocket(family: .ipv4, bindTo: TransportAddress(.v4(127, 0, 0, 1), port))
+        let s = socket
+        Thread {
+            while let d = try? s.receive(timeout: 30) {
+                guard let m = try? STUNMessage.decode(d.bytes) else { continue }
+                let answer = STUNMessage(type: .bindingSuccess, transactionID: m.transactionID, attributes: [.xorMappedAddress(d.source)])
+                try? s.send(answer.encode(), to: d.source)
+            }
+        }.start()
+    }
+    func stop() { socket.close() }
+}
+
+extension DatagramTests {
+    @Test("loopback: a server that never pads proves outbound only; inbound stays not proven")
+    func loopbackUnpadded() async throws {
+        let server = try UnpaddedServer(port: 26720)
+        defer { server.stop() }
+        let section = await DatagramProbe(servers: ["127.0.0.1:26720"], deadline: .after(seconds: 20), window: 20).run()
+        #expect(section.status == .checked)
+        #expect(section.outboundMax == 1472)
+        #expect(section.inboundMax == nil && section.inboundFailedAt == nil)
+        #expect(PathLimitRules.findings(section).isEmpty)
+    }
+}

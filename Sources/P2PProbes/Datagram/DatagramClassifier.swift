@@ -57,7 +57,9 @@ public enum DatagramClassifier {
         let out = o.sizes.filter { !$0.answeredBy.isEmpty }.map(\.size).max()
         guard let out else {
             s.status = .inconclusive
-            s.evidence = ["no STUN server answered a padded request of any size (\(sizeList(o.sizes.map(\.size)))): nothing proven"]
+            s.evidence = ["no STUN server answered a padded request of any size (\(sizeList(o.sizes.map(\.size)))): nothing proven",
+                          "some servers (coturn) pad every answer to a padded request to their own MTU, so the way back "
+                              + "must carry that size too; `p2ptui serve` answers small unless asked"]
             return s
         }
         s.outboundMax = out
@@ -83,7 +85,10 @@ public enum DatagramClassifier {
             if parts.isEmpty { parts.append("no answer") }
             e.append("\(z.size) bytes with DF: " + parts.joined(separator: "; "))
         }
-        for r in o.mtuReports { e.append("\(r.from) reported an MTU of \(r.mtu) bytes (largest UDP payload \(r.mtu - 28))") }
+        var said: Set<String> = []
+        for r in o.mtuReports where said.insert("\(r.from) \(r.mtu)").inserted {
+            e.append("\(r.from) reported an MTU of \(r.mtu) bytes (largest UDP payload \(r.mtu - 28))")
+        }
         if s.inboundMax == nil {
             e.append("inbound not proven: no server padded its answers (only `p2ptui serve` pads on request; public servers ignore it)")
         } else if let inb = s.inboundMax, let outMax = s.outboundMax, inb == outMax, s.inboundFailedAt == nil {
