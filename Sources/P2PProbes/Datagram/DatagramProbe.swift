@@ -20,8 +20,10 @@ public struct DatagramProbe: Sendable {
     /// MTU's 1280, 1400 (a common VPN/tunnel budget) and 1472 (a 1500-byte Ethernet MTU), plus
     /// two smaller ones so a path below 1200 gets a number too.
     public static let defaultSizes = [548, 1000, 1200, 1280, 1400, 1472]
-    /// Send times of each request, within `Schedule.silenceWindow`.
-    static let sendOffsets: [Double] = [0, 0.25, 0.5, 0.75]
+    /// Send times of each request, within `Schedule.silenceWindow`: five, so at 30 % loss each way
+    /// a padded answer is lost at one size in about 3 % of runs (and at the top two in 0.1 %),
+    /// while an answered request stops at its first answer.
+    static let sendOffsets: [Double] = [0, 0.15, 0.35, 0.55, 0.8]
 
     public var servers: [String]
     public var deadline: Deadline
