@@ -154,7 +154,8 @@ public struct Engine: Sendable {
         case .ipv6:
             return .ipv6(await IPv6Probe(servers: options.stunServers, deadline: deadline, clock: clock).run(progress: progress))
         case .datagram:
-            return .datagram(await DatagramProbe(servers: options.stunServers, deadline: deadline, clock: clock).run(progress: progress))
+            return .datagram(await DatagramProbe(servers: options.stunServers, deadline: deadline, clock: clock,
+                                                 firstHop: firstHop).run(progress: progress))
         }
     }
 

@@ -31,9 +31,15 @@ public struct DatagramProbe: Sendable {
     public var sizes: [Int]
     /// How long each size waits for its answers; an answered size stops at once.
     public var window: Double
+    /// Opened by the path trace's first hop (`FirstHopGate`); nil when no trace runs beside. On a
+    /// path with a small MTU the first router answers large DF datagrams with ICMP, from the same
+    /// per-host budget the trace's TTL-1 probe needs, so the sizes wait for it (up to half a second).
+    public var firstHop: FirstHopGate?
 
     public init(servers: [String], deadline: Deadline, clock: any MonotonicClock = SystemClock(),
-                sizes: [Int] = DatagramProbe.defaultSizes, window: Double = Schedule.silenceWindow) {
+                sizes: [Int] = DatagramProbe.defaultSizes, window: Double = Schedule.silenceWindow,
+                firstHop: FirstHopGate? = nil) {
+        self.firstHop = firstHop
         self.servers = servers
         self.deadline = deadline
         self.clock = clock
@@ -57,8 +63,11 @@ public struct DatagramProbe: Sendable {
     public func observe(progress: @escaping @Sendable (String) -> Void = { _ in }) async -> DatagramObservations {
         let all = await STUNHelper.resolveServers(servers, clock: clock)
         guard !all.isEmpty else { return DatagramObservations(failure: "no STUN server resolved") }
+        // The window counts from here, so waiting for the first hop never makes the probe longer.
+        let end = min(deadline, Deadline.after(seconds: window, clock: clock))
+        await firstHop?.wait(limit: 0.5, clock: clock)
         let results = await withTaskGroup(of: SizeResult.self) { group in
-            for size in sizes { group.addTask { await self.trySize(size, servers: all) } }
+            for size in sizes { group.addTask { await self.trySize(size, servers: all, until: end) } }
             var out: [SizeResult] = []
             for await r in group { out.append(r) }
             return out.sorted { $0.size < $1.size }
@@ -103,7 +112,7 @@ public struct DatagramProbe: Sendable {
         return false
     }
 
-    func trySize(_ size: Int, servers: [TransportAddress]) async -> SizeResult {
+    func trySize(_ size: Int, servers: [TransportAddress], until d: Deadline) async -> SizeResult {
         var result = SizeResult(size: size, plain: [], marked: [], mtuReports: [])
         let marker: [STUNAttribute] = [.software(PaddedResponseMarker.software)]
         guard let plain = STUNMessage(type: .bindingRequest).padded(toSize: size)?.attributes,
@@ -121,7 +130,6 @@ public struct DatagramProbe: Sendable {
             return result
         }
         defer { socket.close() }
-        let d = min(deadline, Deadline.after(seconds: window, clock: clock))
         let specs = servers.flatMap { s in
             [TransactionSpec(destination: s, attributes: plain, sendOffsets: Self.sendOffsets, deadline: d),
              TransactionSpec(destination: s, attributes: marked, sendOffsets: Self.sendOffsets, deadline: d)]
