@@ -139,7 +139,8 @@ private func drawDialog(_ grid: inout TextGrid, _ dialog: Dialog, _ model: Wizar
             ("Home End", "top or bottom of the page"), ("r", "re-run this step's probes"),
             ("s", "save the summary as a text file"), ("1 2 3", "choose the role (step 1)"),
             ("y x", "run or skip the hairpin test (step \(Screen.step(.hairpin).number))"),
-            ("p", "live test with the other side (Summary step)"), ("?", "this help"), ("q", "quit"),
+            ("p", "live test with the other side (Summary step)"),
+            ("l", "how long an idle mapping lasts (Summary step)"), ("?", "this help"), ("q", "quit"),
         ]
         for (k, d) in keys { b.para(d, lead: k.padding(14)) }
         b.blank()
