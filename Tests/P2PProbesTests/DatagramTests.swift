@@ -56,6 +56,8 @@ import Testing
         report.verdict = Verdict.derive(from: report)
         #expect(report.verdict.blocking)
         #expect(report.verdict.reasons.contains(PathLimitsContent.words(f).headline))
+        // Its first advice leads the next steps (no step of the report fails here).
+        #expect(Guide.nextSteps(for: report).first == PathLimitsContent.words(f).advice.first)
     }
 
     @Test("only the inbound direction is narrow: the finding says inbound")

@@ -95,6 +95,13 @@ public enum PathLimitsContent {
         return line
     }
 
+    /// The first advice of each finding that is (or, with `blocking` false, is not) blocking.
+    public static func nextSteps(_ r: Report, blocking: Bool) -> [String] {
+        let datagram = PathLimitRules.findings(r.datagram).filter { $0.blocking == blocking }.compactMap { words($0).advice.first }
+        let lifetime = blocking ? [] : PathLimitRules.findings(r.mappingLifetime).compactMap { words($0).advice.first }
+        return datagram + lifetime
+    }
+
     /// What the verdict lists for these sections: a datagram below 1200 bytes blocks.
     public static func verdictNotes(_ r: Report) -> [VerdictNote] {
         var notes = PathLimitRules.findings(r.datagram).map { f in
