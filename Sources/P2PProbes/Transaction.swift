@@ -129,6 +129,10 @@ public func runTransactions(_ specs: [TransactionSpec], on socket: UDPSocket,
         let datagram: Datagram?
         do {
             datagram = try await socket.receive(until: Deadline(nanos: wake), clock: clock)
+        } catch is CancellationError {
+            // Cancelled: stop now (going round again would only throw again, spinning until the deadlines).
+            for i in live.indices where live[i].outcome == nil { live[i].outcome = .notRun("cancelled") }
+            break
         } catch {
             // An ICMP error queued on the socket (e.g. port unreachable): keep waiting, the
             // transactions' own deadlines end the loop.

@@ -56,7 +56,7 @@ public final class LifetimeSockets: MappingLifetimeIO, @unchecked Sendable {
         let start = clock.nowNanos()
         let end = Deadline(nanos: start + UInt64(answerWindow * 1e9))
         var sent = 0
-        while !end.hasPassed(clock: clock) {
+        while !end.hasPassed(clock: clock), !Task.isCancelled {
             if sent < 3, clock.nowNanos() >= start + UInt64(sent) * 300_000_000 {
                 try? tester.send(request, to: serverAddress)
                 sent += 1
