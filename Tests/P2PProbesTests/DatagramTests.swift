@@ -128,3 +128,19 @@ extension DatagramTests {
         #expect(PathLimitRules.findings(section).isEmpty)
     }
 }
+
+extension DatagramTests {
+    @Test("older reports without the new sections decode; the sections round-trip with nulls written out")
+    func schema() throws {
+        var old = try JSONSerialization.jsonObject(with: JSONEncoder().encode(Report())) as! [String: Any]
+        old.removeValue(forKey: "datagram")
+        old.removeValue(forKey: "mappingLifetime")
+        let decoded = try JSONDecoder().decode(Report.self, from: JSONSerialization.data(withJSONObject: old))
+        #expect(decoded.datagram == nil && decoded.mappingLifetime == nil)
+        let r = Report(datagram: DatagramSection(status: .checked, outboundMax: 1472, sizes: Self.sizes),
+                       mappingLifetime: MappingLifetimeSection(status: .checked, minSeconds: 15, maxSeconds: 25, limitSeconds: 300))
+        let text = String(decoding: try JSONEncoder().encode(r), as: UTF8.self)
+        #expect(text.contains("\"inboundMax\":null"))
+        #expect(try JSONDecoder().decode(Report.self, from: Data(text.utf8)) == r)
+    }
+}
