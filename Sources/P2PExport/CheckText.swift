@@ -19,6 +19,10 @@ public enum CheckText {
             for e in shown { out += "    \(e)\n" }
             if shown.count < g.facts.count { out += "    (\(g.facts.count - shown.count) more with -v)\n" }
         }
+        // The path's limits (not article steps): one line each, when measured.
+        for line in [PathLimitsContent.datagramLine(report.datagram), PathLimitsContent.lifetimeLine(report.mappingLifetime)] {
+            if let line { out += "\(line)\n" }
+        }
         out += "Verdict: direct connection \(report.verdict.directConnection.rawValue)\n"
         for r in report.verdict.reasons { out += "  - \(r)\n" }
         out += "\(Pages.nextStepsLabel):\n"

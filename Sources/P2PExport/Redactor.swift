@@ -81,6 +81,8 @@ public struct Redactor: Sendable {
         o(&x.cloud.publicAddress); a(&x.cloud.evidence)
         o(&x.ipv6.globalAddress); o(&x.ipv6.publicEndpoint); a(&x.ipv6.evidence)
         a(&x.verdict.reasons)
+        if var d = x.datagram { a(&d.evidence); x.datagram = d }
+        if var m = x.mappingLifetime { o(&m.server); a(&m.evidence); x.mappingLifetime = m }
         if var p = x.punch {
             o(&p.localEndpoint); o(&p.remoteEndpoint); f(&p.reason); o(&p.fix)
             x.punch = p

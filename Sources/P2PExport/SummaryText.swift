@@ -93,6 +93,10 @@ public enum SummaryText {
         w.line(String(repeating: "-", count: w.width))
         w.line(Pages.ipv6Title)
         for e in Pages.ipv6Facts(r) { w.bullet(e, indent: 3) }
+        // The path's limits (not article steps): one line each, when measured.
+        for line in [PathLimitsContent.datagramLine(r.datagram), PathLimitsContent.lifetimeLine(r.mappingLifetime)] {
+            if let line { w.paragraph(line, indent: 0, hanging: 2) }
+        }
         if let p = r.punch { punchSection(p, into: &w) }
 
         // The article's last step.

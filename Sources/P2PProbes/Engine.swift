@@ -108,6 +108,8 @@ public struct Engine: Sendable {
         report.run = RunInfo(toolVersion: options.toolVersion, startedAt: Self.isoNow(), durationMs: 0,
                              hostname: Self.hostname(), os: Self.osDescription(), role: options.role,
                              stunServers: options.stunServers)
+        if probes.contains(.datagram) { report.datagram = DatagramSection() }
+        report.mappingLifetime = MappingLifetimeSection()  // measured only on request (`check --lifetime`)
         let deadline = Deadline.after(seconds: options.timeout, clock: clock)
         let wanted = probes.filter { $0 != .hairpin || options.hairpin }
         let clock = self.clock
@@ -170,6 +172,9 @@ public struct Engine: Sendable {
                                            metadataEndpoint: options.metadataEndpoint, dmiRoot: options.dmiRoot).run(progress: progress))
         case .ipv6:
             return .ipv6(await IPv6Probe(servers: options.stunServers, deadline: deadline, clock: clock).run(progress: progress))
+        case .datagram:
+            return .datagram(await DatagramProbe(servers: options.stunServers, deadline: deadline, clock: clock,
+                                                 firstHop: firstHop).run(progress: progress))
         }
     }
 

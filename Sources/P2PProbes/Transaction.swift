@@ -129,6 +129,10 @@ public func runTransactions(_ specs: [TransactionSpec], on socket: UDPSocket,
         let datagram: Datagram?
         do {
             datagram = try await socket.receive(until: Deadline(nanos: wake), clock: clock)
+        } catch is CancellationError {
+            // Cancelled: stop now (going round again would only throw again, spinning until the deadlines).
+            for i in live.indices where live[i].outcome == nil { live[i].outcome = .notRun("cancelled") }
+            break
         } catch {
             // An ICMP error queued on the socket (e.g. port unreachable): keep waiting, the
             // transactions' own deadlines end the loop.
@@ -164,7 +168,8 @@ public func runTransactions(_ specs: [TransactionSpec], on socket: UDPSocket,
             let rtt = Double(clock.nowNanos() &- live[i].lastSend) / 1e6
             live[i].outcome = .answered(.init(mapped: mapped, source: datagram.source, other: message.otherAddress,
                                               payloadRewritten: rewritten, rttMs: rtt, sends: live[i].next,
-                                              software: message.software.map { UntrustedText.clean($0, limit: 128) }))
+                                              software: message.software.map { UntrustedText.clean($0, limit: 128) },
+                                              size: datagram.bytes.count))
         default:
             stats.ignored += 1
         }

@@ -10,6 +10,8 @@ public enum ProbeID: String, Codable, Sendable, CaseIterable, Comparable {
     case hairpin
     case cloud
     case ipv6
+    /// The largest datagram crossing the path each way (not one of the article's steps).
+    case datagram
 
     public static func < (a: ProbeID, b: ProbeID) -> Bool {
         allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
@@ -25,6 +27,7 @@ public enum ProbeID: String, Codable, Sendable, CaseIterable, Comparable {
         case .hairpin: return "Hairpin"
         case .cloud: return "Cloud NAT gateway"
         case .ipv6: return "IPv6"
+        case .datagram: return "Datagram size"
         }
     }
 }
@@ -38,6 +41,7 @@ public enum ProbeResult: Sendable, Equatable {
     case hairpin(HairpinSection)
     case cloud(CloudSection)
     case ipv6(IPv6Section)
+    case datagram(DatagramSection)
 
     public var probe: ProbeID {
         switch self {
@@ -48,6 +52,7 @@ public enum ProbeResult: Sendable, Equatable {
         case .hairpin: return .hairpin
         case .cloud: return .cloud
         case .ipv6: return .ipv6
+        case .datagram: return .datagram
         }
     }
 
@@ -61,6 +66,7 @@ public enum ProbeResult: Sendable, Equatable {
         case .hairpin(let s): report.hairpin = s
         case .cloud(let s): report.cloud = s
         case .ipv6(let s): report.ipv6 = s
+        case .datagram(let s): report.datagram = s
         }
         report.verdict = Verdict.derive(from: report)
     }
@@ -77,6 +83,7 @@ extension Report {
         case .hairpin: hairpin = other.hairpin
         case .cloud: cloud = other.cloud
         case .ipv6: ipv6 = other.ipv6
+        case .datagram: datagram = other.datagram
         }
     }
 }

@@ -36,6 +36,10 @@ public struct Report: Codable, Sendable, Equatable {
     /// Which device does NAT in front of this host and how that is known (identified, chosen or
     /// unknown); the fix catalogue's key. Absent in reports written before it existed.
     public var natDevice: NATDeviceInfo?
+    /// The largest datagram that crosses the path each way; absent in reports written before it.
+    public var datagram: DatagramSection?
+    /// How long the NAT keeps an idle UDP mapping (`check --lifetime`); absent in older reports.
+    public var mappingLifetime: MappingLifetimeSection?
 
     public static let currentSchemaVersion = 2
     /// Versions this p2ptui reads: schema 1 lacks `findings` and `verdict.codes`, which are
@@ -47,7 +51,8 @@ public struct Report: Codable, Sendable, Equatable {
                 quic: QUICSection = QUICSection(), doubleNat: DoubleNATSection = DoubleNATSection(),
                 gateway: GatewaySection = GatewaySection(), hairpin: HairpinSection = HairpinSection(),
                 cloud: CloudSection = CloudSection(), ipv6: IPv6Section = IPv6Section(),
-                verdict: Verdict = Verdict(), punch: PunchSection? = nil, natDevice: NATDeviceInfo? = nil) {
+                verdict: Verdict = Verdict(), punch: PunchSection? = nil, natDevice: NATDeviceInfo? = nil,
+                datagram: DatagramSection? = nil, mappingLifetime: MappingLifetimeSection? = nil) {
         self.schemaVersion = schemaVersion
         self.run = run
         self.nat = nat
@@ -61,6 +66,8 @@ public struct Report: Codable, Sendable, Equatable {
         self.verdict = verdict
         self.punch = punch
         self.natDevice = natDevice
+        self.datagram = datagram
+        self.mappingLifetime = mappingLifetime
     }
 }
 

@@ -57,6 +57,8 @@ public struct Reply: Sendable, Equatable {
     public var bytes: [UInt8]
     /// An error response (420), counted apart.
     public var isError: Bool = false
+    /// Padded to the request's size on the client's request (`PaddedResponseMarker`), counted apart.
+    public var isPadded: Bool = false
 }
 
 /// Why a packet got no reply (each is counted by the server).
@@ -75,7 +77,9 @@ public enum Responder {
     ///
     /// Replies carry only what the client needs (no PADDING echo), so the server amplifies as
     /// little as possible. `software`: a SOFTWARE value for success responses, set only in egress
-    /// mode (the egress marker), so a client recognises the egress server on these ports too.
+    /// mode (the egress marker), so a client recognises the egress server on these ports too. The
+    /// one size exception is asked for by `PaddedResponseMarker`: the response is padded to exactly
+    /// the request's size (never more), to test how large a datagram reaches the client.
     public static func respond(to packet: [UInt8], from source: TransportAddress, on slot: SocketSlot,
                                addresses: ServerAddresses, software: String? = nil) -> Result<Reply, DropReason> {
         guard let request = try? STUNMessage.decode(packet) else { return .failure(.malformed) }
@@ -118,6 +122,10 @@ public enum Responder {
         if let port = request.responsePort { to.port = port }
         let response = STUNMessage(type: .bindingSuccess, transactionID: request.transactionID, cookie: request.cookie,
                                    attributes: attributes)
+        if PaddedResponseMarker.isRequested(by: request),
+           let padded = response.padded(toSize: packet.count, fingerprint: hasFingerprint) {
+            return .success(Reply(from: out, to: to, bytes: padded.encode(fingerprint: hasFingerprint), isPadded: true))
+        }
         return .success(Reply(from: out, to: to, bytes: response.encode(fingerprint: hasFingerprint)))
     }
 }

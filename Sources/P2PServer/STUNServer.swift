@@ -12,12 +12,15 @@ public struct ServerStats: Sendable, Equatable, CustomStringConvertible {
     public var notBindingRequest = 0
     public var rateLimited = 0
     public var sendFailures = 0
+    /// Answers padded to their request's size (`PaddedResponseMarker`), also counted in `answered`.
+    public var padded = 0
 
     public init() {}
 
     public var description: String {
         "received \(received), answered \(answered) (\(errorsSent) errors), dropped: malformed \(malformed), "
-            + "not a binding request \(notBindingRequest), rate-limited \(rateLimited); send failures \(sendFailures)"
+            + "not a binding request \(notBindingRequest), rate-limited \(rateLimited); send failures \(sendFailures); "
+            + "padded answers \(padded)"
     }
 }
 
@@ -45,7 +48,11 @@ public final class STUNServer: Sendable {
         var socks: [(SocketSlot, UDPSocket)] = []
         do {
             for slot in addresses.slots {
-                socks.append((slot, try UDPSocket(family: family, bindTo: addresses.address(of: slot))))
+                let socket = try UDPSocket(family: family, bindTo: addresses.address(of: slot))
+                socks.append((slot, socket))
+                // Answers leave with DF, so a padded one too large for the path is lost (or refused
+                // with EMSGSIZE) instead of arriving in fragments: the client measures the path.
+                try socket.forbidFragmentation()
             }
         } catch {
             for (_, s) in socks { s.close() }
@@ -125,6 +132,7 @@ public final class STUNServer: Sendable {
                 if ok {
                     s.stats.answered += 1
                     if reply.isError { s.stats.errorsSent += 1 }
+                    if reply.isPadded { s.stats.padded += 1 }
                 } else {
                     s.stats.sendFailures += 1
                 }

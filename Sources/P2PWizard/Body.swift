@@ -212,6 +212,7 @@ private func summaryBody(_ b: inout Builder, _ model: WizardModel, _ g: Glyphs) 
     for reason in v.reasons { b.bullet(reason, glyphs: g) }
     b.heading(Pages.nextStepsLabel)
     for (i, n) in Guide.nextSteps(for: model.report).enumerated() { b.para(n, indent: 2, lead: "\(i + 1). ") }
+    keepaliveLines(&b, model)
     b.heading("Save summary")
     if let path = model.savedPath {
         if model.summaryUnsaved {

@@ -146,6 +146,8 @@ public struct WizardModel: Sendable, Equatable {
     public var nowMs: Int = 0
     /// The NAT device the person named (flag or question); nil: what the probes identify.
     public var chosenDevice: NATDevice?
+    /// The opt-in idle mapping lifetime measurement (Summary step, `l`).
+    public var keepalive: KeepaliveState = .idle
 
     public init(config: WizardConfig, cols: Int = 80, rows: Int = 24, report: Report = Report()) {
         self.config = config
@@ -199,6 +201,10 @@ public enum WizardMsg: Sendable, Equatable {
     case punchRejected(String)
     /// Punch: finished; `headline` is the one-line result.
     case punchFinished(PunchSection, headline: String)
+    /// Keepalive: what the measurement is doing now.
+    case keepaliveProgress(String)
+    /// Keepalive: the measurement's result.
+    case keepaliveFinished(MappingLifetimeSection)
 }
 
 /// What the outside world must do for the wizard. The command performs these.
@@ -212,6 +218,10 @@ public enum WizardEffect: Sendable, Equatable {
     case punchStart(peerCode: String)
     /// Punch: stop and close the socket.
     case punchCancel
+    /// Keepalive: measure the idle mapping lifetime up to `limitSeconds`.
+    case keepaliveStart(limitSeconds: Int)
+    /// Keepalive: stop the measurement and close its sockets.
+    case keepaliveCancel
 }
 
 /// Writes the summary file. Injected by the command so the state machine stays pure; the writer must

@@ -34,6 +34,10 @@ public func update(_ model: inout WizardModel, _ msg: WizardMsg) -> [WizardEffec
     case .punchCode, .punchUnavailable, .punchRejected, .punchFinished:
         punchMessage(msg, in: &model)
         return []
+    case .keepaliveProgress, .keepaliveFinished:
+        keepaliveMessage(msg, in: &model)
+        clampScroll(&model)
+        return []
     case .key(let key):
         return handle(key, in: &model)
     }
@@ -128,6 +132,8 @@ private func handle(_ key: Key, in model: inout WizardModel) -> [WizardEffect] {
         return openPunch(&model)
     case .char("d"), .char("D"):
         if deviceQuestionOffered(model) { openDeviceQuestion(&model) }
+    case .char(let c) where (c == "l" || c == "L") && model.screen == .summary:
+        return toggleKeepalive(&model)
     case .char("r"), .char("R"):
         return rerun(in: &model)
     case .enter, .right, .char("n"), .char(" "):

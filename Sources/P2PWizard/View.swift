@@ -143,7 +143,7 @@ private func drawDialog(_ grid: inout TextGrid, _ dialog: Dialog, _ model: Wizar
             ("y x", "run or skip the hairpin test (step \(Screen.step(.hairpin).number))"),
             ("p", "live test with the other side (Summary step)"),
             ("d", "name the NAT device (steps \(Screen.step(.natType).number), \(Screen.step(.cloudNat).number))"),
-            ("?", "this help"), ("q", "quit"),
+            ("l", "how long an idle mapping lasts (Summary step)"), ("?", "this help"), ("q", "quit"),
         ]
         for (k, d) in keys { b.para(d, lead: k.padding(14)) }
         b.blank()

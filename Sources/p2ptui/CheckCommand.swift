@@ -60,7 +60,22 @@ struct CheckCommand: AsyncParsableCommand {
         valueName: "DURATION"))
     var every: String?
 
+    @Flag(help: ArgumentHelp(
+        "Also measure how long the NAT keeps an idle UDP mapping (takes up to --lifetime-max seconds).",
+        discussion: "Needs a STUN server that answers toward another port (RESPONSE-PORT), such as `p2ptui serve`: the first --stun server is used."))
+    var lifetime = false
+
+    @Option(name: .customLong("lifetime-max"), help: ArgumentHelp(
+        "Longest idle time --lifetime tests, in seconds (10 to 3600).", valueName: "SECONDS"))
+    var lifetimeMax: Int = 300
+
     func validate() throws {
+        guard (10...3600).contains(lifetimeMax) else {
+            throw ValidationError("--lifetime-max \(lifetimeMax): give seconds from 10 to 3600 (default 300)")
+        }
+        if lifetime, every != nil {
+            throw ValidationError("--lifetime takes minutes per check: run it on its own, not with --every")
+        }
         if let every {
             guard CheckEvery.parseInterval(every) != nil else {
                 throw ValidationError("--every must be a duration such as 30s, 5m or 1h (more than 0, at most 7 days), got \(FlagCheck.quote(every))")
@@ -84,7 +99,8 @@ struct CheckCommand: AsyncParsableCommand {
         if let every, let interval = CheckEvery.parseInterval(every) {
             await CheckEvery(command: self, options: options, interval: interval).run()
         }
-        let report = await Engine(options: options).run(events: progressPrinter())
+        var report = await Engine(options: options).run(events: progressPrinter())
+        if lifetime { report = await measureLifetime(report, servers: options.stunServers, verbose: verbose) }
         let shown = redact ? Redactor.redact(report) : report
         switch resolvedFormat {
         case .json: FileHandle.standardOutput.write(Data(try ReportJSON.encode(shown)))
@@ -137,6 +153,18 @@ struct CheckCommand: AsyncParsableCommand {
             bytes = Array(SummaryText.render(report, options: SummaryOptions(ascii: ascii, redact: redact)).utf8)
         }
         try AtomicFile.write(bytes, to: path, overwrite: overwrite)
+    }
+
+    /// Adds the mapping lifetime to `report` (progress on stderr with -v) and re-derives the verdict.
+    func measureLifetime(_ report: Report, servers: [String], verbose: Bool) async -> Report {
+        var report = report
+        FileHandle.standardError.write(Data("p2ptui: measuring the idle mapping lifetime (up to \(lifetimeMax) s)\n".utf8))
+        report.mappingLifetime = await MappingLifetimeProbe(limit: lifetimeMax).measure(servers: servers) { p in
+            guard verbose else { return }
+            FileHandle.standardError.write(Data("[\(p.elapsedSeconds) s] mapping lifetime: \(p.text)\n".utf8))
+        }
+        report.verdict = Verdict.derive(from: report)
+        return report
     }
 
     /// 1 when a finding blocks; 3 when the mapping behaviour (what decides peer-to-peer) could not

@@ -69,6 +69,8 @@ struct WizardCommand: AsyncParsableCommand {
             let saver = FileSummarySaver()
             let punch = WizardPunch(servers: options.stunServers, role: chosenRole, inbox: inbox)
             defer { punch.perform(.punchCancel) }
+            let keepalive = WizardKeepalive(servers: options.stunServers, inbox: inbox)
+            defer { keepalive.perform(.keepaliveCancel) }
             var tasks: [Task<Void, Never>] = []
             let code = runWizardLoop(terminal: terminal, model: WizardModel(config: config), inbox: inbox) { effect in
                 switch effect {
@@ -86,6 +88,9 @@ struct WizardCommand: AsyncParsableCommand {
                     return nil
                 case .punchPrepare, .punchStart, .punchCancel:
                     punch.perform(effect)
+                    return nil
+                case .keepaliveStart, .keepaliveCancel:
+                    keepalive.perform(effect)
                     return nil
                 }
             }

@@ -45,6 +45,8 @@ import Testing
         Case(args: ["--every", "soon"], says: ["--every", "'soon'"]),
         Case(args: ["--every", "5m", "--json"], says: ["--every", "--output FILE"]),
         Case(args: ["--egress-sample", "-1"], says: ["--egress-sample -1", "from 0 to 1024"]),
+        Case(args: ["--lifetime", "--lifetime-max", "5"], says: ["--lifetime-max 5", "from 10 to 3600"]),
+        Case(args: ["--lifetime-max", "3601"], says: ["--lifetime-max 3601", "from 10 to 3600"]),
         Case(args: ["--egress-sample", "2000"], says: ["--egress-sample 2000", "from 0 to 1024"]),
         Case(args: ["--egress-seed", "-1"], says: ["--egress-seed"]),
         Case(args: ["--dmi-root", "/no/such/dir"], says: ["--dmi-root '/no/such/dir'", "not a directory"]),

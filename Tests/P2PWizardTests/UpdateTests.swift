@@ -6,7 +6,7 @@ import P2PReport
     @Test func startLaunchesEveryProbeButHairpin() {
         var m = WizardModel(config: Fixtures.config())
         let effects = start(&m)
-        #expect(effects == [.startProbes([.nat, .udp, .quic, .doubleNat, .cloud, .ipv6])])
+        #expect(effects == [.startProbes([.nat, .udp, .quic, .doubleNat, .cloud, .ipv6, .datagram])])
         #expect(m.isRunning(.nat))
         #expect(!m.isRunning(.hairpin))
         #expect(m.probes[.hairpin] == .idle)
@@ -202,7 +202,7 @@ import P2PReport
         #expect(press(&m, .char("r")).isEmpty)
         #expect(m.message == "Already running.")
         m.screen = .summary
-        #expect(press(&m, .char("r")) == [.startProbes([.nat, .doubleNat, .hairpin, .cloud, .ipv6])])
+        #expect(press(&m, .char("r")) == [.startProbes([.nat, .doubleNat, .hairpin, .cloud, .ipv6, .datagram])])
     }
 
     @Test func scrollingIsClampedAndResizeReclamps() {

@@ -63,6 +63,39 @@ struct LabTUITests {
         #expect(t.waitFor(timeout: 5) { $0.contains("EXIT=0") } != nil, "\(t.capture())")
         try expectRestored(t)
     }
+
+    /// The Summary step's keepalive measurement against a router whose conntrack forgets idle UDP
+    /// flows after 20 s: `l` starts it, a progress bar runs, the result names the interval.
+    @Test func keepaliveMeasuresTheIdleTimeout() throws {
+        guard Self.labAvailable() else { return }
+        let prefix = "p2pk\(getpid() % 100_000)"
+        var env = ProcessInfo.processInfo.environment
+        env["NATLAB_PREFIX"] = prefix
+        env["NATLAB_QUIET"] = "1"
+        env["P2PTUI_BIN"] = binary
+        env["PATH"] = "/usr/local/sbin:/usr/sbin:/sbin:" + (env["PATH"] ?? "/usr/bin:/bin")
+        let up = try Subprocess.run([Self.natlab, "up", "udp-timeout-20"], timeout: 60, environment: env)
+        #expect(up.status == 0, "natlab up: \(up.stderr)")
+        defer { _ = try? Subprocess.run([Self.natlab, "down"], timeout: 60, environment: env) }
+
+        let t = try Tmux(cwd: try tempDir())
+        defer { t.kill() }
+        try t.shell("export LANG=C.UTF-8 PATH=/usr/sbin:/sbin:$PATH NATLAB_PREFIX=\(prefix); "
+                    + "\(Self.natlab) exec client \(binary) --stun 203.0.113.10:3478 --no-hairpin; echo EXIT=$?")
+        #expect(t.waitFor(timeout: 8) { $0.contains("Step 1/8") } != nil, "\(t.capture())")
+        try t.keys("n", "n", "n", "n", "n", "n", "n")
+        #expect(t.waitFor(timeout: 5) { $0.contains("Step 8/8: Summary") } != nil, "\(t.capture())")
+        try t.keys("l", "End")
+        #expect(t.waitFor(timeout: 10) { $0.contains("s left") && $0.contains("█") } != nil,
+                "a progress bar while it runs:\n\(t.capture())")
+        // The 20 s timeout lies between the rungs at 15 and 25 s; the search stops at 25 s.
+        #expect(t.waitFor(timeout: 60) { $0.contains("Idle mapping lifetime: between 15 and 25 s") } != nil,
+                "\(t.capture())")
+        try t.keys("q")
+        if t.waitFor(timeout: 2, { $0.contains("The summary has not been saved.") }) != nil { try t.keys("y") }
+        #expect(t.waitFor(timeout: 5) { $0.contains("EXIT=0") } != nil, "\(t.capture())")
+        try expectRestored(t)
+    }
 }
 
 /// Under CI=true the tmux tests must run, never be skipped as disabled.

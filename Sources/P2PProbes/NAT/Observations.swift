@@ -30,9 +30,12 @@ public enum TransactionOutcome: Sendable, Equatable {
         public var rttMs: Double
         public var sends: Int
         public var software: String?
+        /// Bytes of the response datagram (UDP payload).
+        public var size: Int
 
         public init(mapped: TransportAddress, source: TransportAddress, other: TransportAddress? = nil,
-                    payloadRewritten: Bool = false, rttMs: Double = 0, sends: Int = 1, software: String? = nil) {
+                    payloadRewritten: Bool = false, rttMs: Double = 0, sends: Int = 1, software: String? = nil,
+                    size: Int = 0) {
             self.mapped = mapped
             self.source = source
             self.other = other
@@ -40,6 +43,7 @@ public enum TransactionOutcome: Sendable, Equatable {
             self.rttMs = rttMs
             self.sends = sends
             self.software = software
+            self.size = size
         }
     }
 

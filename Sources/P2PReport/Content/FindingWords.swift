@@ -21,6 +21,7 @@ public struct FindingText: Sendable, Equatable {
 public enum FindingWords {
     /// The words for `f`, found in `r`.
     public static func text(_ f: ReportFinding, in r: Report) -> FindingText {
+        if let limit = PathLimitsContent.text(f, in: r) { return limit }
         switch f.step {
         case .firewall: return firewall(f, r)
         case .natType: return natType(f, r)

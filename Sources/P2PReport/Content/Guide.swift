@@ -190,6 +190,8 @@ public enum Guide {
             for f in findings where f.status == wanted {
                 if let first = f.advice.first, !out.contains(first) { out.append(first) }
             }
+            // The path's limits after the steps' fails (a blocking one) or warnings (the rest).
+            out += PathLimitsContent.nextSteps(report, blocking: wanted == .fail).filter { !out.contains($0) }
         }
         return out + Pages.closingSteps(role: report.run.role)
     }

@@ -81,8 +81,8 @@ public enum FindingRules {
     public static func findings(for step: Step, in report: Report) -> [ReportFinding] {
         let found: [ReportFinding]
         switch step {
-        case .firewall: found = firewall(report)
-        case .natType: found = [natType(report)]
+        case .firewall: found = firewall(report) + PathLimitRules.reportFindings(datagram: report)
+        case .natType: found = [natType(report)] + PathLimitRules.reportFindings(lifetime: report)
         case .doubleNat: found = [doubleNat(report)]
         case .hairpin: found = [hairpin(report)]
         case .cloudNat: found = [cloudNat(report)]
