@@ -86,11 +86,11 @@ import Testing
 
     @Test("loopback: every size crosses both ways with DF against p2ptui serve")
     func loopback() async throws {
-        let server = try STUNServer(addresses: ServerAddresses(primary: .v4(127, 0, 0, 1), alternate: .v4(127, 0, 0, 2), port: 26700))
+        let server = try STUNServer(addresses: ServerAddresses(primary: .v4(127, 0, 0, 1), alternate: .v4(127, 0, 0, 2), port: 26750))
         Thread { server.run() }.start()
         defer { server.stop() }
         // The window is a hang guard here: every size is answered at once on loopback.
-        let section = await DatagramProbe(servers: ["127.0.0.1:26700"], deadline: .after(seconds: 20), window: 20).run()
+        let section = await DatagramProbe(servers: ["127.0.0.1:26750"], deadline: .after(seconds: 20), window: 20).run()
         #expect(section.status == .checked)
         #expect(section.outboundMax == 1472)
         #expect(section.inboundMax == 1472)

@@ -105,11 +105,11 @@ import Testing
 
     @Test("loopback: the server answers toward a fresh mapping's port (RESPONSE-PORT)")
     func loopbackControl() async throws {
-        let server = try STUNServer(addresses: ServerAddresses(primary: .v4(127, 0, 0, 1), alternate: nil, port: 26710))
+        let server = try STUNServer(addresses: ServerAddresses(primary: .v4(127, 0, 0, 1), alternate: nil, port: 26740))
         Thread { server.run() }.start()
         defer { server.stop() }
         // Roomy windows: hang guards for the answered steps on a loaded machine.
-        let io = try LifetimeSockets(server: TransportAddress(.v4(127, 0, 0, 1), 26710), answerWindow: 5, openWindow: 30)
+        let io = try LifetimeSockets(server: TransportAddress(.v4(127, 0, 0, 1), 26740), answerWindow: 5, openWindow: 30)
         defer { io.close() }
         let opened = await io.open(2)
         let a = try #require(opened[0]), b = try #require(opened[1])
