@@ -23,17 +23,30 @@ struct LabTUITests {
         return false
     }
 
-    @Test func liveResultsBehindASymmetricNAT() throws {
-        guard Self.labAvailable() else { return }
-        let prefix = "p2pw\(getpid() % 100_000)"
+    /// A natlab under a prefix of this process's own (`tag` keeps two tests apart): `natlab ARGS...`
+    /// with `up`, then the environment that reaches it and the `down` to defer; nil after
+    /// recording why it did not come up.
+    static func lab(_ tag: String, _ args: [String]) throws -> (prefix: String, env: [String: String], down: () -> Void)? {
+        let prefix = "\(tag)\(getpid() % 100_000)"
         var env = ProcessInfo.processInfo.environment
         env["NATLAB_PREFIX"] = prefix
         env["NATLAB_QUIET"] = "1"
         env["P2PTUI_BIN"] = binary
         env["PATH"] = "/usr/local/sbin:/usr/sbin:/sbin:" + (env["PATH"] ?? "/usr/bin:/bin")
-        let up = try Subprocess.run([Self.natlab, "up", "symmetric"], timeout: 60, environment: env)
-        #expect(up.status == 0, "natlab up: \(up.stderr)")
-        defer { _ = try? Subprocess.run([Self.natlab, "down"], timeout: 60, environment: env) }
+        let up = try Subprocess.run([natlab] + args, timeout: 60, environment: env)
+        let downArgs = args.first == "pair" ? ["pair", "down"] : ["down"]
+        let down = { [env] in _ = try? Subprocess.run([natlab] + downArgs, timeout: 60, environment: env) }
+        guard up.status == 0 else {
+            Issue.record("natlab \(args.joined(separator: " ")): \(up.stderr)")
+            down()
+            return nil
+        }
+        return (prefix, env, down)
+    }
+
+    @Test func liveResultsBehindASymmetricNAT() throws {
+        guard Self.labAvailable(), let (prefix, _, down) = try Self.lab("p2pw", ["up", "symmetric"]) else { return }
+        defer { down() }
 
         let t = try Tmux(cwd: try tempDir())
         defer { t.kill() }
@@ -67,16 +80,8 @@ struct LabTUITests {
     /// The Summary step's keepalive measurement against a router whose conntrack forgets idle UDP
     /// flows after 20 s: `l` starts it, a progress bar runs, the result names the interval.
     @Test func keepaliveMeasuresTheIdleTimeout() throws {
-        guard Self.labAvailable() else { return }
-        let prefix = "p2pk\(getpid() % 100_000)"
-        var env = ProcessInfo.processInfo.environment
-        env["NATLAB_PREFIX"] = prefix
-        env["NATLAB_QUIET"] = "1"
-        env["P2PTUI_BIN"] = binary
-        env["PATH"] = "/usr/local/sbin:/usr/sbin:/sbin:" + (env["PATH"] ?? "/usr/bin:/bin")
-        let up = try Subprocess.run([Self.natlab, "up", "udp-timeout-20"], timeout: 60, environment: env)
-        #expect(up.status == 0, "natlab up: \(up.stderr)")
-        defer { _ = try? Subprocess.run([Self.natlab, "down"], timeout: 60, environment: env) }
+        guard Self.labAvailable(), let (prefix, _, down) = try Self.lab("p2pk", ["up", "udp-timeout-20"]) else { return }
+        defer { down() }
 
         let t = try Tmux(cwd: try tempDir())
         defer { t.kill() }

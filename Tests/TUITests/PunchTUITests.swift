@@ -23,16 +23,9 @@ struct PunchTUITests {
     }
 
     @Test func wizardAndCLIProveAPathThroughTwoNATs() throws {
-        guard LabTUITests.labAvailable() else { return }
-        let prefix = "p2pq\(getpid() % 100_000)"
-        var env = ProcessInfo.processInfo.environment
-        env["NATLAB_PREFIX"] = prefix
-        env["NATLAB_QUIET"] = "1"
-        env["P2PTUI_BIN"] = binary
-        env["PATH"] = "/usr/local/sbin:/usr/sbin:/sbin:" + (env["PATH"] ?? "/usr/bin:/bin")
-        let up = try Subprocess.run([LabTUITests.natlab, "pair", "up", "eim:eim"], timeout: 60, environment: env)
-        #expect(up.status == 0, "natlab pair up: \(up.stderr)")
-        defer { _ = try? Subprocess.run([LabTUITests.natlab, "pair", "down"], timeout: 60, environment: env) }
+        guard LabTUITests.labAvailable(), let (prefix, _, down) = try LabTUITests.lab("p2pq", ["pair", "up", "eim:eim"])
+        else { return }
+        defer { down() }
         let dir = try tempDir()
 
         // The connector side: the CLI, its stdin a pipe this test writes the wizard's code into.
