@@ -34,7 +34,7 @@ final class WizardPunch: Sendable {
                 do {
                     let g = try await Gatherer(servers: servers).gather()
                     let code = ConnectionCode.make(now: UInt32(Date().timeIntervalSince1970), role: role, hint: g.hint,
-                                                   candidates: g.candidates)
+                                                   candidates: g.candidates, measures: true)
                     if Task.isCancelled { g.socket.close(); return }
                     state.withLock { $0.gathered = g; $0.own = code }
                     if g.candidates.isEmpty {
@@ -59,7 +59,8 @@ final class WizardPunch: Sendable {
             let inbox = self.inbox
             let t = Task.detached {
                 let m = await runChecks(on: g.socket, credentials: CheckCredentials(local: own, peer: peer))
-                let r = Diagnosis.result(machine: m, gathered: g.stunEvidence, localHint: g.hint)
+                let q = await measurePath(on: g.socket, machine: m, seconds: PunchCommand.defaultMeasure)
+                let r = Diagnosis.result(machine: m, gathered: g.stunEvidence, localHint: g.hint, quality: q)
                 inbox.post(.punchFinished(r.section, headline: r.headline))
             }
             state.withLock { $0.task = t }
