@@ -137,6 +137,10 @@ public enum Diagnosis {
     /// How the proven path came about.
     static func path(_ pair: PairState, local: ConnectionCode, peer: ConnectionCode) -> PunchDiagnosis {
         let roles = (local.role.role, peer.role.role)
+        // IPv6 first: no NAT on that path, whatever address the peer's checks came from.
+        if !pair.remote.address.ip.isIPv4 {
+            return PunchDiagnosis(.ipv6Path, localRole: roles.0, peerRole: roles.1)
+        }
         if pair.remote.kind != .host, let seen = pair.seenAs, !local.candidates.contains(where: { $0.address == seen }) {
             return PunchDiagnosis(.newMappingHere, localRole: roles.0, peerRole: roles.1, parameters: ["seen": "\(seen)"])
         }

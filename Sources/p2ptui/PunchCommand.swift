@@ -80,7 +80,7 @@ struct PunchCommand: AsyncParsableCommand {
 
         let gathered: Gathered
         do { gathered = try await Gatherer(servers: servers).gather() } catch { fail(error) }
-        defer { gathered.socket.close() }
+        defer { gathered.close() }
         for e in gathered.stunEvidence { say(e) }
         let codeRole: CodeRole = role == .client ? .client : role == .connector ? .connector : .unknown
         let own = ConnectionCode.make(now: now(), role: codeRole, hint: gathered.hint, candidates: gathered.candidates,
@@ -108,9 +108,9 @@ struct PunchCommand: AsyncParsableCommand {
 
         var config = PunchConfig(deadline: timeout)
         config.deadline = timeout
-        let machine = await runChecks(on: gathered.socket, credentials: CheckCredentials(local: own, peer: peerCode),
+        let machine = await runChecks(on: gathered.socket, v6: gathered.socket6, credentials: CheckCredentials(local: own, peer: peerCode),
                                       config: config, onProgress: say)
-        let quality = await measurePath(on: gathered.socket, machine: machine, seconds: measure, onProgress: say)
+        let quality = await measurePath(on: gathered.socket, v6: gathered.socket6, machine: machine, seconds: measure, onProgress: say)
         let result = Diagnosis.result(machine: machine, gathered: gathered.stunEvidence, localHint: gathered.hint, quality: quality)
 
         if json {

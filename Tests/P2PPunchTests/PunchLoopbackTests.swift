@@ -73,6 +73,35 @@ import Testing
         #expect(await measurePath(on: ga.socket, machine: a, seconds: 0) == nil)
     }
 
+    @Test func aPathOverIPv6IsProvenAndMeasuredWhereIPv4HasNoWay() async throws {
+        // IPv4: a documentation address this namespace has no route to, and no STUN server; IPv6:
+        // the loopback address, on a socket of its own per side.
+        func side(_ role: CodeRole) async throws -> (Gathered, ConnectionCode) {
+            let g = try await Gatherer(servers: [], bind: TransportAddress(.v4(127, 0, 0, 1), 0),
+                                       hostAddresses: [.v4(192, 0, 2, 1)], hostAddresses6: [IPAddress("::1")!]).gather()
+            return (g, ConnectionCode.make(now: UInt32(Date().timeIntervalSince1970), role: role, hint: g.hint,
+                                           candidates: g.candidates, measures: true))
+        }
+        let (ga, ca) = try await side(.client)
+        let (gb, cb) = try await side(.connector)
+        defer { ga.close(); gb.close() }
+        #expect(ga.socket6 != nil && ca.candidates.filter { !$0.address.ip.isIPv4 }.count == 1)
+        let back = try ConnectionCode.decode(ca.text, now: UInt32(Date().timeIntervalSince1970))
+        #expect(back.candidates == ca.candidates)
+        let config = PunchConfig(deadline: 10)
+        async let ma = runChecks(on: ga.socket, v6: ga.socket6, credentials: CheckCredentials(local: ca, peer: cb), config: config)
+        async let mb = runChecks(on: gb.socket, v6: gb.socket6, credentials: CheckCredentials(local: cb, peer: ca), config: config)
+        let (a, b) = await (ma, mb)
+        async let qa = measurePath(on: ga.socket, v6: ga.socket6, machine: a, seconds: 0.3)
+        async let qb = measurePath(on: gb.socket, v6: gb.socket6, machine: b, seconds: 0.3)
+        let (q1, q2) = await (qa, qb)
+        let ra = Diagnosis.result(machine: a, gathered: [], localHint: ga.hint, quality: q1)
+        #expect(ra.direct && ra.code == .ipv6Path, "\(ra.reason)")
+        #expect(ra.remoteEndpoint == "\(cb.candidates.first { !$0.address.ip.isIPv4 }!.address)")
+        #expect(Diagnosis.result(machine: b, gathered: [], localHint: gb.hint, quality: q2).code == .ipv6Path)
+        #expect(q1?.datagramStatus == "fits-quic" && q2?.inboundMaxBytes == 1472, "\(q1?.line ?? "nil")")
+    }
+
     @Test func aThirdPartySprayingThePortIsIgnoredAndCounted() async throws {
         let stun = try Self.server(port: 23921)
         defer { stun.stop() }

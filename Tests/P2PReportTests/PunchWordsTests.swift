@@ -4,7 +4,7 @@ import Testing
 /// Every punch code has its words: a reason naming the sides, and a fix exactly when no path was
 /// proven or the proven path cannot carry QUIC.
 @Suite struct PunchWordsTests {
-    static let proven: Set<PunchCode> = [.lanPath, .newMappingHere, .serverReflexive, .peerReflexive]
+    static let proven: Set<PunchCode> = [.lanPath, .newMappingHere, .serverReflexive, .peerReflexive, .ipv6Path]
 
     @Test(arguments: PunchCode.allCases)
     func everyCodeIsWorded(_ code: PunchCode) {

@@ -19,6 +19,8 @@ extension PunchDiagnosis {
             return ("this side's NAT gave the path a port its code did not announce (\(p["seen"] ?? "?"), a new mapping per destination), and the peer learned it from this side's checks (peer-reflexive) and answered there", nil)
         case .lanPath:
             return ("the peer's private address answered: both sides share a network (the LAN path; no NAT crossed)", nil)
+        case .ipv6Path:
+            return ("the peer's global IPv6 address answered: no NAT on that path, and both sides' firewalls let the checks through both ways (IPv6 works even where the IPv4 NATs would not)", nil)
         case .serverReflexive:
             return ("each side reached the other's public endpoint as STUN saw it: the NATs keep their mappings (hole punching works)", nil)
         case .peerReflexive:

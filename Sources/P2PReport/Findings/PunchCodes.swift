@@ -23,6 +23,9 @@ public enum PunchCode: String, Codable, Sendable, CaseIterable {
     /// A direct path was proven, but measuring it showed that no datagram of 1200 bytes of UDP
     /// payload crosses it one way or both: QUIC would fail on it.
     case quicWouldFail = "punch-quic-would-fail"
+    /// A direct path was proven on the two sides' global IPv6 addresses: no NAT on it, and both
+    /// firewalls let the checks through.
+    case ipv6Path = "punch-ipv6-path"
 }
 
 /// The punch test's decision: its code, the two sides, and the values its words name.
