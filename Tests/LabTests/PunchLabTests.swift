@@ -170,6 +170,26 @@ struct PunchLab {
         }
     }
 
+    /// IPv6 on both sides behind stateful firewalls (replies only), symmetric IPv4 NATs: punch meets
+    /// on the IPv6 addresses, and compare (with a STUN server over IPv6 for check) says likely
+    /// because of that path, although the IPv4 NATs alone cannot meet.
+    @Test func ipv6BetweenSymmetricNATsIsProvenAndComparedLikely() async throws {
+        guard Lab.available(tools: ["python3"]) else { return }
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("p2ptui-punchv6-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let pair = PunchPair(topology: "v6sym:v6sym", direct: true)
+        let (_, outcome, diag) = try await Self.run(pair, index: 91, root: root, environment: [
+            "PUNCH_STUN": "203.0.113.10:3478 203.0.113.20:3478 [2001:db8:ff::10]:3478"])
+        guard let o = outcome else { Issue.record("no result from scripts/punchpair: \(diag)"); return }
+        print("PunchLab: \(o.line) (\(String(format: "%.1f", o.seconds)) s)")
+        #expect(o.client.code == .ipv6Path && o.connector.code == .ipv6Path, "live \(o.line): \(o.client.reason)")
+        #expect(o.client.remoteEndpoint?.hasPrefix("[2001:db8:2::2]:") == true, "\(o.client.remoteEndpoint ?? "nil")")
+        #expect(o.compare == "likely", "compare says \(o.compare), live \(o.line)")
+        let text = (try? String(contentsOfFile: "\(root)/91/compare.json", encoding: .utf8)) ?? ""
+        #expect(text.contains("pair-ipv6-path") && text.contains("pair-both-dependent"), "\(text)")
+    }
+
     /// One RFC 5780 server only (two destination addresses, no second server): the symmetric side
     /// showed one public IP in mapping tests I, II and III, the other filters by address only, and
     /// punch proves a path; compare must say likely, naming that evidence.
