@@ -93,7 +93,9 @@ public struct PathMeter: Sendable {
             out.append(Outgoing(bytes: probe(id: id, seq: nextSeq, size: nil), to: remote))
             nextSeq += 1
         }
-        if let due = nextSizedAt, now >= due {
+        // Every sized probe that is due (several at once when this side fell behind), so each size
+        // goes out before the end however late the wake-ups come.
+        while let due = nextSizedAt, now >= due {
             let size = PathQuality.sizes[sizedSent % PathQuality.sizes.count]
             sizedSent += 1
             out.append(Outgoing(bytes: probe(id: newID(), seq: 0, size: size), to: remote))

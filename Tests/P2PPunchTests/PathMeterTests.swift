@@ -12,6 +12,8 @@ struct MeterNet {
     var drop: (_ size: Int, _ way: String, _ index: Int) -> Bool = { _, _, _ in false }
     var now: UInt64
     var sent = ["ab": 0, "ba": 0]
+    /// How often the two sides get to run (a loaded machine wakes them late).
+    var step: UInt64 = 1_000_000
     var inFlight: [(at: UInt64, toB: Bool, bytes: [UInt8])] = []
 
     static let aAddr = TransportAddress(.v4(198, 51, 100, 2), 40000), bAddr = TransportAddress(.v4(198, 51, 100, 130), 50000)
@@ -42,7 +44,7 @@ struct MeterNet {
                 if p.toB { send(b.receive(p.bytes, from: Self.aAddr, now: now), fromA: false) }
                 else { send(a.receive(p.bytes, from: Self.bAddr, now: now), fromA: true) }
             }
-            now += 1_000_000
+            now += step
         }
     }
 }
@@ -102,6 +104,13 @@ struct MeterNet {
         #expect((22...26).contains(a.outboundLossPercent ?? -1), "\(a.outboundLossPercent ?? -1)")
         #expect(a.inboundLossPercent == 0)
         #expect((22...26).contains(b.inboundLossPercent ?? -1))
+    }
+
+    @Test func sidesThatWakeLateStillSendEverySize() {
+        var net = MeterNet()
+        net.step = 400_000_000
+        net.run()
+        #expect(net.a.quality.outboundMaxBytes == 1472 && net.a.quality.inboundMaxBytes == 1472, "\(net.a.quality.line)")
     }
 
     @Test func aPeerThatStartsLaterStillGetsItsCountsBack() {
