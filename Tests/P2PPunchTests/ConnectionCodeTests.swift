@@ -37,6 +37,14 @@ import Testing
         }
     }
 
+    @Test func twoIPv6AmongEightCandidatesStayUnder180Characters() throws {
+        let v6 = (1...2).map { Candidate(.host, TransportAddress(.v6([0x20, 0x01, 0x0d, 0xb8] + [UInt8](repeating: 0xff, count: 11) + [UInt8($0)]), 40000)) }
+        let v4 = (1...6).map { Candidate(.host, TransportAddress(.v4(192, 168, 1, UInt8($0)), 40000)) }
+        let c = ConnectionCode.make(now: Self.now, hint: .independent, candidates: v4 + v6, measures: true)
+        #expect(c.text.count < 180, "\(c.text.count)")
+        #expect(try ConnectionCode.decode(c.text, now: Self.now).candidates == v4 + v6)
+    }
+
     @Test func theMeasuringFlagSurvivesAndLeavesRoleAndHintAsTheyWere() throws {
         let plain = ConnectionCode.make(now: Self.now, role: .client, hint: .varies, candidates: Self.cands)
         var measuring = plain
