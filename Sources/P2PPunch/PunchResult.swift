@@ -121,10 +121,10 @@ public enum Diagnosis {
             r.elapsedMs = Int((at &- m.start) / 1_000_000)
             r.quality = quality
             if let q = quality, q.quicWouldFail {
-                func size(_ v: Int?, _ loss: Double?) -> String { v.map { "\($0) bytes" } ?? (loss == nil ? "not measured" : "under 1200 bytes") }
+                func size(_ v: Int?, _ tried: Bool) -> String { v.map { "\($0) bytes" } ?? (tried ? "under 1200 bytes" : "not measured") }
                 r.say(PunchDiagnosis(.quicWouldFail, localRole: local.role.role, peerRole: peer.role.role,
-                                     parameters: ["out": size(q.outboundMaxBytes, q.outboundLossPercent),
-                                                  "in": size(q.inboundMaxBytes, q.inboundLossPercent)]))
+                                     parameters: ["out": size(q.outboundMaxBytes, q.outboundSizesTried),
+                                                  "in": size(q.inboundMaxBytes, q.inboundSizesTried)]))
             } else {
                 r.say(path(pair, local: local, peer: peer))
             }

@@ -20,18 +20,25 @@ public struct PathQuality: Codable, Sendable, Equatable {
     /// Percent of the peer's probes that did not arrive here (from their sequence numbers); null
     /// when none arrived.
     @Nullable public var inboundLossPercent: Double?
+    /// Every size was tried that way and the count came back: to the peer (the peer's count, sent
+    /// after the last one), and from it (the peer says it sent them all).
+    public var outboundSizesTried: Bool
+    public var inboundSizesTried: Bool
     /// The largest tried size that reached the peer, and the largest that arrived here; null when
-    /// none of the sizes crossed or the direction was not measured (`datagramStatus` tells which).
+    /// none of the sizes crossed or that way's sizes were not all tried.
     @Nullable public var outboundMaxBytes: Int?
     @Nullable public var inboundMaxBytes: Int?
-    /// fits-quic: both ways carry 1200 bytes or more; too-small: small probes crossed a way but
-    /// no datagram of 1200 bytes did (QUIC cannot start on this path); partial: one way carries
-    /// 1200+, the other was not measured; not-measured: no way was measured.
+    /// fits-quic: both ways carry 1200 bytes or more; too-small: every size was tried a way and
+    /// none crossed (QUIC cannot start on this path); partial: one way carries 1200+, the other's
+    /// sizes were not all tried; not-measured: neither way's were.
     public var datagramStatus: String
 
     public init(seconds: Double, rttSamples: Int = 0, rttMedianMs: Double? = nil, rttP99Ms: Double? = nil,
                 outboundLossPercent: Double? = nil, inboundLossPercent: Double? = nil,
+                outboundSizesTried: Bool = false, inboundSizesTried: Bool = false,
                 outboundMaxBytes: Int? = nil, inboundMaxBytes: Int? = nil, datagramStatus: String = "not-measured") {
+        self.outboundSizesTried = outboundSizesTried
+        self.inboundSizesTried = inboundSizesTried
         self.seconds = seconds
         self.rttSamples = rttSamples
         self.rttMedianMs = rttMedianMs
@@ -53,7 +60,7 @@ public struct PathQuality: Codable, Sendable, Equatable {
         func size(_ v: Int?, known: Bool) -> String { v.map(String.init) ?? (known ? "under 1200" : "not measured") }
         return "RTT median \(ms(rttMedianMs)), p99 \(ms(rttP99Ms)) (\(rttSamples) samples); "
             + "loss out \(pct(outboundLossPercent)), in \(pct(inboundLossPercent)); "
-            + "largest datagram out \(size(outboundMaxBytes, known: outboundLossPercent != nil)), "
-            + "in \(size(inboundMaxBytes, known: inboundLossPercent != nil)) bytes"
+            + "largest datagram out \(size(outboundMaxBytes, known: outboundSizesTried)), "
+            + "in \(size(inboundMaxBytes, known: inboundSizesTried)) bytes"
     }
 }

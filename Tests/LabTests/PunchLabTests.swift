@@ -89,8 +89,9 @@ struct PunchLab {
     static func run(_ pair: PunchPair, index: Int, root: String,
                     environment: [String: String] = [:]) async throws -> (PunchPair, PairOutcome?, String) {
         let dir = "\(root)/\(index)"
-        // A proven path is measured for 1 s (punch's default is 3): enough probes of every size.
-        let environment = ["PUNCH_MEASURE": "1"].merging(environment) { _, new in new }
+        // A proven path is measured for 2 s (punch's default is 3): every size both ways, with room
+        // for a loaded machine.
+        let environment = ["PUNCH_MEASURE": "2"].merging(environment) { _, new in new }
         let outcome = try await withCheckedThrowingContinuation { (c: CheckedContinuation<Lab.Outcome, Error>) in
             Thread {
                 c.resume(with: Result {

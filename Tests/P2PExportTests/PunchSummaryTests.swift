@@ -33,7 +33,7 @@ import Testing
         var r = Fixtures.homeAllPass
         var p = Self.proven
         p.quality = PathQuality(seconds: 3, rttSamples: 60, rttMedianMs: 0.84, rttP99Ms: 2.1, outboundLossPercent: 0,
-                                inboundLossPercent: 1.7, outboundMaxBytes: nil, inboundMaxBytes: 1472, datagramStatus: "too-small")
+                                inboundLossPercent: 1.7, outboundSizesTried: true, inboundSizesTried: true, outboundMaxBytes: nil, inboundMaxBytes: 1472, datagramStatus: "too-small")
         r.punch = p
         // Wrapped at 80 columns: compared with the line breaks and indents folded to spaces.
         let text = SummaryText.render(r).split(whereSeparator: \.isWhitespace).joined(separator: " ")

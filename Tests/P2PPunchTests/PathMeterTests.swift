@@ -41,7 +41,8 @@ struct MeterNet {
             let due = inFlight.filter { $0.at <= now }
             inFlight.removeAll { $0.at <= now }
             for p in due {
-                if p.toB { send(b.receive(p.bytes, from: Self.aAddr, now: now), fromA: false) }
+                // Before B's meter starts, B is still in its checks: it counts nothing.
+                if p.toB { if now >= b.start { send(b.receive(p.bytes, from: Self.aAddr, now: now), fromA: false) } }
                 else { send(a.receive(p.bytes, from: Self.bAddr, now: now), fromA: true) }
             }
             now += step
@@ -58,7 +59,7 @@ struct MeterNet {
         #expect(q.rttSamples >= 55)
         #expect(q.outboundLossPercent == 0 && q.inboundLossPercent == 0)
         #expect(q.outboundMaxBytes == 1472 && q.inboundMaxBytes == 1472)
-        #expect(q.datagramStatus == "fits-quic" && !q.quicWouldFail)
+        #expect(q.datagramStatus == "fits-quic" && !q.quicWouldFail && q.outboundSizesTried && q.inboundSizesTried)
         #expect(net.b.quality.outboundMaxBytes == 1472)
     }
 
@@ -113,11 +114,22 @@ struct MeterNet {
         #expect(net.a.quality.outboundMaxBytes == 1472 && net.a.quality.inboundMaxBytes == 1472, "\(net.a.quality.line)")
     }
 
-    @Test func aPeerThatStartsLaterStillGetsItsCountsBack() {
-        var net = MeterNet(bStartsLater: 300_000_000)
+    @Test func aPeerStillInItsChecksLosesNothingAndMissesNoSize() {
+        // B's meter starts 1.2 s after A's: A's first probes reach B's checks, which count nothing.
+        var net = MeterNet(bStartsLater: 1_200_000_000)
         net.run()
-        #expect(net.a.quality.outboundLossPercent == 0 && net.b.quality.outboundLossPercent == 0)
-        #expect(net.b.quality.datagramStatus == "fits-quic")
+        let a = net.a.quality, b = net.b.quality
+        #expect(a.outboundLossPercent == 0 && b.inboundLossPercent == 0 && b.outboundLossPercent == 0, "\(a.line) / \(b.line)")
+        #expect(a.datagramStatus == "fits-quic" && b.datagramStatus == "fits-quic", "\(a.line) / \(b.line)")
+    }
+
+    @Test func sizesNotAllTriedAreNotMeasuredNeverTooSmall() {
+        // B's meter starts when A's sending is nearly over: A's sized probes cannot all go out.
+        var net = MeterNet(bStartsLater: 2_900_000_000)
+        net.run()
+        let a = net.a.quality
+        #expect(!a.outboundSizesTried && a.outboundMaxBytes == nil && !a.quicWouldFail, "\(a.line)")
+        #expect(a.datagramStatus != "too-small", "\(a.line)")
     }
 
     @Test func aPeerThatNeverAnswersLeavesEverythingNotMeasured() {

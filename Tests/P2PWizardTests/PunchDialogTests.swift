@@ -49,7 +49,7 @@ import P2PReport
         type(&m, "p2p1-other")
         _ = press(&m, .enter)
         let q = PathQuality(seconds: 3, rttSamples: 60, rttMedianMs: 1, rttP99Ms: 2, outboundLossPercent: 0,
-                            inboundLossPercent: 0, inboundMaxBytes: 1472, datagramStatus: "too-small")
+                            inboundLossPercent: 0, outboundSizesTried: true, inboundSizesTried: true, inboundMaxBytes: 1472, datagramStatus: "too-small")
         let section = PunchSection(direct: true, code: .quicWouldFail, reason: "direct path proven, but QUIC would fail", quality: q)
         _ = update(&m, .punchFinished(section, headline: "DIRECT path proven"))
         guard case .punch(.finished(_, let shown), _, _)? = m.dialog else { Issue.record("\(String(describing: m.dialog))"); return }
