@@ -78,48 +78,13 @@ public enum Compare {
             if let quic = s.finding(.quicFiltered), s.udp != .blocked { issues.append(Issue(.unlikely, s.role, s.says(quic))) }
         }
 
-        if c.udp != .blocked && k.udp != .blocked {
-            issues += mappingIssues(c, k)
-        }
-
-        // The mapping table above already weighs what a cloud gateway does; these name the fix,
-        // in the words of the side's own step.
-        for s in sides { if let f = s.finding(.cloudNatGateway) { issues.append(Issue(.possible, s.role, s.says(f))) } }
-        for s in sides {
-            guard let f = s.finding(.doubleNat) else { continue }
-            // Live-tested (natlab pair double:eim): layers that together map endpoint-independently
-            // punch like one EIM NAT.
-            if s.mapping == .friendly {
-                issues.append(Issue(.note, s.role, .doubleNatIndependent(s.role)))
-            } else {
-                issues.append(Issue(.possible, s.role, s.says(f)))
-            }
-        }
-
-        // Same public address: they are behind one NAT, so the NAT must hairpin, or they talk over the LAN.
-        var shared: Bool? = nil
-        if let a = c.publicIP, let b = k.publicIP {
-            if Redactor.isPlaceholder(a) || Redactor.isPlaceholder(b) {
-                issues.append(Issue(.note, nil, .redacted))
-            } else {
-                shared = a == b
-            }
-        }
-        if shared == true {
-            let lacking = sides.first(where: { $0.hairpin == false })
-            if let net = Side.sameLAN(c, k) {
-                issues.append(Issue(.note, nil, .sharedAddress(.sameLAN(net, hairpinMissing: lacking != nil))))
-            } else if let l = lacking {
-                issues.append(Issue(.possible, l.role, .sharedAddress(.missing(on: l.role))))
-            } else if sides.allSatisfy({ $0.hairpin == true }) {
-                issues.append(Issue(.note, nil, .sharedAddress(.works)))
-            } else {
-                let unknown = sides.first { $0.hairpin == nil }!
-                issues.append(Issue(.possible, unknown.role, .sharedAddress(.unknown(on: unknown.role))))
-            }
-        }
-
-        if c.ipv6Works && k.ipv6Works {
+        let (nat, shared) = ipv4Issues(c, k)
+        // A usable IPv6 path on both sides needs no NAT traversal: the IPv4 obstacles stay as notes.
+        let v6 = c.ipv6Usable && k.ipv6Usable
+        issues += v6 ? nat.map { Issue(.note, $0.side, $0.finding) } : nat
+        if v6 {
+            issues.append(Issue(.note, nil, .ipv6Path))
+        } else if c.ipv6Works && k.ipv6Works {
             issues.append(Issue(.note, nil, .bothIPv6))
         }
         if client.run.role == .connector || connector.run.role == .client {
@@ -140,13 +105,63 @@ public enum Compare {
         var said = ordered.map { ($0.finding, PairFindingEntry(code: $0.finding.code, side: $0.side, weight: $0.severity)) }
         var fix: Role? = nil
         if level == .likely {
-            let opening: PairFinding = c.mapping == .dependent || k.mapping == .dependent ? .friendlyDespiteDependent : .bothFriendly
+            let opening: PairFinding = v6 ? .ipv6Path
+                : c.mapping == .dependent || k.mapping == .dependent ? .friendlyDespiteDependent : .bothFriendly
+            said.removeAll { $0.0 == opening }
             said.insert((opening, PairFindingEntry(code: opening.code, side: nil, weight: nil)), at: 0)
         } else {
             fix = ordered.first { $0.severity == top && $0.side != nil }?.side
         }
         return Comparison(directConnection: level, reasons: said.map(\.0.text), findings: said.map(\.1),
                           fixFirst: fix, sharedPublicAddress: shared)
+    }
+
+    /// What the IPv4 NATs do to the pair: the mapping table, cloud NAT gateways, double NAT and a
+    /// shared public address; and whether the two share one (nil when unknown or redacted).
+    private static func ipv4Issues(_ c: Side, _ k: Side) -> ([Issue], Bool?) {
+        let sides = [k, c]
+        var issues: [Issue] = []
+        if c.udp != .blocked && k.udp != .blocked {
+            issues += mappingIssues(c, k)
+        }
+        // The mapping table above already weighs what a cloud gateway does; these name the fix,
+        // in the words of the side's own step.
+        for s in sides { if let f = s.finding(.cloudNatGateway) { issues.append(Issue(.possible, s.role, s.says(f))) } }
+        for s in sides {
+            guard let f = s.finding(.doubleNat) else { continue }
+            // Live-tested (natlab pair double:eim): layers that together map endpoint-independently
+            // punch like one EIM NAT.
+            if s.mapping == .friendly {
+                issues.append(Issue(.note, s.role, .doubleNatIndependent(s.role)))
+            } else {
+                issues.append(Issue(.possible, s.role, s.says(f)))
+            }
+        }
+        // Same public address: they are behind one NAT, so the NAT must hairpin, or they talk over the LAN.
+        var shared: Bool? = nil
+        if let a = c.publicIP, let b = k.publicIP {
+            if Redactor.isPlaceholder(a) || Redactor.isPlaceholder(b) {
+                issues.append(Issue(.note, nil, .redacted))
+            } else {
+                shared = a == b
+            }
+        }
+        if shared == true { issues.append(sharedAddressIssue(c, k)) }
+        return (issues, shared)
+    }
+
+    private static func sharedAddressIssue(_ c: Side, _ k: Side) -> Issue {
+        let sides = [k, c]
+        let lacking = sides.first(where: { $0.hairpin == false })
+        if let net = Side.sameLAN(c, k) {
+            return Issue(.note, nil, .sharedAddress(.sameLAN(net, hairpinMissing: lacking != nil)))
+        } else if let l = lacking {
+            return Issue(.possible, l.role, .sharedAddress(.missing(on: l.role)))
+        } else if sides.allSatisfy({ $0.hairpin == true }) {
+            return Issue(.note, nil, .sharedAddress(.works))
+        }
+        let unknown = sides.first { $0.hairpin == nil }!
+        return Issue(.possible, unknown.role, .sharedAddress(.unknown(on: unknown.role)))
     }
 
     /// The NAT-mapping part of the table (see the file comment).
@@ -211,6 +226,9 @@ public enum Compare {
         let hairpin: Bool?
         let publicIP: String?
         let ipv6Works: Bool
+        /// IPv6 works and STUN over IPv6 saw this host's own global address: no NAT66, nothing
+        /// known to block the IPv6 pair.
+        let ipv6Usable: Bool
         /// Whether every STUN server saw the same public IP (nil with fewer than two answers).
         let keepsOneIP: Bool?
         /// The local (private) address the mapping test used, without the port.
@@ -255,6 +273,8 @@ public enum Compare {
             }
             publicIP = r.nat.publicEndpoint.map(Side.host(of:))
             ipv6Works = r.ipv6.status == .works
+            ipv6Usable = ipv6Works && r.ipv6.globalAddress != nil
+                && r.ipv6.publicEndpoint.map(Side.host(of:)) == r.ipv6.globalAddress
             keepsOneIP = Side.keptOneIP(r.nat)
             localIP = r.nat.localEndpoint.map(Side.host(of:))
         }

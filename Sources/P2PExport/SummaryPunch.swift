@@ -10,6 +10,7 @@ extension SummaryText {
         w.paragraph("Result: " + Pages.punchHeadline(p, ascii: w.ascii), indent: 3, hanging: 2)
         w.paragraph("Why: \(p.reason)", indent: 3, hanging: 2)
         if let fix = p.fix { w.paragraph("Change first: \(fix)", indent: 3, hanging: 2) }
+        if let q = p.quality { w.paragraph("Path measured: \(q.line)", indent: 3, hanging: 2) }
         w.paragraph("Pairs tried: \(p.pairsTried); mapping here: \(p.localMapping), at the peer: \(p.peerMapping)",
                     indent: 3, hanging: 2)
     }

@@ -62,7 +62,8 @@ public struct Candidate: Hashable, Sendable {
 /// caught before any packet is sent.
 ///
 /// Binary layout, version 1 (big-endian):
-///   0 version (1) | 1 flags: bits 0-1 role, bits 2-4 mapping hint | 2-5 expiry, Unix seconds |
+///   0 version (1) | 1 flags: bits 0-1 role, bits 2-4 mapping hint, bit 5 measures the path
+///   after proving it (a reader that ignores bit 5 still punches, without measuring) | 2-5 expiry, Unix seconds |
 ///   6-9 fragment | 10-21 secret | 22 candidate count n | n x (kind byte: bit 7 IPv6, bits 0-1
 ///   kind; address 4 or 16 bytes; port 2 bytes) | last 4: first 4 bytes of SHA-256 of the rest.
 public struct ConnectionCode: Hashable, Sendable {
@@ -81,9 +82,12 @@ public struct ConnectionCode: Hashable, Sendable {
     /// The session secret (96 random bits); both sides' secrets key MESSAGE-INTEGRITY.
     public var secret: [UInt8]
     public var candidates: [Candidate]
+    /// This side measures a proven path (`PathMeter`); both codes must say so for it to run.
+    public var measures: Bool
 
     public init(expiry: UInt32, role: CodeRole = .unknown, hint: MappingHint = .unknown,
-                fragment: [UInt8], secret: [UInt8], candidates: [Candidate]) {
+                fragment: [UInt8], secret: [UInt8], candidates: [Candidate], measures: Bool = false) {
+        self.measures = measures
         self.expiry = expiry
         self.role = role
         self.hint = hint
@@ -94,11 +98,11 @@ public struct ConnectionCode: Hashable, Sendable {
 
     /// A fresh code: random fragment and secret from the system's cryptographic source.
     public static func make(now: UInt32, lifetime: UInt32 = defaultLifetime, role: CodeRole = .unknown,
-                            hint: MappingHint, candidates: [Candidate]) -> ConnectionCode {
+                            hint: MappingHint, candidates: [Candidate], measures: Bool = false) -> ConnectionCode {
         var g = SystemRandomNumberGenerator()
         func random(_ n: Int) -> [UInt8] { (0..<n).map { _ in UInt8.random(in: .min ... .max, using: &g) } }
         return ConnectionCode(expiry: now &+ lifetime, role: role, hint: hint, fragment: random(4),
-                              secret: random(12), candidates: Array(candidates.prefix(maxCandidates)))
+                              secret: random(12), candidates: Array(candidates.prefix(maxCandidates)), measures: measures)
     }
 
     /// The fragment as 8 hex digits, as it appears in USERNAME.
@@ -107,7 +111,7 @@ public struct ConnectionCode: Hashable, Sendable {
     // MARK: Encoding
 
     public var bytes: [UInt8] {
-        var out: [UInt8] = [Self.version, (role.rawValue & 0x3) | ((hint.rawValue & 0x7) << 2)]
+        var out: [UInt8] = [Self.version, (role.rawValue & 0x3) | ((hint.rawValue & 0x7) << 2) | (measures ? 0x20 : 0)]
         out += be32(expiry)
         out += fragment
         out += secret
@@ -168,7 +172,7 @@ public struct ConnectionCode: Hashable, Sendable {
         guard let hint = MappingHint(rawValue: (data[1] >> 2) & 0x7) else { throw .malformed("unknown mapping hint") }
         let code = ConnectionCode(expiry: be32(data, 2), role: CodeRole(rawValue: data[1] & 0x3) ?? .unknown,
                                   hint: hint, fragment: Array(data[6..<10]), secret: Array(data[10..<22]),
-                                  candidates: cands)
+                                  candidates: cands, measures: data[1] & 0x20 != 0)
         if let own, own.fragment == code.fragment, own.secret == code.secret { throw .ownCode }
         guard now <= code.expiry else { throw .expired(secondsAgo: Int(now - code.expiry)) }
         guard !cands.isEmpty else { throw .malformed("it lists no address to try") }

@@ -6,6 +6,9 @@ import STUNCodec
 /// The candidates of the one socket `punch` keeps for the whole test.
 public struct Gathered: Sendable {
     public var socket: UDPSocket
+    /// The IPv6 socket, when this side has a global IPv6 address: its host candidates need no
+    /// NAT traversal, only firewalls that let the checks through.
+    public var socket6: UDPSocket?
     public var host: [Candidate]
     /// The public endpoint the first answering STUN server saw for this socket.
     public var serverReflexive: Candidate?
@@ -16,6 +19,12 @@ public struct Gathered: Sendable {
     public var servers: [TransportAddress]
 
     public var candidates: [Candidate] { host + (serverReflexive.map { [$0] } ?? []) }
+
+    /// Closes the socket(s).
+    public func close() {
+        socket.close()
+        socket6?.close()
+    }
 }
 
 /// Gathers candidates (RFC 8445 section 5.1.1) on ONE UDP socket: its local interface addresses
@@ -27,13 +36,19 @@ public struct Gatherer: Sendable {
     public var bind: TransportAddress?
     /// Host addresses; nil: the machine's interfaces (up, not loopback, IPv4).
     public var hostAddresses: [IPAddress]?
+    /// IPv6 host addresses for a second socket; nil: the machine's global IPv6 addresses (2000::/3)
+    /// unless `bind` is given; empty: no IPv6 socket.
+    public var hostAddresses6: [IPAddress]?
+    /// IPv6 candidates a code carries at most (each takes 19 of the code's bytes).
+    public static let maxIPv6Candidates = 2
     public var clock: any MonotonicClock
     /// How long to wait for STUN answers.
     public var wait: Double
 
     public init(servers: [String], bind: TransportAddress? = nil, hostAddresses: [IPAddress]? = nil,
-                clock: any MonotonicClock = SystemClock(), wait: Double = 1.5) {
+                hostAddresses6: [IPAddress]? = nil, clock: any MonotonicClock = SystemClock(), wait: Double = 1.5) {
         self.servers = servers
+        self.hostAddresses6 = hostAddresses6
         self.bind = bind
         self.hostAddresses = hostAddresses
         self.clock = clock
@@ -57,7 +72,8 @@ public struct Gatherer: Sendable {
         for ip in hostIPs where !host.contains(where: { $0.address.ip == ip }) {
             host.append(Candidate(.host, TransportAddress(ip, port)))
         }
-        host = Array(host.prefix(ConnectionCode.maxCandidates - 1))
+        let (socket6, host6) = ipv6Host()
+        host = Array(host.prefix(ConnectionCode.maxCandidates - 1 - host6.count)) + host6
 
         // Resolve (IP literals at once; names with getaddrinfo on a thread of their own).
         var resolved: [(String, TransportAddress?)] = []
@@ -97,8 +113,23 @@ public struct Gatherer: Sendable {
             hint = Set(mapped).count == 1 ? .independent : .varies
         }
         let srflx = mapped.first.flatMap { m in host.contains { $0.address == m } ? nil : Candidate(.serverReflexive, m) }
-        return Gathered(socket: socket, host: host, serverReflexive: srflx, stunEvidence: evidence, hint: hint,
-                        servers: targets)
+        return Gathered(socket: socket, socket6: socket6, host: host, serverReflexive: srflx, stunEvidence: evidence,
+                        hint: hint, servers: targets)
+    }
+
+    /// The IPv6 socket (bound to every address, one port) and its host candidates; none when this
+    /// side has no global IPv6 address or the socket cannot be opened.
+    private func ipv6Host() -> (UDPSocket?, [Candidate]) {
+        let ips: [IPAddress]
+        if let hostAddresses6 {
+            ips = hostAddresses6
+        } else if bind != nil {
+            ips = []
+        } else {
+            ips = IPv6Classifier.globalAddresses((try? interfaceAddresses()) ?? [])
+        }
+        guard !ips.isEmpty, let s = try? UDPSocket(family: .ipv6, bindTo: nil), let port = try? s.localAddress().port else { return (nil, []) }
+        return (s, ips.prefix(Self.maxIPv6Candidates).map { Candidate(.host, TransportAddress($0, port)) })
     }
 
     private func resolveBounded(_ name: String) async -> TransportAddress? {

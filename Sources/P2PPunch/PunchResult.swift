@@ -42,6 +42,8 @@ public struct PunchResult: Codable, Sendable, Equatable {
     public var ignored: IgnoredCounts
     /// Per pair: "kind address:port sent N, answered N, checks from it N".
     public var pairs: [String]
+    /// The proven path measured after proving it (see PathQuality); null when not measured.
+    @Nullable public var quality: PathQuality?
 
     public init(direct: Bool, localEndpoint: String? = nil, remoteEndpoint: String? = nil, remoteKind: String? = nil,
                 rttMs: Double? = nil, elapsedMs: Int? = nil, pairsTried: Int = 0, reason: String = "", fix: String? = nil,
@@ -70,13 +72,14 @@ public struct PunchResult: Codable, Sendable, Equatable {
         self.answersReceived = answersReceived
         self.ignored = ignored
         self.pairs = pairs
+        self.quality = nil
     }
 
     /// The flat section the saved report carries (docs/report-schema.md, `punch`).
     public var section: PunchSection {
         PunchSection(direct: direct, localEndpoint: localEndpoint, remoteEndpoint: remoteEndpoint, rttMs: rttMs,
                      elapsedMs: elapsedMs, pairsTried: pairsTried, code: code, reason: reason, fix: fix,
-                     localMapping: localMapping, peerMapping: peerMapping)
+                     localMapping: localMapping, peerMapping: peerMapping, quality: quality)
     }
 
     /// The headline line of the text output.
@@ -90,7 +93,9 @@ public struct PunchResult: Codable, Sendable, Equatable {
 /// Builds the result from the finished machine, the two codes and what gathering saw, and decides
 /// what happened as a `PunchCode` (pure); Content/PunchWords.swift says it.
 public enum Diagnosis {
-    public static func result(machine m: CheckMachine, gathered stunEvidence: [String], localHint: MappingHint) -> PunchResult {
+    /// `quality`: the proven path's measurement, when it ran; a path too small for QUIC changes the code.
+    public static func result(machine m: CheckMachine, gathered stunEvidence: [String], localHint: MappingHint,
+                              quality: PathQuality? = nil) -> PunchResult {
         let local = m.credentials.local, peer = m.credentials.peer
         var r = PunchResult(direct: false, deadlineSeconds: m.config.deadline)
         r.pairsTried = m.pairsTried
@@ -114,7 +119,15 @@ public enum Diagnosis {
             r.remoteKind = pair.remote.kind.label
             r.rttMs = pair.rttMs.map { ($0 * 10).rounded() / 10 }
             r.elapsedMs = Int((at &- m.start) / 1_000_000)
-            r.say(path(pair, local: local, peer: peer))
+            r.quality = quality
+            if let q = quality, q.quicWouldFail {
+                func size(_ v: Int?, _ tried: Bool) -> String { v.map { "\($0) bytes" } ?? (tried ? "under 1200 bytes" : "not measured") }
+                r.say(PunchDiagnosis(.quicWouldFail, localRole: local.role.role, peerRole: peer.role.role,
+                                     parameters: ["out": size(q.outboundMaxBytes, q.outboundSizesTried),
+                                                  "in": size(q.inboundMaxBytes, q.inboundSizesTried)]))
+            } else {
+                r.say(path(pair, local: local, peer: peer))
+            }
             return r
         }
         r.say(failure(m, localHint: localHint))
@@ -124,6 +137,10 @@ public enum Diagnosis {
     /// How the proven path came about.
     static func path(_ pair: PairState, local: ConnectionCode, peer: ConnectionCode) -> PunchDiagnosis {
         let roles = (local.role.role, peer.role.role)
+        // IPv6 first: no NAT on that path, whatever address the peer's checks came from.
+        if !pair.remote.address.ip.isIPv4 {
+            return PunchDiagnosis(.ipv6Path, localRole: roles.0, peerRole: roles.1)
+        }
         if pair.remote.kind != .host, let seen = pair.seenAs, !local.candidates.contains(where: { $0.address == seen }) {
             return PunchDiagnosis(.newMappingHere, localRole: roles.0, peerRole: roles.1, parameters: ["seen": "\(seen)"])
         }

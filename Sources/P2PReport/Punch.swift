@@ -23,10 +23,14 @@ public struct PunchSection: Codable, Sendable, Equatable {
     /// unknown, no-nat, endpoint-independent, varies-by-destination, no-stun-answer.
     public var localMapping: String
     public var peerMapping: String
+    /// The proven path measured after proving it; null when not measured (no path, `--measure 0`,
+    /// or the peer's p2ptui does not measure).
+    @Nullable public var quality: PathQuality?
 
     public init(direct: Bool, localEndpoint: String? = nil, remoteEndpoint: String? = nil, rttMs: Double? = nil,
                 elapsedMs: Int? = nil, pairsTried: Int = 0, code: PunchCode? = nil, reason: String = "", fix: String? = nil,
-                localMapping: String = "unknown", peerMapping: String = "unknown") {
+                localMapping: String = "unknown", peerMapping: String = "unknown", quality: PathQuality? = nil) {
+        self.quality = quality
         self.direct = direct
         self.localEndpoint = localEndpoint
         self.remoteEndpoint = remoteEndpoint

@@ -38,7 +38,13 @@ func punchMessage(_ msg: WizardMsg, in model: inout WizardModel) {
         if case .running(let code) = stage { model.dialog = .punch(.ready(code: code), field, error: why) }
     case .punchFinished(let section, let headline):
         model.report.punch = section
-        if case .running(let code) = stage { model.dialog = .punch(.finished(code: code, headline: headline), field, error: nil) }
+        if case .running(let code) = stage {
+            // The measured path (when both sides measured) as a second line, and QUIC's verdict on it.
+            var shown = headline
+            if let q = section.quality { shown += "\nPath: " + q.line }
+            if section.code == .quicWouldFail { shown += "\nBut QUIC would fail: no 1200-byte datagram crosses this path." }
+            model.dialog = .punch(.finished(code: code, headline: shown), field, error: nil)
+        }
     default:
         break
     }
@@ -90,7 +96,9 @@ func punchDialogLines(_ stage: PunchStage, error: String?, into b: inout Builder
         b.para("Enter or Esc closes.", style: .dim)
         return (title, nil)
     case .finished(_, let headline):
-        b.para(headline, style: headline.hasPrefix("DIRECT") ? .pass : .warn)
+        for (i, line) in headline.split(separator: "\n").enumerated() {
+            b.para(String(line), style: i > 0 ? (line.hasPrefix("But") ? .warn : .normal) : headline.hasPrefix("DIRECT") ? .pass : .warn)
+        }
         b.blank()
         b.para("The result is part of the summary now: s saves it. Enter closes.", style: .dim)
         return (title, nil)

@@ -38,6 +38,14 @@ struct PunchCommand: AsyncParsableCommand {
     @Option(help: "Seconds to try once the other side's code is known.")
     var timeout: Double = 15
 
+    /// Seconds `punch` and the wizard measure a proven path by default.
+    static let defaultMeasure: Double = 3
+
+    @Option(help: ArgumentHelp(
+        "Seconds to measure a proven path (round trips, loss each way, largest datagram each way); 0 skips it. Runs only when the other side's p2ptui measures too.",
+        valueName: "SECONDS"))
+    var measure: Double = defaultMeasure
+
     @Flag(help: "Write the result as a JSON object (after the code line).")
     var json = false
 
@@ -54,6 +62,7 @@ struct PunchCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard timeout > 0, timeout <= 300 else { throw ValidationError("--timeout must be between 0 and 300 seconds") }
+        guard measure >= 0, measure <= 60 else { throw ValidationError("--measure must be between 0 and 60 seconds") }
     }
 
     func run() async throws {
@@ -71,10 +80,11 @@ struct PunchCommand: AsyncParsableCommand {
 
         let gathered: Gathered
         do { gathered = try await Gatherer(servers: servers).gather() } catch { fail(error) }
-        defer { gathered.socket.close() }
+        defer { gathered.close() }
         for e in gathered.stunEvidence { say(e) }
         let codeRole: CodeRole = role == .client ? .client : role == .connector ? .connector : .unknown
-        let own = ConnectionCode.make(now: now(), role: codeRole, hint: gathered.hint, candidates: gathered.candidates)
+        let own = ConnectionCode.make(now: now(), role: codeRole, hint: gathered.hint, candidates: gathered.candidates,
+                                      measures: measure > 0)
         if gathered.hint == .noSTUN {
             FileHandle.standardError.write(Data("p2ptui punch: no STUN server answered (\(servers.joined(separator: ", "))): outbound UDP looks blocked; trying private addresses only\n".utf8))
         }
@@ -98,9 +108,10 @@ struct PunchCommand: AsyncParsableCommand {
 
         var config = PunchConfig(deadline: timeout)
         config.deadline = timeout
-        let machine = await runChecks(on: gathered.socket, credentials: CheckCredentials(local: own, peer: peerCode),
+        let machine = await runChecks(on: gathered.socket, v6: gathered.socket6, credentials: CheckCredentials(local: own, peer: peerCode),
                                       config: config, onProgress: say)
-        let result = Diagnosis.result(machine: machine, gathered: gathered.stunEvidence, localHint: gathered.hint)
+        let quality = await measurePath(on: gathered.socket, v6: gathered.socket6, machine: machine, seconds: measure, onProgress: say)
+        let result = Diagnosis.result(machine: machine, gathered: gathered.stunEvidence, localHint: gathered.hint, quality: quality)
 
         if json {
             let enc = JSONEncoder()
@@ -120,6 +131,7 @@ struct PunchCommand: AsyncParsableCommand {
         var out = head + "\n"
         out += "  why: \(r.reason)\n"
         if let fix = r.fix { out += "  change first: \(fix)\n" }
+        if let q = r.quality { out += "  path: \(q.line)\n" }
         out += "  pairs tried: \(r.pairsTried); checks sent \(r.checksSent), checks received \(r.checksReceived), answers \(r.answersReceived)"
         out += r.ignored.total > 0 ? "; ignored \(r.ignored.total) (bad integrity \(r.ignored.badIntegrity), unknown user \(r.ignored.unknownUsername), malformed \(r.ignored.malformed), stray \(r.ignored.stray))\n" : "\n"
         out += "  this side: mapping \(r.localMapping); \(r.localCandidates.joined(separator: ", "))\n"

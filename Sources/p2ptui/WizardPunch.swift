@@ -34,8 +34,8 @@ final class WizardPunch: Sendable {
                 do {
                     let g = try await Gatherer(servers: servers).gather()
                     let code = ConnectionCode.make(now: UInt32(Date().timeIntervalSince1970), role: role, hint: g.hint,
-                                                   candidates: g.candidates)
-                    if Task.isCancelled { g.socket.close(); return }
+                                                   candidates: g.candidates, measures: true)
+                    if Task.isCancelled { g.close(); return }
                     state.withLock { $0.gathered = g; $0.own = code }
                     if g.candidates.isEmpty {
                         inbox.post(.punchUnavailable("No STUN server answered and this machine has no usable address: outbound UDP looks blocked."))
@@ -58,8 +58,9 @@ final class WizardPunch: Sendable {
             }
             let inbox = self.inbox
             let t = Task.detached {
-                let m = await runChecks(on: g.socket, credentials: CheckCredentials(local: own, peer: peer))
-                let r = Diagnosis.result(machine: m, gathered: g.stunEvidence, localHint: g.hint)
+                let m = await runChecks(on: g.socket, v6: g.socket6, credentials: CheckCredentials(local: own, peer: peer))
+                let q = await measurePath(on: g.socket, v6: g.socket6, machine: m, seconds: PunchCommand.defaultMeasure)
+                let r = Diagnosis.result(machine: m, gathered: g.stunEvidence, localHint: g.hint, quality: q)
                 inbox.post(.punchFinished(r.section, headline: r.headline))
             }
             state.withLock { $0.task = t }
@@ -74,6 +75,6 @@ final class WizardPunch: Sendable {
             return (s.task, s.gathered)
         }
         t?.cancel()
-        g?.socket.close()
+        g?.close()
     }
 }

@@ -31,6 +31,8 @@ struct PunchPair: Sendable, CustomTestStringConvertible {
         PunchPair(topology: "lan-hairpin", direct: true),
         PunchPair(topology: "udp-blocked:eim", direct: false,
                   clientCode: .udpBlockedHere, connectorCode: .udpBlockedPeer, clientStatus: 3, connectorStatus: 1),
+        // The connector's router drops UDP packets over 1200 bytes: proven, but QUIC would fail.
+        PunchPair(topology: "eim:smalldgram", direct: true, clientCode: .quicWouldFail, connectorCode: .quicWouldFail),
     ]
 }
 
@@ -43,6 +45,7 @@ struct PunchJSON: Decodable, Sendable {
     var remoteEndpoint: String?
     var rttMs: Double?
     var elapsedMs: Int?
+    var quality: PathQuality?
 }
 
 /// What scripts/punchpair left in one pair's directory.
@@ -86,6 +89,9 @@ struct PunchLab {
     static func run(_ pair: PunchPair, index: Int, root: String,
                     environment: [String: String] = [:]) async throws -> (PunchPair, PairOutcome?, String) {
         let dir = "\(root)/\(index)"
+        // A proven path is measured for 2 s (punch's default is 3): every size both ways, with room
+        // for a loaded machine.
+        let environment = ["PUNCH_MEASURE": "2"].merging(environment) { _, new in new }
         let outcome = try await withCheckedThrowingContinuation { (c: CheckedContinuation<Lab.Outcome, Error>) in
             Thread {
                 c.resume(with: Result {
@@ -137,6 +143,7 @@ struct PunchLab {
                 for side in [o.client, o.connector] {
                     #expect(side.remoteEndpoint != nil && side.localEndpoint != nil && side.rttMs != nil,
                             "\(pair.topology): a proven path names both ends and its RTT")
+                    Self.expectMeasured(side.quality, tooSmall: pair.clientCode == .quicWouldFail, pair.topology)
                 }
             }
             if let c = pair.clientCode { #expect(o.client.code == c, "\(pair.topology) client: \(o.client.reason)") }
@@ -147,6 +154,41 @@ struct PunchLab {
         let left = listing.split(separator: "\n").map { String($0.split(separator: " ").first ?? "") }
             .filter { $0.hasPrefix(Lab.prefix + "p") }
         #expect(left.isEmpty, "namespaces left behind: \(left)")
+    }
+
+    /// Both sides measured the proven path: answered round trips, no loss on a lab link, and every
+    /// size both ways (1472 bytes on the 1500-byte veths), or none of them where the router drops
+    /// UDP over 1200 bytes.
+    static func expectMeasured(_ q: PathQuality?, tooSmall: Bool, _ topology: String) {
+        guard let q else { Issue.record("\(topology): a proven path between two measuring sides has no quality"); return }
+        print("PunchLab: \(topology) quality: \(q.line)")
+        #expect(q.rttSamples >= 1 && q.rttMedianMs != nil && q.rttP99Ms != nil, "\(topology): \(q.line)")
+        #expect(q.outboundLossPercent == 0 && q.inboundLossPercent == 0, "\(topology): \(q.line)")
+        if tooSmall {
+            #expect(q.datagramStatus == "too-small" && q.outboundMaxBytes == nil && q.inboundMaxBytes == nil, "\(topology): \(q.line)")
+        } else {
+            #expect(q.datagramStatus == "fits-quic" && q.outboundMaxBytes == 1472 && q.inboundMaxBytes == 1472, "\(topology): \(q.line)")
+        }
+    }
+
+    /// IPv6 on both sides behind stateful firewalls (replies only), symmetric IPv4 NATs: punch meets
+    /// on the IPv6 addresses, and compare (with a STUN server over IPv6 for check) says likely
+    /// because of that path, although the IPv4 NATs alone cannot meet.
+    @Test func ipv6BetweenSymmetricNATsIsProvenAndComparedLikely() async throws {
+        guard Lab.available(tools: ["python3"]) else { return }
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("p2ptui-punchv6-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let pair = PunchPair(topology: "v6sym:v6sym", direct: true)
+        let (_, outcome, diag) = try await Self.run(pair, index: 91, root: root, environment: [
+            "PUNCH_STUN": "203.0.113.10:3478 203.0.113.20:3478 [2001:db8:ff::10]:3478"])
+        guard let o = outcome else { Issue.record("no result from scripts/punchpair: \(diag)"); return }
+        print("PunchLab: \(o.line) (\(String(format: "%.1f", o.seconds)) s)")
+        #expect(o.client.code == .ipv6Path && o.connector.code == .ipv6Path, "live \(o.line): \(o.client.reason)")
+        #expect(o.client.remoteEndpoint?.hasPrefix("[2001:db8:2::2]:") == true, "\(o.client.remoteEndpoint ?? "nil")")
+        #expect(o.compare == "likely", "compare says \(o.compare), live \(o.line)")
+        let text = (try? String(contentsOfFile: "\(root)/91/compare.json", encoding: .utf8)) ?? ""
+        #expect(text.contains("pair-ipv6-path") && text.contains("pair-both-dependent"), "\(text)")
     }
 
     /// One RFC 5780 server only (two destination addresses, no second server): the symmetric side

@@ -15,6 +15,9 @@ struct SideSpec: Sendable, CustomStringConvertible {
     var hairpin: Bool? = nil
     var publicIP = "203.0.113.1"
     var ipv6: IPv6Status = .noGlobalAddress
+    /// The host's global IPv6 address and the endpoint STUN over IPv6 saw (nil: not in the report).
+    var ipv6Global: String? = nil
+    var ipv6Seen: String? = nil
     /// What two STUN servers saw (empty: no per-server data).
     var seenBy2: [String] = []
     /// What the RFC 5780 mapping tests saw ("I", "II", "III"; empty: not run).
@@ -35,7 +38,7 @@ struct SideSpec: Sendable, CustomStringConvertible {
         r.doubleNat = DoubleNATSection(status: .checked, detected: doubleNat)
         r.cloud = CloudSection(status: .checked, provider: provider, natGatewaySuspected: cloudNat)
         r.hairpin = HairpinSection(status: hairpin == nil ? .notChecked : .checked, supported: hairpin)
-        r.ipv6 = IPv6Section(status: ipv6)
+        r.ipv6 = IPv6Section(status: ipv6, globalAddress: ipv6Global, publicEndpoint: ipv6Seen)
         r.verdict = Verdict.derive(from: r)
         return r
     }
@@ -50,6 +53,11 @@ struct SideSpec: Sendable, CustomStringConvertible {
     static let unknown = SideSpec(mapping: .unknown, filtering: .unknown, classic: .unknown, udp: .unknown,
                                   doubleNat: nil)
     static let blocked = SideSpec(mapping: .unknown, filtering: .unknown, classic: .blocked, udp: .blocked)
+
+    /// This side with working IPv6 on `global`, STUN over IPv6 seeing `seen` (the same: no NAT66).
+    func v6(_ global: String, seen: String? = nil) -> SideSpec {
+        with { $0.ipv6 = .works; $0.ipv6Global = global; $0.ipv6Seen = "[\(seen ?? global)]:40000" }
+    }
 
     func with(_ change: (inout SideSpec) -> Void) -> SideSpec {
         var s = self
@@ -191,6 +199,18 @@ struct Coded: Sendable, CustomStringConvertible {
         CompareCase(name: "both IPv6: a note, not a change", client: .portRestricted.with { $0.ipv6 = .works },
                     connector: .portRestricted.with { $0.ipv6 = .works; $0.publicIP = other }, expected: .likely,
                     anyCode: [Coded("pair-both-ipv6")]),
+        // Proven live (natlab pair v6sym:v6sym): punch meets on IPv6 between two symmetric IPv4 NATs.
+        CompareCase(name: "both symmetric, both with usable IPv6", client: .symmetric.v6("2001:db8:1::2"),
+                    connector: .symmetric.with { $0.publicIP = other }.v6("2001:db8:2::2"), expected: .likely,
+                    firstCode: "pair-ipv6-path", anyCode: [Coded("pair-both-dependent", .connector)]),
+        CompareCase(name: "both symmetric, IPv6 behind a NAT66 on one side", client: .symmetric.v6("2001:db8:1::2"),
+                    connector: .symmetric.with { $0.publicIP = other }.v6("2001:db8:2::2", seen: "2001:db8:ff::1"),
+                    expected: .unlikely, fixFirst: .connector, firstCode: "pair-both-dependent",
+                    anyCode: [Coded("pair-both-ipv6")]),
+        CompareCase(name: "usable IPv6 does not outweigh blocked UDP", client: .blocked.v6("2001:db8:1::2"),
+                    connector: .portRestricted.with { $0.publicIP = other }.v6("2001:db8:2::2"),
+                    expected: .unlikely, fixFirst: .client, firstCode: "udp-blocked", anyCode: [Coded("pair-ipv6-path")],
+                    shared: nil),
     ]
 
     @Test(arguments: cases)

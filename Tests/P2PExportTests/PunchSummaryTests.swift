@@ -29,6 +29,20 @@ import Testing
         #expect(text.split(separator: "\n").allSatisfy { $0.unicodeScalars.count <= 80 })
     }
 
+    @Test func theMeasuredPathIsOneLineAndSurvivesTheSavedReport() throws {
+        var r = Fixtures.homeAllPass
+        var p = Self.proven
+        p.quality = PathQuality(seconds: 3, rttSamples: 60, rttMedianMs: 0.84, rttP99Ms: 2.1, outboundLossPercent: 0,
+                                inboundLossPercent: 1.7, outboundSizesTried: true, inboundSizesTried: true, outboundMaxBytes: nil, inboundMaxBytes: 1472, datagramStatus: "too-small")
+        r.punch = p
+        // Wrapped at 80 columns: compared with the line breaks and indents folded to spaces.
+        let text = SummaryText.render(r).split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        #expect(text.contains("Path measured: RTT median 0.8 ms, p99 2.1 ms (60 samples); loss out 0.0%, in 1.7%;"
+            + " largest datagram out under 1200, in 1472 bytes"))
+        let back = try ReportJSON.decode(ReportJSON.encodeExport(r, redact: false))
+        #expect(back.punch?.quality == p.quality)
+    }
+
     @Test func failureNamesTheReasonAndTheFix() {
         var r = Fixtures.cloudAllFail
         r.punch = Self.failed

@@ -37,6 +37,26 @@ import Testing
         }
     }
 
+    @Test func twoIPv6AmongEightCandidatesStayUnder180Characters() throws {
+        let v6 = (1...2).map { Candidate(.host, TransportAddress(.v6([0x20, 0x01, 0x0d, 0xb8] + [UInt8](repeating: 0xff, count: 11) + [UInt8($0)]), 40000)) }
+        let v4 = (1...6).map { Candidate(.host, TransportAddress(.v4(192, 168, 1, UInt8($0)), 40000)) }
+        let c = ConnectionCode.make(now: Self.now, hint: .independent, candidates: v4 + v6, measures: true)
+        #expect(c.text.count < 180, "\(c.text.count)")
+        #expect(try ConnectionCode.decode(c.text, now: Self.now).candidates == v4 + v6)
+    }
+
+    @Test func theMeasuringFlagSurvivesAndLeavesRoleAndHintAsTheyWere() throws {
+        let plain = ConnectionCode.make(now: Self.now, role: .client, hint: .varies, candidates: Self.cands)
+        var measuring = plain
+        measuring.measures = true
+        #expect(try ConnectionCode.decode(measuring.text, now: Self.now).measures)
+        #expect(try !ConnectionCode.decode(plain.text, now: Self.now).measures)
+        // Only bit 5 of the flags byte differs, which a reader of role and hint never looks at.
+        let a = plain.bytes, b = measuring.bytes
+        #expect(a[1] ^ b[1] == 0x20 && Array(a[2..<(a.count - 4)]) == Array(b[2..<(b.count - 4)]))
+        #expect(b[1] & 0x3 == CodeRole.client.rawValue && (b[1] >> 2) & 0x7 == MappingHint.varies.rawValue)
+    }
+
     @Test func eightCandidatesStayWellUnder200Characters() {
         let many = (1...8).map { Candidate(.host, TransportAddress(.v4(10, 0, 0, UInt8($0)), 50000)) }
         let c = ConnectionCode.make(now: Self.now, hint: .unknown, candidates: many)

@@ -16,16 +16,18 @@ import Testing
         return s
     }
 
-    static func side(_ ip: IPAddress, stun: UInt16, role: CodeRole) async throws -> (Gathered, ConnectionCode) {
+    static func side(_ ip: IPAddress, stun: UInt16, role: CodeRole, measures: Bool = false) async throws -> (Gathered, ConnectionCode) {
         let g = try await Gatherer(servers: ["127.0.0.1:\(stun)"], bind: TransportAddress(ip, 0)).gather()
-        let code = ConnectionCode.make(now: UInt32(Date().timeIntervalSince1970), role: role, hint: g.hint, candidates: g.candidates)
+        let code = ConnectionCode.make(now: UInt32(Date().timeIntervalSince1970), role: role, hint: g.hint, candidates: g.candidates,
+                                       measures: measures)
         return (g, code)
     }
 
     @Test func twoSidesProveADirectPathOverLoopback() async throws {
         let stun = try Self.server(port: 23911)
         defer { stun.stop() }
-        let (ga, ca) = try await Self.side(.v4(127, 0, 0, 1), stun: 23911, role: .client)
+        // The client measures; the connector's code (as an older p2ptui's) does not offer it.
+        let (ga, ca) = try await Self.side(.v4(127, 0, 0, 1), stun: 23911, role: .client, measures: true)
         let (gb, cb) = try await Self.side(.v4(127, 0, 0, 2), stun: 23911, role: .connector)
         defer { ga.socket.close(); gb.socket.close() }
         // The STUN server saw the socket's own address: no NAT, so host candidates only.
@@ -44,6 +46,60 @@ import Testing
         for r in [ra, rb] { #expect(r.ignored.badIntegrity + r.ignored.unknownUsername + r.ignored.malformed == 0) }
         // Hang guard (10x): both ended long before their 10 s deadline.
         #expect((ra.elapsedMs ?? 99_999) < 10_000)
+        // The peer does not measure: the path is proven all the same, and nothing is measured.
+        #expect(await measurePath(on: ga.socket, machine: a, seconds: 0.5) == nil)
+    }
+
+    @Test func twoMeasuringSidesMeasureTheProvenPathEveryWay() async throws {
+        let stun = try Self.server(port: 23941)
+        defer { stun.stop() }
+        let (ga, ca) = try await Self.side(.v4(127, 0, 0, 1), stun: 23941, role: .client, measures: true)
+        let (gb, cb) = try await Self.side(.v4(127, 0, 0, 2), stun: 23941, role: .connector, measures: true)
+        defer { ga.socket.close(); gb.socket.close() }
+        let config = PunchConfig(deadline: 10)
+        async let ma = runChecks(on: ga.socket, credentials: CheckCredentials(local: ca, peer: cb), config: config)
+        async let mb = runChecks(on: gb.socket, credentials: CheckCredentials(local: cb, peer: ca), config: config)
+        let (a, b) = await (ma, mb)
+        async let qa = measurePath(on: ga.socket, machine: a, seconds: 1.5)
+        async let qb = measurePath(on: gb.socket, machine: b, seconds: 1.5)
+        let (q1, q2) = await (qa, qb)
+        for q in [q1, q2] {
+            #expect(q?.datagramStatus == "fits-quic" && q?.outboundMaxBytes == 1472 && q?.inboundMaxBytes == 1472, "\(q?.line ?? "nil")")
+            #expect(q?.outboundLossPercent == 0 && q?.inboundLossPercent == 0 && (q?.rttSamples ?? 0) >= 1, "\(q?.line ?? "nil")")
+        }
+        #expect(try ga.socket.isFragmentationForbidden())
+        let r = Diagnosis.result(machine: a, gathered: [], localHint: ga.hint, quality: q1)
+        #expect(r.direct && r.quality == q1 && r.code == .lanPath && r.section.quality == q1)
+        #expect(await measurePath(on: ga.socket, machine: a, seconds: 0) == nil)
+    }
+
+    @Test func aPathOverIPv6IsProvenAndMeasuredWhereIPv4HasNoWay() async throws {
+        // IPv4: a documentation address this namespace has no route to, and no STUN server; IPv6:
+        // the loopback address, on a socket of its own per side.
+        func side(_ role: CodeRole) async throws -> (Gathered, ConnectionCode) {
+            let g = try await Gatherer(servers: [], bind: TransportAddress(.v4(127, 0, 0, 1), 0),
+                                       hostAddresses: [.v4(192, 0, 2, 1)], hostAddresses6: [IPAddress("::1")!]).gather()
+            return (g, ConnectionCode.make(now: UInt32(Date().timeIntervalSince1970), role: role, hint: g.hint,
+                                           candidates: g.candidates, measures: true))
+        }
+        let (ga, ca) = try await side(.client)
+        let (gb, cb) = try await side(.connector)
+        defer { ga.close(); gb.close() }
+        #expect(ga.socket6 != nil && ca.candidates.filter { !$0.address.ip.isIPv4 }.count == 1)
+        let back = try ConnectionCode.decode(ca.text, now: UInt32(Date().timeIntervalSince1970))
+        #expect(back.candidates == ca.candidates)
+        let config = PunchConfig(deadline: 10)
+        async let ma = runChecks(on: ga.socket, v6: ga.socket6, credentials: CheckCredentials(local: ca, peer: cb), config: config)
+        async let mb = runChecks(on: gb.socket, v6: gb.socket6, credentials: CheckCredentials(local: cb, peer: ca), config: config)
+        let (a, b) = await (ma, mb)
+        async let qa = measurePath(on: ga.socket, v6: ga.socket6, machine: a, seconds: 1.5)
+        async let qb = measurePath(on: gb.socket, v6: gb.socket6, machine: b, seconds: 1.5)
+        let (q1, q2) = await (qa, qb)
+        let ra = Diagnosis.result(machine: a, gathered: [], localHint: ga.hint, quality: q1)
+        #expect(ra.direct && ra.code == .ipv6Path, "\(ra.reason)")
+        #expect(ra.remoteEndpoint == "\(cb.candidates.first { !$0.address.ip.isIPv4 }!.address)")
+        #expect(Diagnosis.result(machine: b, gathered: [], localHint: gb.hint, quality: q2).code == .ipv6Path)
+        #expect(q1?.datagramStatus == "fits-quic" && q2?.inboundMaxBytes == 1472, "\(q1?.line ?? "nil") / \(q2?.line ?? "nil")")
     }
 
     @Test func aThirdPartySprayingThePortIsIgnoredAndCounted() async throws {

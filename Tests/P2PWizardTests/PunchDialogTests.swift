@@ -41,6 +41,22 @@ import P2PReport
         #expect(m.dialog == nil)
     }
 
+    @Test func aMeasuredPathTooSmallForQUICShowsTheMeasurementAndTheWarning() {
+        var m = Fixtures.finished(Fixtures.goodReport)
+        m.screen = .summary
+        _ = press(&m, .char("p"))
+        _ = update(&m, .punchCode(Self.code))
+        type(&m, "p2p1-other")
+        _ = press(&m, .enter)
+        let q = PathQuality(seconds: 3, rttSamples: 60, rttMedianMs: 1, rttP99Ms: 2, outboundLossPercent: 0,
+                            inboundLossPercent: 0, outboundSizesTried: true, inboundSizesTried: true, inboundMaxBytes: 1472, datagramStatus: "too-small")
+        let section = PunchSection(direct: true, code: .quicWouldFail, reason: "direct path proven, but QUIC would fail", quality: q)
+        _ = update(&m, .punchFinished(section, headline: "DIRECT path proven"))
+        guard case .punch(.finished(_, let shown), _, _)? = m.dialog else { Issue.record("\(String(describing: m.dialog))"); return }
+        #expect(shown == "DIRECT path proven\nPath: \(q.line)\nBut QUIC would fail: no 1200-byte datagram crosses this path.")
+        #expect(m.report.punch?.quality == q)
+    }
+
     @Test func escapeCancelsAtEveryStage() {
         var m = Fixtures.finished(Fixtures.goodReport)
         m.screen = .summary

@@ -23,6 +23,10 @@ public enum PairFinding: Sendable, Equatable {
     /// Both sides leave through one public address.
     case sharedAddress(Hairpin)
     case bothIPv6
+    /// Both sides have working IPv6 with no evidence of inbound blocking (STUN over IPv6 saw each
+    /// host's own global address: no NAT66): the IPv6 pair needs no NAT traversal, so the IPv4
+    /// NATs' obstacles weigh only as notes (punch-tested with symmetric IPv4 NATs).
+    case ipv6Path
     /// The reports' recorded roles contradict the order given.
     case rolesSwapped
 
@@ -102,7 +106,12 @@ public enum PairFinding: Sendable, Equatable {
                 return "\(text); whether it hairpins is unknown: run the hairpin test on \(Self.name(role)) side."
             }
         case .bothIPv6:
-            return "Both sides have working IPv6: a second path with no NAT to traverse, if firewalls allow it."
+            return "Both sides have working IPv6, but STUN over IPv6 saw another address than a side's own "
+                + "(a NAT on the IPv6 path too), so it is not counted as a path without NAT."
+        case .ipv6Path:
+            return "Both sides have working IPv6 and STUN over IPv6 saw each one's own global address (no NAT on "
+                + "that path): the IPv6 pair needs no NAT traversal, and stateful firewalls let the simultaneous "
+                + "checks through, so what the IPv4 NATs do below does not stand in the way."
         case .rolesSwapped:
             return "The roles recorded in the reports do not match the order given (Client first, then Connector)."
         }

@@ -19,10 +19,15 @@ extension PunchDiagnosis {
             return ("this side's NAT gave the path a port its code did not announce (\(p["seen"] ?? "?"), a new mapping per destination), and the peer learned it from this side's checks (peer-reflexive) and answered there", nil)
         case .lanPath:
             return ("the peer's private address answered: both sides share a network (the LAN path; no NAT crossed)", nil)
+        case .ipv6Path:
+            return ("the peer's global IPv6 address answered: no NAT on that path, and both sides' firewalls let the checks through both ways (IPv6 works even where the IPv4 NATs would not)", nil)
         case .serverReflexive:
             return ("each side reached the other's public endpoint as STUN saw it: the NATs keep their mappings (hole punching works)", nil)
         case .peerReflexive:
             return ("the peer's checks came from a port its code did not announce (its NAT mapped a new one) and this side answered there: works thanks to peer-reflexive learning", nil)
+        case .quicWouldFail:
+            return ("direct path proven, but QUIC would fail on it: small probes cross, yet no datagram of 1200 bytes of UDP payload did (largest out \(p["out"] ?? "not measured"), in \(p["in"] ?? "not measured")), and QUIC needs 1200 (RFC 9000 section 14, \(Self.quicSource)); something on the path has a small MTU or drops large UDP datagrams (a VPN client or tunnel, PPPoE, a mobile network)",
+                    "find the link or tunnel with the small MTU and raise it so 1200-byte UDP datagrams (1228 bytes of IPv4 packet) cross, or let the firewall pass large UDP datagrams")
         case .udpBlockedHere:
             return ("UDP blocked on \(me): no STUN server answered from here, so no UDP gets out", allow + me)
         case .udpBlockedPeer:
@@ -49,6 +54,9 @@ extension PunchDiagnosis {
                     "let \(me)'s \(accept)")
         }
     }
+
+    /// QUIC's minimum datagram size: RFC 9000 section 14.
+    static let quicSource = "https://www.rfc-editor.org/rfc/rfc9000#section-14"
 
     static func side(_ role: Role, own: Bool) -> String {
         switch role {

@@ -16,6 +16,7 @@ extension PairFinding {
         case .redacted: return "pair-redacted"
         case .sharedAddress(let hairpin): return "pair-shared-address-" + hairpin.code
         case .bothIPv6: return "pair-both-ipv6"
+        case .ipv6Path: return "pair-ipv6-path"
         case .rolesSwapped: return "pair-roles-swapped"
         }
     }

@@ -20,6 +20,12 @@ public enum PunchCode: String, Codable, Sendable, CaseIterable {
     /// No path: nothing from the peer arrived before the deadline; or only one way worked (the
     /// peer's side filters this side's checks, or this side filters the peer's).
     case nothingArrived = "punch-nothing-arrived", peerFilters = "punch-peer-filters", hereFilters = "punch-here-filters"
+    /// A direct path was proven, but measuring it showed that no datagram of 1200 bytes of UDP
+    /// payload crosses it one way or both: QUIC would fail on it.
+    case quicWouldFail = "punch-quic-would-fail"
+    /// A direct path was proven on the two sides' global IPv6 addresses: no NAT on it, and both
+    /// firewalls let the checks through.
+    case ipv6Path = "punch-ipv6-path"
 }
 
 /// The punch test's decision: its code, the two sides, and the values its words name.
@@ -29,7 +35,7 @@ public struct PunchDiagnosis: Sendable, Equatable {
     public var localRole: Role
     public var peerRole: Role
     /// The shared public address (`address`), this side's endpoint as the peer saw it (`seen`), the
-    /// check deadline in seconds (`deadline`).
+    /// check deadline in seconds (`deadline`), the largest datagram measured each way (`out`, `in`).
     public var parameters: [String: String]
 
     public init(_ code: PunchCode, localRole: Role, peerRole: Role, parameters: [String: String] = [:]) {
