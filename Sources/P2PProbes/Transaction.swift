@@ -30,10 +30,13 @@ public struct TransactionSpec: Sendable {
 
 /// Retransmission schedules.
 public enum Schedule {
-    /// First contact with a server (RTT unknown): 7 sends within 0.8 s, so lost packets do not turn
-    /// into "blocked" (at 30 % loss each way all 7 round trips fail 1 time in 110), yet "nothing
-    /// answers" is known after `silenceWindow`.
-    public static let firstContact: [Double] = [0, 0.1, 0.2, 0.35, 0.5, 0.65, 0.8]
+    /// First contact with a server (RTT unknown): `NATClassifier.blockedMinSends` (14) sends 50 ms
+    /// apart, the last at 0.65 s, so silence over the `silenceWindow` can be called blocked (at 30 %
+    /// loss each way all 14 round trips fail less than 1 time in 10,000) and every request still
+    /// had at least 0.35 s to be answered. An answered server stops at its first answer, so the
+    /// dense start costs nothing without loss (RFC 8489 section 6.2.1 lets a client choose its
+    /// retransmission timer; the count, not the spacing, is what tells loss from blocking).
+    public static let firstContact: [Double] = (0..<NATClassifier.blockedMinSends).map { Double($0) * 0.05 }
 
     /// How long any probe waits for a first answer before calling it silence: every probe's silent
     /// case ends by then, so a blocked network is diagnosed in about a second.

@@ -3,6 +3,8 @@ import Foundation
 import P2PExport
 import P2PProbes
 import P2PReport
+import P2PSocket
+import Synchronization
 
 /// `p2ptui check`: the engine, headless.
 struct CheckCommand: AsyncParsableCommand {
@@ -46,8 +48,13 @@ struct CheckCommand: AsyncParsableCommand {
             do { try AtomicFile.checkTarget(output, overwrite: force) } catch { fail(UserError("\(error)")) }
         }
         let verbose = self.verbose
-        let report = await Engine(options: options).run { event in
+        let timeline = Mutex(RunTimeline())
+        let clock = SystemClock()
+        let start = clock.nowNanos()
+        let report = await Engine(options: options, clock: clock).run { event in
             guard verbose else { return }
+            let now = Int((clock.nowNanos() &- start) / 1_000_000)
+            timeline.withLock { $0.record(event, nowMs: now) }
             let line: String
             switch event {
             case let .started(p, ms): line = "[\(ms) ms] \(p.label): started"
@@ -56,6 +63,7 @@ struct CheckCommand: AsyncParsableCommand {
             }
             FileHandle.standardError.write(Data((line + "\n").utf8))
         }
+        if verbose { FileHandle.standardError.write(Data(timeline.withLock { $0.render() }.utf8)) }
         let shown = redact ? Redactor.redact(report) : report
         if json {
             FileHandle.standardOutput.write(Data(try ReportJSON.encode(shown)))

@@ -22,3 +22,11 @@ import Testing
         #expect(Schedule.silentTest(rtt: 0.5).window == 1.0)
     }
 }
+
+@Suite struct FirstContactScheduleTests {
+    @Test func firstContactSendsEnoughToCallSilenceBlockedWithTimeLeftForTheLastAnswer() {
+        #expect(Schedule.firstContact.count == NATClassifier.blockedMinSends)
+        #expect(Schedule.silenceWindow - (Schedule.firstContact.last ?? 1) >= 0.3)
+        #expect(EgressProbe.stunWindow <= Schedule.silenceWindow)
+    }
+}

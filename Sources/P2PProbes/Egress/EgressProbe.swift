@@ -24,13 +24,12 @@ public struct EgressProbe: Sendable {
     /// ports are probed again on the one that answered (issue 11: every answering server counts).
     public var followAnsweringServer = false
 
-    /// Send times for a STUN target: the NAT probe's first contact, then every 0.1 s until
-    /// `NATClassifier.blockedMinSends` requests went out, so a silent STUN port (which counts as
-    /// blocked) is not just a lossy link (issue 11: at 30 % loss each way 0.51^14 < 1e-4).
+    /// Send times for a STUN target: the NAT probe's first contact, `NATClassifier.blockedMinSends`
+    /// requests, so a silent STUN port (which counts as blocked) is not just a lossy link (at 30 %
+    /// loss each way 0.51^14 < 1e-4).
     public static let stunSchedule = Schedule.firstContact
-        + (1...(NATClassifier.blockedMinSends - Schedule.firstContact.count)).map { 0.8 + Double($0) * 0.1 }
     /// How long a STUN target is waited for at most.
-    public static let stunWindow = (stunSchedule.last ?? 0) + 0.2
+    public static let stunWindow = Schedule.silenceWindow
     /// Send times for an ICMP-aware target: few, since each can cost the destination an ICMP error
     /// and hosts rate-limit those (Linux: a burst of 6 per peer, then 1 per second).
     public static let icmpAwareSchedule: [Double] = [0, 0.25, 0.5, 0.75]
