@@ -35,10 +35,11 @@ public struct EgressProbe: Sendable {
     public static let icmpAwareSchedule: [Double] = [0, 0.25, 0.5, 0.75]
     /// Send times for the first ICMP-aware target of a host: a send the host's rate limit refuses
     /// costs nothing, and a token comes back at most 1 s after the last one was spent (an earlier
-    /// run's), so dense retries over the window always meet it.
-    public static let icmpFirstSchedule: [Double] = (0...12).map { Double($0) * 0.1 }
-    /// How long the first ICMP-aware target of a host is waited for.
-    public static let icmpFirstWindow = 1.3
+    /// run's, before this probe started), so retries every 0.1 s up to 1.0 s always meet it.
+    public static let icmpFirstSchedule: [Double] = (0...10).map { Double($0) * 0.1 }
+    /// How long the first ICMP-aware target of a host is waited for: the last retry's error has
+    /// 80 ms to come back (the path trace gives its hops the same).
+    public static let icmpFirstWindow = 1.08
     /// Linux's default icmp_ratelimit: one ICMP error per peer per this many seconds after the
     /// burst, plus a margin.
     public static let tokenInterval = 1.05
