@@ -11,13 +11,23 @@ import Synchronization
 /// thread per core, so two blocked bodies there (a hung resolver, a slow `nft`) would also delay
 /// every timeout scheduled on it. The timeout is a task sleep on the cooperative pool, which blocks
 /// nothing.
+///
+/// `stopWaiting`, when given, is asked every 5 ms: true ends the wait early (nil), e.g. once
+/// nothing else in the run is left to wait for.
 func blockingUntil<T: Sendable>(_ deadline: Deadline, clock: any MonotonicClock = SystemClock(),
+                                stopWaiting: (@Sendable () -> Bool)? = nil,
                                 _ body: @escaping @Sendable () -> T) async -> T? {
     let wait = deadline.remainingSeconds(clock: clock)
     return await withCheckedContinuation { (cont: CheckedContinuation<T?, Never>) in
         let once = ResumeOnce(cont)
         let timer = Task {
-            try? await Task.sleep(nanoseconds: UInt64(min(wait, 3600) * 1e9))
+            if let stopWaiting {
+                while !deadline.hasPassed(clock: clock), !stopWaiting(), !Task.isCancelled {
+                    try? await Task.sleep(nanoseconds: 5_000_000)
+                }
+            } else {
+                try? await Task.sleep(nanoseconds: UInt64(min(wait, 3600) * 1e9))
+            }
             once.resume(nil)
         }
         let thread = Thread {

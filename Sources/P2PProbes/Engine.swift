@@ -2,6 +2,7 @@ import Foundation
 import P2PReport
 import P2PSocket
 import STUNCodec
+import Synchronization
 
 /// What a check runs against. Every outside endpoint is a parameter so tests and the lab can point
 /// the probes at servers they control.
@@ -117,11 +118,17 @@ public struct Engine: Sendable {
         // The path trace's first hop goes before the other askers of the first router's ICMP.
         let gate = FirstHopGate()
         if !wanted.contains(.doubleNat) { gate.open() }
+        // The QUIC probe's name lookup does not hold the report once every other probe is done.
+        let othersLeft = Countdown(wanted.filter { $0 != .quic }.count)
         await withTaskGroup(of: ProbeResult.self) { group in
             for probe in wanted {
                 group.addTask {
                     events(.started(probe, elapsedMs: elapsed()))
-                    let result = await self.runProbe(probe, deadline: deadline, firstHop: gate) { events(.progress(probe, UntrustedText.clean($0, limit: 2000))) }
+                    let result = await self.runProbe(probe, deadline: deadline, firstHop: gate,
+                                                     restDone: { othersLeft.isDone }) {
+                        events(.progress(probe, UntrustedText.clean($0, limit: 2000)))
+                    }
+                    if probe != .quic { othersLeft.countDown() }
                     events(.finished(result, elapsedMs: elapsed()))
                     return result
                 }
@@ -136,6 +143,7 @@ public struct Engine: Sendable {
 
     /// One probe, by identity. Each returns the section(s) it owns.
     func runProbe(_ probe: ProbeID, deadline: Deadline, firstHop: FirstHopGate = FirstHopGate(),
+                  restDone: @escaping @Sendable () -> Bool = { false },
                   progress: @escaping @Sendable (String) -> Void) async -> ProbeResult {
         switch probe {
         case .nat:
@@ -159,7 +167,9 @@ public struct Engine: Sendable {
             probe.followAnsweringServer = options.egressTarget == nil
             return .udp(await probe.run(progress: progress))
         case .quic:
-            return .quic(await QUICProbe(server: options.quicServer, deadline: deadline, clock: clock).run(progress: progress))
+            var quic = QUICProbe(server: options.quicServer, deadline: deadline, clock: clock)
+            quic.restDone = restDone
+            return .quic(await quic.run(progress: progress))
         case .doubleNat:
             let (d, g) = await DoubleNATProbe(servers: options.stunServers, deadline: deadline, clock: clock,
                                               firstHop: firstHop).run(progress: progress)
@@ -197,4 +207,15 @@ public struct Engine: Sendable {
         }
         return UntrustedText.clean("\(field(u.sysname)) \(field(u.release)) \(field(u.machine))")
     }
+}
+
+/// Probes still running, shared by the probe tasks of one run.
+final class Countdown: Sendable {
+    private let left: Atomic<Int>
+
+    init(_ count: Int) { left = Atomic(count) }
+
+    func countDown() { left.subtract(1, ordering: .releasing) }
+
+    var isDone: Bool { left.load(ordering: .acquiring) <= 0 }
 }

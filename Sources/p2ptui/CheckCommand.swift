@@ -3,6 +3,8 @@ import Foundation
 import P2PExport
 import P2PProbes
 import P2PReport
+import P2PSocket
+import Synchronization
 
 /// `p2ptui check`: the engine, headless.
 struct CheckCommand: AsyncParsableCommand {
@@ -99,7 +101,9 @@ struct CheckCommand: AsyncParsableCommand {
         if let every, let interval = CheckEvery.parseInterval(every) {
             await CheckEvery(command: self, options: options, interval: interval).run()
         }
-        var report = await Engine(options: options).run(events: progressPrinter())
+        let timeline = TimelineRecorder(clock: SystemClock())
+        var report = await Engine(options: options, clock: timeline.clock).run(events: progressPrinter(timeline))
+        if verbose { FileHandle.standardError.write(Data(timeline.render().utf8)) }
         if lifetime { report = await measureLifetime(report, servers: options.stunServers, verbose: verbose) }
         let shown = redact ? Redactor.redact(report) : report
         switch resolvedFormat {
@@ -119,10 +123,12 @@ struct CheckCommand: AsyncParsableCommand {
     }
 
     /// With --verbose, each probe event as a line on stderr.
-    func progressPrinter() -> @Sendable (ProbeEvent) -> Void {
+    /// With `timeline`, each event is also recorded there on `clock` (for the run's timeline).
+    func progressPrinter(_ timeline: TimelineRecorder? = nil) -> @Sendable (ProbeEvent) -> Void {
         let verbose = self.verbose
         return { event in
             guard verbose else { return }
+            timeline?.record(event)
             let line: String
             switch event {
             case let .started(p, ms): line = "[\(ms) ms] \(p.label): started"
@@ -187,4 +193,23 @@ func localeIsUTF8() -> Bool {
     let env = ProcessInfo.processInfo.environment
     let locale = env["LC_ALL"].flatMap { $0.isEmpty ? nil : $0 } ?? env["LC_CTYPE"].flatMap { $0.isEmpty ? nil : $0 } ?? env["LANG"] ?? ""
     return locale.uppercased().contains("UTF-8") || locale.uppercased().contains("UTF8")
+}
+
+/// The run's timeline for `check -v`: probe events recorded as they come, on the engine's clock.
+final class TimelineRecorder: Sendable {
+    let clock: SystemClock
+    private let start: UInt64
+    private let timeline = Mutex(RunTimeline())
+
+    init(clock: SystemClock) {
+        self.clock = clock
+        start = clock.nowNanos()
+    }
+
+    func record(_ event: ProbeEvent) {
+        let now = Int((clock.nowNanos() &- start) / 1_000_000)
+        timeline.withLock { $0.record(event, nowMs: now) }
+    }
+
+    func render() -> String { timeline.withLock { $0.render() } }
 }

@@ -24,22 +24,22 @@ public struct EgressProbe: Sendable {
     /// ports are probed again on the one that answered (every answering server counts).
     public var followAnsweringServer = false
 
-    /// Send times for a STUN target: the NAT probe's first contact, then every 0.1 s until
-    /// `NATClassifier.blockedMinSends` requests went out, so a silent STUN port (which counts as
-    /// blocked) is not just a lossy link (at 30 % loss each way 0.51^14 < 1e-4).
+    /// Send times for a STUN target: the NAT probe's first contact, `NATClassifier.blockedMinSends`
+    /// requests, so a silent STUN port (which counts as blocked) is not just a lossy link (at 30 %
+    /// loss each way 0.51^14 < 1e-4).
     public static let stunSchedule = Schedule.firstContact
-        + (1...(NATClassifier.blockedMinSends - Schedule.firstContact.count)).map { 0.8 + Double($0) * 0.1 }
     /// How long a STUN target is waited for at most.
-    public static let stunWindow = (stunSchedule.last ?? 0) + 0.2
+    public static let stunWindow = Schedule.silenceWindow
     /// Send times for an ICMP-aware target: few, since each can cost the destination an ICMP error
     /// and hosts rate-limit those (Linux: a burst of 6 per peer, then 1 per second).
     public static let icmpAwareSchedule: [Double] = [0, 0.25, 0.5, 0.75]
     /// Send times for the first ICMP-aware target of a host: a send the host's rate limit refuses
     /// costs nothing, and a token comes back at most 1 s after the last one was spent (an earlier
-    /// run's), so dense retries over the window always meet it.
-    public static let icmpFirstSchedule: [Double] = (0...12).map { Double($0) * 0.1 }
-    /// How long the first ICMP-aware target of a host is waited for.
-    public static let icmpFirstWindow = 1.3
+    /// run's, before this probe started), so retries every 0.1 s up to 1.0 s always meet it.
+    public static let icmpFirstSchedule: [Double] = (0...10).map { Double($0) * 0.1 }
+    /// How long the first ICMP-aware target of a host is waited for: the last retry's error has
+    /// 80 ms to come back (the path trace gives its hops the same).
+    public static let icmpFirstWindow = 1.08
     /// Linux's default icmp_ratelimit: one ICMP error per peer per this many seconds after the
     /// burst, plus a margin.
     public static let tokenInterval = 1.05

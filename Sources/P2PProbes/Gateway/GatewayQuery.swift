@@ -49,31 +49,30 @@ public struct GatewayQuery: Sendable {
     static func exchange<T: Sendable>(_ socket: UDPSocket, to: TransportAddress, request: [UInt8], sends: [Double],
                                       until end: Deadline, clock: any MonotonicClock,
                                       accept: ([UInt8]) -> T?) async -> (T?, refused: Bool) {
-        let start = clock.nowNanos()
-        var next = 0
-        while !end.hasPassed(clock: clock) {
-            if next < sends.count, start + UInt64(sends[next] * 1e9) <= clock.nowNanos() {
+        let r: (T?, Bool)? = await ScheduledExchange(sends: sends, end: end, clock: clock).run(
+            send: {
                 do { try socket.send(request, to: to) } catch let e as SocketError where e.code == ECONNREFUSED {
                     return (nil, true)
                 } catch {}
-                next += 1
-            }
-            let wake = next < sends.count ? min(end, Deadline(nanos: start + UInt64(sends[next] * 1e9))) : end
-            do {
-                if let d = try await socket.receive(until: wake, clock: clock), d.source.ip == to.ip, let v = accept(d.bytes) {
+                return nil
+            },
+            receive: { try await socket.receive(until: $0, clock: clock) },
+            handle: { got in
+                switch got {
+                case .success(let d):
+                    guard d.source.ip == to.ip, let v = accept(d.bytes) else { return nil }
                     return (v, false)
+                case .failure(let e as SocketError):
+                    // With IP_RECVERR the report also sits in the error queue: drain it, or every
+                    // later receive would throw at once.
+                    var refused = e.code == ECONNREFUSED
+                    while let r = try? socket.readErrorQueue() { refused = refused || r.isPortUnreachable }
+                    return refused ? (nil, true) : nil
+                case .failure:
+                    return nil
                 }
-            } catch is CancellationError {
-                return (nil, false)
-            } catch let e as SocketError {
-                // With IP_RECVERR the report also sits in the error queue: drain it, or every
-                // later receive would throw at once.
-                var refused = e.code == ECONNREFUSED
-                while let r = try? socket.readErrorQueue() { refused = refused || r.isPortUnreachable }
-                if refused { return (nil, true) }
-            } catch {}
-        }
-        return (nil, false)
+            })
+        return r ?? (nil, false)
     }
 
     /// RFC 6886 section 3.2, retransmitted at 0, 250 and 500 ms (section 3.1 starts at 250 ms).

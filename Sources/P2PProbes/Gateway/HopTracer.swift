@@ -15,9 +15,10 @@ public struct HopTracer: Sendable {
     public var budget: Double
     public var clock: any MonotonicClock
 
-    /// `budget` 1.2 s: a router's next ICMP token is at most 1 s away (an earlier run may have
-    /// spent the last one just before), and the retries below must still meet it.
-    public init(destination: TransportAddress, maxTTL: Int = 8, budget: Double = 1.2, clock: any MonotonicClock = SystemClock()) {
+    /// `budget` 1.08 s: a router's next ICMP token is at most 1 s away (an earlier run may have
+    /// spent the last one just before this trace started), the retries below go every 0.1 s up to
+    /// 1.0 s, so one meets it, and its answer has 80 ms to come back.
+    public init(destination: TransportAddress, maxTTL: Int = 8, budget: Double = 1.08, clock: any MonotonicClock = SystemClock()) {
         self.destination = destination
         self.maxTTL = maxTTL
         self.budget = budget
@@ -64,38 +65,36 @@ public struct HopTracer: Sendable {
             return Hop(ttl: ttl, address: nil)
         }
         let request = STUNMessage(type: .bindingRequest, transactionID: .random(), attributes: []).encode()
-        let start = clock.nowNanos()
         // A send the router's ICMP rate limit refuses costs nothing: retry until the budget
         // window ends, since a token comes back at most a second after the last was spent.
-        let sends: [Double] = (0...11).map { Double($0) * 0.1 }
-        var next = 0
-        while !end.hasPassed(clock: clock) {
-            let now = clock.nowNanos()
-            if next < sends.count, start + UInt64(sends[next] * 1e9) <= now {
+        let sends: [Double] = (0...10).map { Double($0) * 0.1 }
+        let destination = self.destination
+        let clock = self.clock
+        let hop: Hop? = await ScheduledExchange(sends: sends, end: end, clock: clock).run(
+            send: {
                 try? socket.send(request, to: destination)
-                next += 1
-            }
-            let wake = next < sends.count ? min(end, Deadline(nanos: start + UInt64(sends[next] * 1e9))) : end
-            do {
-                if let d = try await socket.receive(until: wake, clock: clock) {
-                    if d.source == destination, (try? STUNMessage.decode(d.bytes)) != nil {
-                        return Hop(ttl: ttl, address: destination.ip, isDestination: true)
+                return nil
+            },
+            receive: { try await socket.receive(until: $0, clock: clock) },
+            handle: { got in
+                switch got {
+                case .success(let d):
+                    guard d.source == destination, (try? STUNMessage.decode(d.bytes)) != nil else { return nil }
+                    return Hop(ttl: ttl, address: destination.ip, isDestination: true)
+                case .failure:
+                    // An ICMP report: drain the error queue and judge each entry.
+                    while let report = try? socket.readErrorQueue() {
+                        if report.isTimeExceeded, let hop = report.offender {
+                            return Hop(ttl: ttl, address: hop)
+                        }
+                        if report.isPortUnreachable || report.errno == ECONNREFUSED {
+                            return Hop(ttl: ttl, address: report.offender ?? destination.ip, isDestination: true)
+                        }
                     }
+                    return nil
                 }
-            } catch is CancellationError {
-                break
-            } catch {
-                // An ICMP report: drain the error queue and judge each entry.
-                while let report = try? socket.readErrorQueue() {
-                    if report.isTimeExceeded, let hop = report.offender {
-                        return Hop(ttl: ttl, address: hop)
-                    }
-                    if report.isPortUnreachable || report.errno == ECONNREFUSED {
-                        return Hop(ttl: ttl, address: report.offender ?? destination.ip, isDestination: true)
-                    }
-                }
-            }
-        }
+            })
+        if let hop { return hop }
         return Hop(ttl: ttl, address: nil)
     }
 }

@@ -252,11 +252,11 @@ public struct NATProbe: Sendable {
             return (setup, .notRun("test I on the filtering socket got no answer"), stats.ignored)
         }
         let r = max(rtt, s.rttMs / 1000)
-        let window = min(1.0, max(0.4, r * 8))
+        let (offsets, window) = Schedule.silentTest(rtt: r)
         let testDeadline = min(overall, Deadline.after(seconds: window, clock: clock))
         let test = await runTransactions([TransactionSpec(destination: server, expectFrom: expectFrom,
                                                           attributes: [.changeRequest(changeIP: change.0, changePort: change.1)],
-                                                          sendOffsets: Schedule.steady(rtt: r, window: window),
+                                                          sendOffsets: offsets,
                                                           deadline: testDeadline)],
                                          on: socket, clock: clock, stats: &stats)[0]
         return (setup, test, stats.ignored)
