@@ -13,6 +13,7 @@ public enum CheckText {
     public static func render(_ report: Report, verbose: Bool, symbols: Bool) -> String {
         var out = "p2ptui check: \(report.run.durationMs) ms, STUN servers: "
             + report.run.stunServers.joined(separator: ", ") + "\n"
+        if let device = report.natDevice { out += "NAT device: \(FixText.described(device))\n" }
         for g in Guide.guides(for: report) {
             out += "\(SummaryText.statusSymbol(g.status, ascii: !symbols)) \(g.title): \(g.finding)\n"
             let shown = verbose ? g.facts : Array(g.facts.prefix(briefFacts))

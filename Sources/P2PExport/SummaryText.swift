@@ -40,6 +40,7 @@ public enum SummaryText {
         w.field("OS", run.os.isEmpty ? "unknown" : run.os)
         w.field("Role", Pages.roleName(run.role))
         w.field("STUN servers", run.stunServers.isEmpty ? "none" : run.stunServers.joined(separator: ", "))
+        if let device = r.natDevice { w.field("NAT device", FixText.described(device)) }
         if options.redact {
             w.field("Redacted", "public addresses are replaced by placeholders (public-1, ...); the "
                     + "same address keeps the same placeholder; private addresses are kept")

@@ -175,7 +175,27 @@ enum Fixtures {
             cloud: CloudSection(status: .checked, provider: .none)))
     }
 
+    /// Home router with a symmetric NAT whose make its UPnP description does not name: the
+    /// generic fix, and how to name the device for its exact setting.
+    static var homeSymmetric: Report {
+        var r = homeAllPass
+        r.run = run(.client, host: "laptop-ben")
+        r.nat.mapping = .addressAndPortDependent
+        r.nat.filtering = .addressAndPortDependent
+        r.nat.classicType = .symmetricNAT
+        r.nat.publicEndpoint = "203.0.113.5:51234"
+        r.nat.portPreserved = false
+        r.nat.mappingVariesByDestination = true
+        r.nat.evidence = ["test I: 198.51.100.7:3478 saw 203.0.113.5:51234",
+                          "test II: 198.51.100.8:3478 saw 203.0.113.5:51877 (changed: endpoint-dependent)"]
+        r.nat.servers[0].mappedEndpoint = "203.0.113.5:51234"
+        r.nat.servers[1].mappedEndpoint = "203.0.113.5:52011"
+        r.natDevice = NATDeviceInfo(name: nil, how: .unknown, evidence: ["UPnP description: \"Linksys\" \"EA7500\""])
+        return finish(r)
+    }
+
     static let all: [(name: String, report: Report)] = [
+        ("home-symmetric", homeSymmetric),
         ("home-all-pass", homeAllPass),
         ("cloud-all-fail", cloudAllFail),
         ("inconclusive-all-warn", inconclusiveAllWarn),

@@ -94,7 +94,7 @@ public enum FindingWords {
         case .mappingEndpointDependent:
             return FindingText("The public port changes per destination (\(name)): direct connections will mostly fail.",
                                advice: fixAdvice(f, r) + [
-                                   "If the NAT cannot do that, give this machine a public address, or forward a "
+                                   "If none of that is possible, give this machine a public address, or forward a "
                                        + "UDP port to it.",
                                ])
         case .stunNoAnswer:

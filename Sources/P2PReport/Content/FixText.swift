@@ -30,6 +30,13 @@ public enum FixText {
         return out
     }
 
+    /// The device and how it is known, with what was seen when it is not known ("not known; UPnP
+    /// description: ..."), for the text and the summary's header.
+    public static func described(_ info: NATDeviceInfo) -> String {
+        guard info.how == .unknown, let seen = info.evidence.first else { return how(info) }
+        return "not known; " + seen
+    }
+
     /// How the report came to name the device, in a few words ("identified from the gateway's
     /// UPnP description", "chosen", "not known").
     public static func how(_ info: NATDeviceInfo) -> String {
