@@ -1,3 +1,5 @@
+import P2PAddress
+
 // The rules that decide findings from a report, apart from any words. Each step's rule returns its
 // findings in order: the first is the step's own result; the others (QUIC on the firewall step)
 // add to it. Content/FindingWords.swift says each code in words; every front end renders from
@@ -138,7 +140,7 @@ public enum FindingRules {
     static func firewall(_ r: Report) -> [ReportFinding] {
         var out = [udp(r)]
         if r.quic.status == .filtered {
-            let port = r.quic.server.flatMap { $0.split(separator: ":").last.map(String.init) } ?? "443"
+            let port = r.quic.server.flatMap { HostPort.portPart($0) } ?? "443"
             out.append(ReportFinding(.quicFiltered, .firewall, .fail, weight: .unlikely, blocking: true,
                                      parameters: ["port": port]))
         }
