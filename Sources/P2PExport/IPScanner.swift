@@ -58,15 +58,9 @@ enum IPScanner {
             return IPMatch(range: range.lowerBound..<end, address: v6)
         }
         // "a.b.c.d" or "a.b.c.d:port".
-        let hostPart: Substring
-        if let colon = run.firstIndex(of: ":") {
-            let port = run[run.index(after: colon)...]
-            guard !port.isEmpty, port.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
-            hostPart = run[..<colon]
-        } else {
-            hostPart = run
-        }
-        guard let v4 = IPAddress(hostPart), v4.isIPv4 else { return nil }
-        return IPMatch(range: hostPart.startIndex..<hostPart.endIndex, address: v4)
+        guard case .success(let parts) = HostPort.split(run),
+              parts.port.map({ !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } }) ?? true,
+              let v4 = IPAddress(parts.host), v4.isIPv4 else { return nil }
+        return IPMatch(range: parts.host.startIndex..<parts.host.endIndex, address: v4)
     }
 }

@@ -32,7 +32,7 @@ final class MetricsEndpoint: Sendable {
         } else {
             http = HTTPServer(address: try .inet6(ip6: host, port: port), timeout: 10, logger: .disabled)
         }
-        address = ip.isIPv4 ? "\(host):\(port)" : "[\(host)]:\(port)"
+        address = TransportAddress(ip, port).description
     }
 
     /// Starts serving `/metrics` in the background; returns once it listens, or the reason it cannot.

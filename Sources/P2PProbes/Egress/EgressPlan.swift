@@ -36,7 +36,7 @@ public struct EgressTarget: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// "host:port" (IPv6 literals bracketed), the form `resolve` takes.
-    public var hostPort: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+    public var hostPort: String { HostPort(host: host, port: port).description }
 
     public var description: String { "\(hostPort) (\(method.rawValue))" }
 }
