@@ -2,8 +2,13 @@
 /// or a bare IPv6 literal. The one host[:port] parser every flag, config line and probe uses;
 /// `TransportAddress(_:)` and the report readers share its `split`.
 public struct HostPort: Sendable, Equatable, CustomStringConvertible {
+    /// A name or an IP literal (IPv6 without its brackets).
     public var host: String
+    /// The port the text named, or the default one.
     public var port: UInt16
+
+    /// "host:port", or "[v6]:port" for an IPv6 literal.
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 
     public init(host: String, port: UInt16) {
         self.host = host
@@ -15,9 +20,6 @@ public struct HostPort: Sendable, Equatable, CustomStringConvertible {
         guard case .success(let hp) = Self.parse(text, defaultPort: defaultPort) else { return nil }
         self = hp
     }
-
-    /// "host:port", or "[v6]:port" for an IPv6 literal.
-    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 
     /// The host as an IP address; nil for a name.
     public var ip: IPAddress? { IPAddress(host) }
