@@ -173,11 +173,12 @@ def wait_listening(port, proc, timeout=5):
 class Server:
     """p2ptui serve or coturn on 127.0.0.1 and 127.0.0.2, optionally under a wrapper (valgrind)."""
 
-    def __init__(self, kind, port=3478, rate_limit=0, extra=(), wrapper=(), coturn_extra=(), listen_timeout=5):
+    def __init__(self, kind, port=3478, rate_limit=0, extra=(), wrapper=(), coturn_extra=(), listen_timeout=5,
+                 binary=BIN):
         self.kind = kind
         self.dir = tempfile.mkdtemp(prefix="bench-srv-")
         if kind == "p2ptui":
-            argv = [BIN, "serve", "--primary", "127.0.0.1", "--alternate", "127.0.0.2", "--port", str(port),
+            argv = [binary, "serve", "--primary", "127.0.0.1", "--alternate", "127.0.0.2", "--port", str(port),
                     "--rate-limit", str(rate_limit), *extra]
         else:
             argv = ["turnserver", "-n", "--stun-only", "--no-auth", "--no-tls", "--no-dtls", "--no-cli",

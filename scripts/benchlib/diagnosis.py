@@ -128,6 +128,10 @@ def measure(a, scenarios, table):
     return results
 
 
+def ratio(x):
+    return "%.1fx" % x if x >= 1 else "%.2fx" % x
+
+
 def print_table(results, scenarios, names, p2ptui_argv):
     others = names[1:]
     print("| scenario | expected | p2ptui ms median (min–max) | right | "
@@ -148,12 +152,12 @@ def print_table(results, scenarios, names, p2ptui_argv):
             row.append("%d/%d%s" % (right, len(rs), (" (" + ", ".join(wrong) + ")") if wrong else ""))
         for tool in others:
             ratios[tool].append(med[tool] / med["p2ptui"])
-            row.append("%.1fx" % (med[tool] / med["p2ptui"]))
+            row.append(ratio(med[tool] / med["p2ptui"]))
         print("| " + " | ".join(row) + " |")
     mem = {t: statistics.median([x["rssKB"] for x in results if x["tool"] == t]) for t in names}
     print()
     print("Geometric mean of the time ratios: " + ", ".join(
-        "%s/p2ptui %.1fx" % (t, statistics.geometric_mean(ratios[t])) for t in others) + ".")
+        "%s/p2ptui %s" % (t, ratio(statistics.geometric_mean(ratios[t]))) for t in others) + ".")
     print("Peak RSS, median over all runs: " + ", ".join("%s %.1f MB" % (t, mem[t] / 1024) for t in names) + ".")
     print("p2ptui ran `%s`." % " ".join(["p2ptui"] + p2ptui_argv[1:]))
 
