@@ -6,9 +6,6 @@ import statistics
 from .common import BIN, COTURN_SERVER, P2P_SERVER, SCENARIOS, down, log, machine, p2ptui_full_argv, save, \
     spread, timed, up
 
-NAME = "backtoback"
-HELP = "N checks back to back in one lab (ICMP limits on)"
-
 
 def add_arguments(p):
     p.add_argument("--runs", type=int, default=10)

@@ -4,6 +4,7 @@ import json
 import os
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -209,3 +210,12 @@ def load(*args, background=False):
     if background:
         return subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
     return json.loads(subprocess.run(argv, stdout=subprocess.PIPE, text=True, check=True).stdout)
+
+
+def rate_summary(runs):
+    """What a row of a server table says about runs of one server: answers/s median, min and max,
+    the median p99 latency (ms) and the median server CPU time per answer (µs)."""
+    rates = [x["validPerSecond"] for x in runs]
+    return {"median": statistics.median(rates), "min": min(rates), "max": max(rates),
+            "p99": statistics.median([x["latencyMsP99"] for x in runs]),
+            "cpuPerAnswer": statistics.median([x["serverCPUSeconds"] / max(1, x["valid"]) * 1e6 for x in runs])}

@@ -13,8 +13,6 @@ import sys
 from . import common
 from .common import BIN, EXPECTED, P2P_SERVER, log
 
-NAME = "diagnosis"
-HELP = "p2ptui check vs stun, coturn's natdiscovery, pystun3, back to back in the NAT lab"
 
 PYSTUN_NAMES = {"Open Internet": "Open Internet", "Full Cone": "Full Cone", "Restric NAT": "Restricted Cone",
                 "Restric Port NAT": "Port Restricted Cone", "Symmetric NAT": "Symmetric NAT",

@@ -5,9 +5,6 @@ import statistics
 
 from .common import BIN, down, machine, natlab, save, timed, up
 
-NAME = "egress"
-HELP = "egress sweep against `serve --egress-ports` (NAT lab)"
-
 
 def add_arguments(p):
     p.add_argument("--runs", type=int, default=20)

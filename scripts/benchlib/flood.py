@@ -1,13 +1,8 @@
 """flood: malformed, spoofed and many-source floods at p2ptui serve, with a valid client beside them."""
 import json
-import sys
 import time
 
-from . import common
 from .common import Server, load, log, proc_status, save
-
-NAME = "flood"
-HELP = "malformed/spoofed/many-source flood + a valid client"
 
 
 def add_arguments(p):
@@ -15,7 +10,6 @@ def add_arguments(p):
 
 
 def run(a):
-    common.in_lo_namespace(sys.argv[1:])
     s = Server("p2ptui", rate_limit=500)  # the default configuration
     rows = []
     rss0 = proc_status(s.proc.pid, "VmRSS")

@@ -6,9 +6,6 @@ import statistics
 from .common import BIN, EXPECTED, down, log, machine, natlab, p2ptui_full_argv, reset_router, save, timed, up, \
     verdict_p2ptui
 
-NAME = "loss"
-HELP = "verdicts under packet loss (nft numgen)"
-
 
 def add_arguments(p):
     p.add_argument("--runs", type=int, default=20)

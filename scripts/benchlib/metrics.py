@@ -1,15 +1,9 @@
 """metrics: the cost of `serve --metrics`: answers/s with and without it, alternating, the metrics
 endpoint scraped once a second (as Prometheus would) during its runs."""
 import json
-import statistics
-import sys
 import time
 
-from . import common
-from .common import Server, cpu_seconds, load, log, machine, save
-
-NAME = "metrics"
-HELP = "p2ptui serve with --metrics (scraped every second) vs without"
+from .common import Server, cpu_seconds, load, log, machine, rate_summary, save
 
 
 def add_arguments(p):
@@ -20,7 +14,6 @@ def add_arguments(p):
 
 
 def run(a):
-    common.in_lo_namespace(sys.argv[1:])
     import urllib.request
     results = []
     log("metrics: %d rounds x %.0f s per variant; %s" % (a.rounds, a.seconds, machine()))
@@ -49,13 +42,11 @@ def run(a):
     print("|---|---|---|---|")
     med = {}
     for kind in ("plain", "metrics"):
-        rs = [x for x in results if x["variant"] == kind]
-        rates = [x["validPerSecond"] for x in rs]
-        med[kind] = statistics.median(rates)
+        s = rate_summary([x for x in results if x["variant"] == kind])
+        med[kind] = s["median"]
         print("| %s | %d (%d–%d) | %.2f | %.1f |" % (
             "`p2ptui serve --rate-limit 0`" + (" --metrics 127.0.0.1:9469" if kind == "metrics" else ""),
-            med[kind], min(rates), max(rates), statistics.median([x["latencyMsP99"] for x in rs]),
-            statistics.median([x["serverCPUSeconds"] / max(1, x["valid"]) * 1e6 for x in rs])))
+            s["median"], s["min"], s["max"], s["p99"], s["cpuPerAnswer"]))
     print()
     print("With --metrics / without (medians): %.3f. Load: p2ptui-load, %d sockets x %d in flight, %.0f s per run, "
           "alternating, %d rounds." % (med["metrics"] / med["plain"], a.sockets, a.window, a.seconds, a.rounds))

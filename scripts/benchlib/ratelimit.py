@@ -1,13 +1,8 @@
 """ratelimit: p2ptui serve's per-source limit under load: one source as fast as answers come, another
 at 50 requests/s beside it."""
 import json
-import sys
 
-from . import common
 from .common import Server, load, save
-
-NAME = "ratelimit"
-HELP = "p2ptui serve's per-source limit under load"
 
 
 def add_arguments(p):
@@ -15,7 +10,6 @@ def add_arguments(p):
 
 
 def run(a):
-    common.in_lo_namespace(sys.argv[1:])
     s = Server("p2ptui", rate_limit=500)
     hog = load("--duration", a.seconds, "--sockets", 8, "--window", 64, "--timeout", 0.02, background=True)
     other = load("--duration", a.seconds, "--sockets", 1, "--window", 2, "--rate", 50, "--bind", "127.0.0.9")

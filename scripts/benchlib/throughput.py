@@ -15,17 +15,14 @@ idle time and exit cost the same; (Ir of the loaded run - Ir of the idle run) / 
 Everything runs in the bench's own `unshare --net` namespace, which holds only lo."""
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 
 from . import common
-from .common import Server, cpu_seconds, load, log, proc_status
+from .common import Server, cpu_seconds, load, log, proc_status, rate_summary
 
-NAME = "throughput"
-HELP = "p2ptui serve vs coturn on loopback: answers/s and instructions per answer (callgrind)"
 LABELS = {"p2ptui": "`p2ptui serve --rate-limit 0`", "coturn": "coturn (turnserver --stun-only)"}
 
 
@@ -110,14 +107,12 @@ def print_table(a, results, per_answer):
     med = {}
     for kind in ("p2ptui", "coturn"):
         rs = [x for x in results if x["server"] == kind]
-        rates = [x["validPerSecond"] for x in rs]
-        med[kind] = statistics.median(rates)
-        cpu_per = statistics.median([x["serverCPUSeconds"] / max(1, x["valid"]) * 1e6 for x in rs])
+        s = rate_summary(rs)
+        med[kind] = s["median"]
         ipa = "%.0f" % per_answer[kind]["instructionsPerAnswer"] if kind in per_answer else "–"
         print("| %s | %d (%d–%d) | %d | %.2f | %.1f | %s | %d | %.1f MB |" % (
-            LABELS[kind], med[kind], min(rates), max(rates), sum(x["lost"] for x in rs),
-            statistics.median([x["latencyMsP99"] for x in rs]), cpu_per, ipa, rs[0]["threads"],
-            max(x["vmHWMKB"] for x in rs) / 1024))
+            LABELS[kind], s["median"], s["min"], s["max"], sum(x["lost"] for x in rs), s["p99"],
+            s["cpuPerAnswer"], ipa, rs[0]["threads"], max(x["vmHWMKB"] for x in rs) / 1024))
     print()
     print("Ratio p2ptui / coturn (medians): %.2f. Load: p2ptui-load, %d sockets x %d in flight, %.0f s per run, "
           "alternating, %d rounds." % (med["p2ptui"] / med["coturn"], a.sockets, a.window, a.seconds, a.rounds))
@@ -128,7 +123,6 @@ def print_table(a, results, per_answer):
 
 
 def run(a):
-    common.in_lo_namespace(sys.argv[1:])
     if a.count and not shutil.which("valgrind"):
         sys.exit("bench: needs valgrind for instructions per answer (apt-get install valgrind; or --count 0)")
     start = common.machine()

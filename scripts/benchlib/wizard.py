@@ -8,9 +8,6 @@ import time
 
 from .common import BIN, COTURN_SERVER, P2P_SERVER, down, log, ns, up
 
-NAME = "wizard"
-HELP = "peak memory of the wizard (tmux, NAT lab)"
-
 
 def add_arguments(p):
     p.add_argument("--seconds", type=float, default=4)
