@@ -8,10 +8,11 @@ Instructions per answer (independent of the other work on a shared machine): eac
 `valgrind --tool=callgrind` (coturn with --relay-threads 0, its fewest threads: one process, one
 thread for the relay and the listener). p2ptui-load sends exactly --count Binding requests (one
 socket, 16 in flight, written off only after 10 s, so the slow server still answers every one), then
-the server gets SIGTERM and callgrind writes its total instruction count (Ir, all threads; p2ptui
-runs as a copy without debug information, which valgrind 3.19 cannot read). A second
-run of the same server gets no request and stays up as long as the first one's load took, so start,
-idle time and exit cost the same; (Ir of the loaded run - Ir of the idle run) / count is the figure.
+the server gets SIGTERM and callgrind writes its total instruction count (Ir: user-space
+instructions of all threads; the kernel's work inside system calls is not counted; p2ptui runs as a
+copy without debug information, which valgrind 3.19 cannot read). A second run of the same server
+gets no request and stays up as long as the first one's load took, so start, idle time and exit
+cost the same; (Ir of the loaded run - Ir of the idle run) / count is the figure.
 Everything runs in the bench's own `unshare --net` namespace, which holds only lo."""
 import os
 import shutil
@@ -118,8 +119,8 @@ def print_table(a, results, per_answer):
           "alternating, %d rounds." % (med["p2ptui"] / med["coturn"], a.sockets, a.window, a.seconds, a.rounds))
     if per_answer:
         print("Instructions per answer: valgrind --tool=callgrind, (Ir with %d requests - Ir idle as long) / %d; "
-              "coturn / p2ptui %.2f." % (a.count, a.count, per_answer["coturn"]["instructionsPerAnswer"]
-                                        / per_answer["p2ptui"]["instructionsPerAnswer"]))
+              "p2ptui / coturn %.2f." % (a.count, a.count, per_answer["p2ptui"]["instructionsPerAnswer"]
+                                        / per_answer["coturn"]["instructionsPerAnswer"]))
 
 
 def run(a):
