@@ -18,7 +18,6 @@ struct MonitoringLabTests {
     /// mid-run: the first check's line, then exactly one change line naming the new finding; a
     /// SIGTERM ends it with status 0 and the .prom file holds the last check.
     @Test func everyPrintsOneLineWhenTheNATTurnsSymmetric() async throws {
-        guard Lab.available() else { return }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("p2ptui-every-\(getpid())").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -51,8 +50,7 @@ struct MonitoringLabTests {
 
     /// scripts/monitoring-lab in a pair eim:symmetric: what Prometheus read from the two sides'
     /// node_exporters (their .prom files) and from `serve --metrics`, and what its alert rules made of it.
-    @Test func prometheusSeesTheSymmetricSideAlertAndServesCounter() async throws {
-        guard Lab.available(tools: ["prometheus", "prometheus-node-exporter", "promtool", "curl"]) else { return }
+    @Test(.needsTools("prometheus", "prometheus-node-exporter", "promtool", "curl")) func prometheusSeesTheSymmetricSideAlertAndServesCounter() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("p2ptui-monitoring-\(getpid())").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }

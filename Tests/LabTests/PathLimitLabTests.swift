@@ -57,7 +57,6 @@ struct PathLimitLabTests {
 
     @Test("check --lifetime: an interval at most 10 s wide around conntrack timeouts of 20 s and 60 s")
     func mappingLifetime() async throws {
-        guard Lab.available(), FileManager.default.isExecutableFile(atPath: Lab.p2ptui) else { return }
         // Both at once, each under its own prefix: about 70 s instead of 100.
         async let short = Self.lifetime("udp-timeout-20", limit: 40, prefix: Lab.prefix + "a")
         async let long = Self.lifetime("udp-timeout-60", limit: 90, prefix: Lab.prefix + "b")

@@ -107,8 +107,7 @@ struct PunchLab {
                 "exit \(outcome.status), timed out \(outcome.timedOut)\n\(outcome.stderr.suffix(2000))")
     }
 
-    @Test func liveResultAgreesWithCompareOverTheMatrix() async throws {
-        guard Lab.available(tools: ["python3"]) else { return }
+    @Test(.needsTools("python3")) func liveResultAgreesWithCompareOverTheMatrix() async throws {
         guard FileManager.default.isExecutableFile(atPath: Lab.p2ptui) else {
             Issue.record("no p2ptui binary at \(Lab.p2ptui): run `swift build` first")
             return
@@ -174,8 +173,7 @@ struct PunchLab {
     /// IPv6 on both sides behind stateful firewalls (replies only), symmetric IPv4 NATs: punch meets
     /// on the IPv6 addresses, and compare (with a STUN server over IPv6 for check) says likely
     /// because of that path, although the IPv4 NATs alone cannot meet.
-    @Test func ipv6BetweenSymmetricNATsIsProvenAndComparedLikely() async throws {
-        guard Lab.available(tools: ["python3"]) else { return }
+    @Test(.needsTools("python3")) func ipv6BetweenSymmetricNATsIsProvenAndComparedLikely() async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("p2ptui-punchv6-\(getpid())").path
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: root) }
@@ -194,8 +192,7 @@ struct PunchLab {
     /// One RFC 5780 server only (two destination addresses, no second server): the symmetric side
     /// showed one public IP in mapping tests I, II and III, the other filters by address only, and
     /// punch proves a path; compare must say likely, naming that evidence.
-    @Test func oneBehaviourServerIsEnoughForRestrictedAndSymmetric() async throws {
-        guard Lab.available(tools: ["python3"]) else { return }
+    @Test(.needsTools("python3")) func oneBehaviourServerIsEnoughForRestrictedAndSymmetric() async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("p2ptui-punchone-\(getpid())").path
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: root) }
