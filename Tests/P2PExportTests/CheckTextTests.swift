@@ -5,8 +5,8 @@ import Testing
 
 @Suite struct CheckTextTests {
     @Test func goldens() {
-        Golden.expect(CheckText.render(Fixtures.cloudAllFail, verbose: false, symbols: true), matches: "check-cloud-all-fail.txt")
-        Golden.expect(CheckText.render(Fixtures.homeAllPass, verbose: true, symbols: false), matches: "check-home-all-pass-v.ascii.txt")
+        golden.expect(CheckText.render(Fixtures.cloudAllFail, verbose: false, symbols: true), matches: "check-cloud-all-fail.txt")
+        golden.expect(CheckText.render(Fixtures.homeAllPass, verbose: true, symbols: false), matches: "check-home-all-pass-v.ascii.txt")
     }
 
     @Test(arguments: Fixtures.all.map(\.name))

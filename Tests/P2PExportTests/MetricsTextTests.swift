@@ -16,7 +16,7 @@ let promtoolPath: String? = ["/usr/bin/promtool", "/usr/local/bin/promtool"].fir
     @Test(arguments: Fixtures.all.map(\.name))
     func matchesGolden(name: String) {
         let r = Fixtures.all.first { $0.name == name }!.report
-        Golden.expect(Self.render(r), matches: "\(name).prom")
+        golden.expect(Self.render(r), matches: "\(name).prom")
     }
 
     @Test func verdictIsAnEnumWithOneSeriesSet() {

@@ -175,6 +175,6 @@ final class TempDir {
         let text = String(decoding: bytes, as: UTF8.self)
         #expect(LeakScanner.publicLiterals(in: text).isEmpty)
         #expect(try ReportJSON.decode(bytes) == Redactor.redact(Fixtures.cloudAllFail))
-        Golden.expect(text, matches: "cloud-all-fail.export.redacted.json")
+        golden.expect(text, matches: "cloud-all-fail.export.redacted.json")
     }
 }

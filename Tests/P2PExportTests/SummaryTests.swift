@@ -11,27 +11,27 @@ import Testing
     }
 
     @Test(arguments: names) func utf8Summary(name: String) {
-        Golden.expect(SummaryText.render(Self.fixture(name)), matches: "\(name).txt")
+        golden.expect(SummaryText.render(Self.fixture(name)), matches: "\(name).txt")
     }
 
     @Test(arguments: names) func asciiSummary(name: String) {
-        Golden.expect(SummaryText.render(Self.fixture(name), options: SummaryOptions(ascii: true)),
+        golden.expect(SummaryText.render(Self.fixture(name), options: SummaryOptions(ascii: true)),
                       matches: "\(name).ascii.txt")
     }
 
     @Test(arguments: names) func jsonReport(name: String) throws {
         let bytes = try ReportJSON.encode(Self.fixture(name))
-        Golden.expect(String(decoding: bytes, as: UTF8.self), matches: "\(name).json")
+        golden.expect(String(decoding: bytes, as: UTF8.self), matches: "\(name).json")
     }
 
     @Test(arguments: ["home-all-pass", "cloud-all-fail"]) func redactedSummary(name: String) {
-        Golden.expect(SummaryText.render(Self.fixture(name), options: SummaryOptions(redact: true)),
+        golden.expect(SummaryText.render(Self.fixture(name), options: SummaryOptions(redact: true)),
                       matches: "\(name).redacted.txt")
     }
 
     @Test func comparisonText() {
         let c = Compare.compare(client: Fixtures.homeAllPass, connector: Fixtures.cloudAllFail)
-        Golden.expect(c.renderText(), matches: "compare-home-vs-cloud.txt")
+        golden.expect(c.renderText(), matches: "compare-home-vs-cloud.txt")
     }
 }
 
