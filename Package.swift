@@ -83,7 +83,7 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "P2PExportTests", dependencies: ["P2PExport", "P2PReport", "P2PTestSupport"],
                     resources: [.copy("Golden")], swiftSettings: strict),
-        .testTarget(name: "P2PWizardTests", dependencies: ["P2PWizard", "P2PReport", "P2PExport"],
+        .testTarget(name: "P2PWizardTests", dependencies: ["P2PWizard", "P2PReport", "P2PExport", "P2PTestSupport"],
                     resources: [.copy("Golden")], swiftSettings: strict),
         // End-to-end: the real binary in NAT lab namespaces (root), against third-party STUN
         // tools, and in tmux. P2PTestSupport runs their subprocesses.
