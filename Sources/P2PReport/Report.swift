@@ -1,5 +1,5 @@
-// The flat, Codable result of one p2ptui run. Each section's type has its own file
-// (NATSection.swift, EgressSections.swift, GatewaySections.swift, HostSections.swift, Verdict.swift).
+// The flat, Codable result of one p2ptui run. The probe sections' types are in Sections.swift,
+// the overall answer in Verdict.swift.
 //
 // One commented field per fact. "Not checked" is always distinct from "no": every section carries a
 // `status` whose `not-checked` value means the probe did not run, and optional booleans are `nil`

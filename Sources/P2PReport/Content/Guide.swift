@@ -11,10 +11,6 @@ public struct Reading: Sendable, Equatable, Codable {
     public var title: String
     /// URL or RFC reference.
     public var reference: String
-    public init(title: String, reference: String) {
-        self.title = title
-        self.reference = reference
-    }
 }
 
 public enum StepStatus: String, Codable, Sendable, CaseIterable {
@@ -120,13 +116,6 @@ public struct StepAssessment: Codable, Sendable, Equatable {
     public var status: StepStatus
     /// One plain sentence: what was found.
     public var finding: String
-
-    public init(step: Step, code: FindingCode, status: StepStatus, finding: String) {
-        self.step = step
-        self.code = code
-        self.status = status
-        self.finding = finding
-    }
 }
 
 /// One step applied to one report: everything a front end shows for it.
