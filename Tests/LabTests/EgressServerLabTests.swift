@@ -107,11 +107,7 @@ enum EgressServerLab {
         let script = runs.map { args in
             ([Lab.p2ptui, "check", "--json"] + args).map { "'\($0)'" }.joined(separator: " ") + "; echo; echo \(sep)"
         }.joined(separator: "\n")
-        let out = try await withCheckedThrowingContinuation { (c: CheckedContinuation<Lab.Outcome, Error>) in
-            Thread {
-                c.resume(with: Result { try Lab.run([Lab.natlab, "run", scenario, "bash", "-c", script], environment: environment) })
-            }.start()
-        }
+        let out = try await Lab.runAsync([Lab.natlab, "run", scenario, "bash", "-c", script], environment: environment)
         #expect(out.status == 0, "natlab run \(scenario) exited \(out.status): \(out.stderr.suffix(600))")
         return try out.stdout.components(separatedBy: sep).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
             .filter { !$0.isEmpty }

@@ -54,12 +54,16 @@ enum Lab {
         try run([natlab, "run", scenario] + command, timeout: timeout)
     }
 
-    /// `inScenario` on a thread of its own: the wait takes seconds, and blocking the cooperative
-    /// pool (two threads on a 2-core machine) would stall every test running beside it.
+    /// `run` on a thread of its own: the wait takes seconds, and blocking the cooperative pool
+    /// (two threads on a 2-core machine) would stall every test running beside it.
+    static func runAsync(_ arguments: [String], timeout: Double = 120,
+                         environment: [String: String] = [:]) async throws -> Outcome {
+        try await offPool { try run(arguments, timeout: timeout, environment: environment) }
+    }
+
+    /// `inScenario` on a thread of its own.
     static func inScenarioAsync(_ scenario: String, _ command: [String], timeout: Double = 120) async throws -> Outcome {
-        try await withCheckedThrowingContinuation { c in
-            Thread { c.resume(with: Result { try inScenario(scenario, command, timeout: timeout) }) }.start()
-        }
+        try await runAsync([natlab, "run", scenario] + command, timeout: timeout)
     }
 
     /// Running and not a zombie (a container's PID 1 may never reap the daemons natlab leaves to

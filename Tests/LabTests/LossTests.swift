@@ -27,16 +27,8 @@ struct LossTests {
         return out
     }
 
-    /// Runs blocking work on a thread of its own, so 20 s of lab runs never hold one of the
-    /// cooperative pool's threads (two on this machine) that other suites' async tests need.
-    static func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { c in
-            Thread { c.resume(with: Result { try body() }) }.start()
-        }
-    }
-
     @Test func tenPercentLossEIMRightInAtLeast19Of20() async throws {
-        let v = try await Self.offPool { try Self.verdicts(scenario: "eim", lossPercent: 10, runs: 20) }
+        let v = try await offPool { try Self.verdicts(scenario: "eim", lossPercent: 10, runs: 20) }
         let right = v.filter { $0 == "Port Restricted Cone" }.count
         #expect(right >= 19, "\(v)")
         #expect(v.allSatisfy { $0 == "Port Restricted Cone" || $0 == "Unknown" }, "never wrong: \(v)")
@@ -45,7 +37,7 @@ struct LossTests {
     /// Full cone at 30 %: the riskiest case for a false "filtered" answer (every filtering test's
     /// answer must cross the lossy link both ways).
     @Test func thirtyPercentLossFullConeNeverWrong() async throws {
-        let v = try await Self.offPool { try Self.verdicts(scenario: "fullcone", lossPercent: 30, runs: 20) }
+        let v = try await offPool { try Self.verdicts(scenario: "fullcone", lossPercent: 30, runs: 20) }
         #expect(v.allSatisfy { $0 == "Full Cone" || $0 == "Unknown" }, "right or inconclusive only: \(v)")
         #expect(v.filter { $0 == "Full Cone" }.count >= 15, "mostly right: \(v)")
     }

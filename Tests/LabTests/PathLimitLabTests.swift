@@ -45,11 +45,7 @@ struct PathLimitLabTests {
         let command = [Lab.natlab, "run", scenario, Lab.p2ptui, "check", "--json", "--stun", Lab.p2ptuiServer,
                        "--lifetime", "--lifetime-max", String(limit)]
         let start = Date()
-        let outcome = try await withCheckedThrowingContinuation { c in
-            Thread {
-                c.resume(with: Result { try Lab.run(command, timeout: Double(limit) + 120, environment: ["NATLAB_PREFIX": prefix]) })
-            }.start()
-        }
+        let outcome = try await Lab.runAsync(command, timeout: Double(limit) + 120, environment: ["NATLAB_PREFIX": prefix])
         let took = Date().timeIntervalSince(start)
         #expect(!outcome.timedOut, "\(scenario) timed out")
         return (try? JSONDecoder().decode(Report.self, from: Data(outcome.stdout.utf8)), took)
