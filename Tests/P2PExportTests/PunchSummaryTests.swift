@@ -1,6 +1,7 @@
 import Foundation
 import P2PExport
 import P2PReport
+import P2PTestSupport
 import Testing
 
 /// The summary's section for the live test (`p2ptui punch --save-to`), only when it was run.
@@ -13,14 +14,14 @@ import Testing
                                      localMapping: "varies-by-destination", peerMapping: "varies-by-destination")
 
     /// `base` with `punch` as its live test.
-    static func with(_ punch: PunchSection, _ base: Report = Fixtures.homeAllPass) -> Report {
+    static func with(_ punch: PunchSection, _ base: Report = ReportFixtures.homeAllPass) -> Report {
         var r = base
         r.punch = punch
         return r
     }
 
     @Test func absentWhenNotRun() {
-        let text = SummaryText.render(Fixtures.homeAllPass)
+        let text = SummaryText.render(ReportFixtures.homeAllPass)
         #expect(!text.contains("Live test with the other side"))
     }
 
@@ -36,7 +37,7 @@ import Testing
     }
 
     @Test func theMeasuredPathIsOneLineAndSurvivesTheSavedReport() throws {
-        var r = Fixtures.homeAllPass
+        var r = ReportFixtures.homeAllPass
         var p = Self.proven
         p.quality = PathQuality(seconds: 3, rttSamples: 60, rttMedianMs: 0.84, rttP99Ms: 2.1, outboundLossPercent: 0,
                                 inboundLossPercent: 1.7, outboundSizesTried: true, inboundSizesTried: true, outboundMaxBytes: nil, inboundMaxBytes: 1472, datagramStatus: "too-small")
@@ -50,7 +51,7 @@ import Testing
     }
 
     @Test func failureNamesTheReasonAndTheFix() {
-        let text = SummaryText.render(Self.with(Self.failed, Fixtures.cloudAllFail))
+        let text = SummaryText.render(Self.with(Self.failed, ReportFixtures.cloudAllFail))
         #expect(text.contains("no direct path: traffic would go through a relay"))
         #expect(text.contains("Why: symmetric NAT on both sides"))
         #expect(text.contains("Change first: give one side"))
@@ -63,7 +64,7 @@ import Testing
         let back = try ReportJSON.decode(try ReportJSON.encode(r))
         #expect(back.punch == Self.proven)
         // Older reports without the field still load.
-        let old = Fixtures.homeAllPass
+        let old = ReportFixtures.homeAllPass
         #expect(old.punch == nil)
         #expect(try ReportJSON.decode(try ReportJSON.encode(old)).punch == nil)
         #expect(!String(decoding: try ReportJSON.encode(old), as: UTF8.self).contains("\"punch\""))
