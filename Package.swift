@@ -74,7 +74,8 @@ let package = Package(
         .testTarget(name: "STUNCodecTests", dependencies: ["STUNCodec", "P2PSocket"],
                     resources: [.copy("Corpus")], swiftSettings: strict),
         .testTarget(name: "P2PSocketTests", dependencies: ["P2PSocket", "P2PTestSupport"], swiftSettings: strict),
-        .testTarget(name: "P2PReportTests", dependencies: ["P2PReport"], swiftSettings: strict),
+        .testTarget(name: "P2PReportTests", dependencies: ["P2PReport", "P2PTestSupport"],
+                    resources: [.copy("Golden")], swiftSettings: strict),
         .testTarget(name: "P2PProbesTests",
                     dependencies: ["P2PProbes", "P2PServer", "STUNCodec", "P2PSocket", "P2PTestSupport"],
                     swiftSettings: strict),
@@ -83,16 +84,19 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "P2PPunchTests", dependencies: ["P2PPunch", "P2PReport", "P2PServer", "STUNCodec", "P2PSocket"],
                     swiftSettings: strict),
-        .testTarget(name: "P2PExportTests", dependencies: ["P2PExport", "P2PReport"],
+        .testTarget(name: "P2PExportTests", dependencies: ["P2PExport", "P2PReport", "P2PTestSupport"],
                     resources: [.copy("Golden")], swiftSettings: strict),
-        .testTarget(name: "P2PWizardTests", dependencies: ["P2PWizard", "P2PReport", "P2PExport"],
+        .testTarget(name: "P2PWizardTests", dependencies: ["P2PWizard", "P2PReport", "P2PExport", "P2PTestSupport"],
                     resources: [.copy("Golden")], swiftSettings: strict),
-        // End-to-end: the real binary in NAT lab namespaces (root), against third-party STUN
-        // tools, and in tmux. P2PTestSupport runs their subprocesses.
-        .target(name: "P2PTestSupport", dependencies: ["STUNCodec", "P2PSocket"], path: "Tests/Support",
+        // What the test targets share: subprocesses, hang guards, the `.needsLab` trait, golden
+        // files and the fixed reports.
+        .target(name: "P2PTestSupport", dependencies: ["STUNCodec", "P2PSocket", "P2PReport"], path: "Tests/Support",
                 swiftSettings: strict),
+        // End-to-end: the real binary in NAT lab namespaces (root), against third-party STUN
+        // tools, and in tmux.
         .testTarget(name: "LabTests", dependencies: ["P2PReport", "P2PTestSupport"], swiftSettings: strict),
-        .testTarget(name: "InteropTests", dependencies: ["P2PReport", "P2PTestSupport"], swiftSettings: strict),
+        .testTarget(name: "InteropTests", dependencies: ["P2PReport", "P2PPunch", "STUNCodec", "P2PTestSupport"],
+                    swiftSettings: strict),
         .testTarget(name: "TUITests", dependencies: ["P2PReport", "P2PTestSupport"], swiftSettings: strict),
     ]
 )

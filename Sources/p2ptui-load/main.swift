@@ -201,20 +201,9 @@ func runRequests(_ o: Options) {
         let t2 = now()
         for i in pfds.indices where pfds[i].revents != 0 {
             pfds[i].revents = 0
-            while true {
-                let n = recv(socks[i].fd, buf.baseAddress, buf.count, 0)
-                if n < 0 { break }
-                let bytes = Array(buf[0..<n])
-                guard n >= 20, let m = try? STUNMessage.decode(bytes), m.type == .bindingSuccess,
-                      let seq = Optional(sequenceOf(buf)), let sentAt = inflight[i][seq],
-                      m.reflexiveAddress == socks[i].local else {
-                    invalid += 1
-                    continue
-                }
-                inflight[i][seq] = nil
-                valid += 1
-                latencies.append(t2 - sentAt)
-            }
+            let before = latencies.count
+            invalid += receiveAnswers(socks[i], buf, at: t2, inflight: &inflight[i], latencies: &latencies)
+            valid += latencies.count - before
         }
     }
     let elapsed = now() - start
@@ -223,6 +212,27 @@ func runRequests(_ o: Options) {
           + "\"sent\":\(sent),\"valid\":\(valid),\"invalid\":\(invalid),\"lost\":\(lost),\"sendErrors\":\(sendErrors),"
           + "\"validPerSecond\":\(Int(Double(valid) / elapsed)),"
           + "\"latencyMsP50\":\(fmt(percentile(latencies, 0.5) * 1000)),\"latencyMsP99\":\(fmt(percentile(latencies, 0.99) * 1000))}")
+}
+
+/// Reads every datagram waiting on one socket: a Binding success answering a request in flight
+/// (matched by sequence number, reflecting this socket's address) adds its latency and leaves
+/// `inflight`; returns how many others arrived.
+func receiveAnswers(_ sock: (fd: Int32, local: TransportAddress), _ buf: UnsafeMutableRawBufferPointer, at t: Double,
+                    inflight: inout [UInt64: Double], latencies: inout [Double]) -> Int {
+    var invalid = 0
+    while true {
+        let n = recv(sock.fd, buf.baseAddress, buf.count, 0)
+        if n < 0 { return invalid }
+        let bytes = Array(buf[0..<n])
+        guard n >= 20, let m = try? STUNMessage.decode(bytes), m.type == .bindingSuccess,
+              let seq = Optional(sequenceOf(buf)), let sentAt = inflight[seq],
+              m.reflexiveAddress == sock.local else {
+            invalid += 1
+            continue
+        }
+        inflight[seq] = nil
+        latencies.append(t - sentAt)
+    }
 }
 
 // MARK: flood mode

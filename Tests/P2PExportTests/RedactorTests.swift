@@ -1,11 +1,12 @@
 import Foundation
 import P2PExport
 import P2PReport
+import P2PTestSupport
 import Testing
 
 @Suite struct RedactorTests {
     @Test func sameAddressSamePlaceholderEverywhere() {
-        let r = Redactor.redact(Fixtures.homeAllPass)
+        let r = Redactor.redact(ReportFixtures.homeAllPass)
         #expect(r.nat.publicEndpoint == "public-1:40000")
         #expect(r.gateway.externalAddress == "public-1")
         #expect(r.hairpin.observedSource == "public-1:40001")
@@ -22,7 +23,7 @@ import Testing
     }
 
     @Test func theMappingTestsEndpointsAreRedactedLikeTheRest() {
-        var report = Fixtures.homeAllPass
+        var report = ReportFixtures.homeAllPass
         let ip = report.nat.publicEndpoint!.split(separator: ":")[0]
         report.nat.mappedByTest = ["I": "\(ip):40000", "II": "\(ip):40002"]
         let r = Redactor.redact(report)
@@ -30,7 +31,7 @@ import Testing
     }
 
     @Test func privateAddressesAndHostNamesStay() {
-        let r = Redactor.redact(Fixtures.cloudAllFail)
+        let r = Redactor.redact(ReportFixtures.cloudAllFail)
         #expect(r.nat.localEndpoint == "10.0.12.5:50000")
         #expect(r.doubleNat.hops.prefix(3) == ["1 10.0.12.1", "2 100.72.0.1", "3 *"])
         #expect(r.doubleNat.hops[3].hasPrefix("4 public-"))
@@ -66,9 +67,9 @@ import Testing
     }
 
     /// After redaction no public address literal is left, found by a scan independent of the redactor.
-    @Test(arguments: Fixtures.all.map(\.name))
+    @Test(arguments: ReportFixtures.all.map(\.name))
     func nothingPublicLeft(name: String) throws {
-        let report = Fixtures.all.first { $0.name == name }!.report
+        let report = ReportFixtures.all.first { $0.name == name }!.report
         let redacted = Redactor.redact(report)
         let json = String(decoding: try ReportJSON.encode(redacted), as: UTF8.self)
         let summary = SummaryText.render(report, options: SummaryOptions(redact: true))
