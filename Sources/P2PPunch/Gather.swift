@@ -66,7 +66,7 @@ public struct Gatherer: Sendable {
             hostIPs = [bind.ip]
         } else {
             hostIPs = ((try? interfaceAddresses()) ?? [])
-                .filter { $0.isUp && !$0.isLoopback && $0.address.isIPv4 && !Self.isLinkLocal($0.address) }
+                .filter { $0.isUp && !$0.isLoopback && $0.address.isIPv4 && $0.address.scope != .linkLocal }
                 .map(\.address)
         }
         var host: [Candidate] = []
@@ -136,17 +136,12 @@ public struct Gatherer: Sendable {
     }
 
     private func resolveBounded(_ name: String) async -> TransportAddress? {
-        if let literal = TransportAddress(name) { return literal }
-        if let ip = IPAddress(name) { return TransportAddress(ip, 3478) }
+        // An IP literal (with or without a port) needs no name lookup.
+        if let hp = HostPort(name, defaultPort: 3478), let ip = hp.ip { return TransportAddress(ip, hp.port) }
         return await withCheckedContinuation { (c: CheckedContinuation<TransportAddress?, Never>) in
             let thread = Thread { c.resume(returning: try? resolve(name, defaultPort: 3478, family: .ipv4).first) }
             thread.start()
         }
-    }
-
-    static func isLinkLocal(_ ip: IPAddress) -> Bool {
-        if case let .v4(a, b, _, _) = ip { return a == 169 && b == 254 }
-        return false
     }
 }
 

@@ -120,7 +120,7 @@ public final class EgressServer: Sendable {
     public static func nftRules(table: String, family: String, primary: IPAddress, range: ClosedRange<UInt16>,
                                 exclude: Set<UInt16>, to port: UInt16) -> String {
         let daddr = family == "ip" ? "ip daddr \(primary)" : "ip6 daddr \(primary)"
-        let target = family == "ip" ? "\(primary):\(port)" : "[\(primary)]:\(port)"
+        let target = TransportAddress(primary, port).description
         let excl = exclude.isEmpty ? "" : " udp dport != { \(exclude.sorted().map(String.init).joined(separator: ", ")) }"
         let rule = "\(daddr) udp dport \(range.lowerBound)-\(range.upperBound)\(excl) dnat to \(target)"
         return """
