@@ -1,4 +1,4 @@
-import STUNCodec
+import P2PAddress
 
 /// RFC 4291 section 2.4 / RFC 3587: global unicast is 2000::/3. Link-local (fe80::/10), ULA
 /// (fc00::/7), loopback and multicast never reach the internet. (2001:db8::/32, documentation,
