@@ -30,11 +30,14 @@ let package = Package(
         .target(name: "CP2PShim"),
         // Layer 2: every POSIX socket call behind one wrapper.
         .target(name: "P2PSocket", dependencies: ["P2PAddress", "STUNCodec", "CP2PShim"], swiftSettings: strict),
+        // Layer 2.5: the STUN client: one scheduled send/receive loop with an injected clock and
+        // socket, retransmission schedules, and concurrent STUN transactions on one socket.
+        .target(name: "P2PExchange", dependencies: ["P2PAddress", "STUNCodec", "P2PSocket"], swiftSettings: strict),
         // Layer 3: the flat Codable report and the pure verdict over it.
         .target(name: "P2PReport", dependencies: ["P2PAddress"], swiftSettings: strict),
         // Layer 4: probes (STUN transactions, NAT behaviour discovery, egress, ...).
         .target(name: "P2PProbes",
-                dependencies: ["P2PAddress", "STUNCodec", "P2PSocket", "P2PReport"],
+                dependencies: ["P2PAddress", "STUNCodec", "P2PSocket", "P2PExchange", "P2PReport"],
                 swiftSettings: strict),
         // The RFC 5780 STUN server behind `p2ptui serve`.
         .target(name: "P2PServer",
@@ -42,7 +45,7 @@ let package = Package(
                                .product(name: "CoreMetrics", package: "swift-metrics")],
                 swiftSettings: strict),
         // `p2ptui punch`: connection codes, the check state machine (pure) and the one-socket runner.
-        .target(name: "P2PPunch", dependencies: ["P2PAddress", "STUNCodec", "P2PSocket", "P2PProbes", "P2PReport",
+        .target(name: "P2PPunch", dependencies: ["P2PAddress", "STUNCodec", "P2PSocket", "P2PExchange", "P2PReport",
                                                  .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: strict),
         // Exporters: plain functions over the report (summary text, JSON, redaction, compare).
@@ -74,15 +77,17 @@ let package = Package(
         .testTarget(name: "STUNCodecTests", dependencies: ["STUNCodec", "P2PSocket"],
                     resources: [.copy("Corpus")], swiftSettings: strict),
         .testTarget(name: "P2PSocketTests", dependencies: ["P2PSocket", "P2PTestSupport"], swiftSettings: strict),
+        .testTarget(name: "P2PExchangeTests", dependencies: ["P2PExchange", "P2PAddress", "STUNCodec", "P2PSocket"],
+                    swiftSettings: strict),
         .testTarget(name: "P2PReportTests", dependencies: ["P2PReport", "P2PTestSupport"],
                     resources: [.copy("Golden")], swiftSettings: strict),
         .testTarget(name: "P2PProbesTests",
-                    dependencies: ["P2PProbes", "P2PServer", "STUNCodec", "P2PSocket", "P2PTestSupport"],
+                    dependencies: ["P2PProbes", "P2PExchange", "P2PServer", "STUNCodec", "P2PSocket", "P2PTestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "P2PServerTests", dependencies: ["P2PServer", "STUNCodec", "P2PSocket",
                                                           .product(name: "Prometheus", package: "swift-prometheus")],
                     swiftSettings: strict),
-        .testTarget(name: "P2PPunchTests", dependencies: ["P2PPunch", "P2PReport", "P2PServer", "STUNCodec", "P2PSocket"],
+        .testTarget(name: "P2PPunchTests", dependencies: ["P2PPunch", "P2PExchange", "P2PReport", "P2PServer", "STUNCodec", "P2PSocket"],
                     swiftSettings: strict),
         .testTarget(name: "P2PExportTests", dependencies: ["P2PExport", "P2PReport", "P2PTestSupport"],
                     resources: [.copy("Golden")], swiftSettings: strict),

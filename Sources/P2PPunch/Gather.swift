@@ -1,5 +1,6 @@
 import Foundation
-import P2PProbes
+import P2PExchange
+import P2PReport
 import P2PSocket
 import STUNCodec
 
@@ -85,7 +86,9 @@ public struct Gatherer: Sendable {
         let deadline = Deadline.after(seconds: wait, clock: clock)
         var stats = TransactionStats()
         let specs = targets.map { TransactionSpec(destination: $0, sendOffsets: Schedule.firstContact, deadline: deadline) }
-        let outcomes = specs.isEmpty ? [] : await runTransactions(specs, on: socket, clock: clock, stats: &stats)
+        // No server text reaches punch's evidence; cleaned anyway, where it enters.
+        let outcomes = specs.isEmpty ? [] : await runTransactions(
+            specs, on: socket, clock: clock, stats: &stats, serverText: { UntrustedText.clean($0, limit: 128) })
         var evidence: [String] = []
         var mapped: [TransportAddress] = []
         var k = 0
@@ -126,7 +129,7 @@ public struct Gatherer: Sendable {
         } else if bind != nil {
             ips = []
         } else {
-            ips = IPv6Classifier.globalAddresses((try? interfaceAddresses()) ?? [])
+            ips = globalIPv6Addresses((try? interfaceAddresses()) ?? [])
         }
         guard !ips.isEmpty, let s = try? UDPSocket(family: .ipv6, bindTo: nil), let port = try? s.localAddress().port else { return (nil, []) }
         return (s, ips.prefix(Self.maxIPv6Candidates).map { Candidate(.host, TransportAddress($0, port)) })
