@@ -174,16 +174,18 @@ public enum Pages {
 
     // MARK: Further reading
 
-    public static let rfc4787 = Reading(title: "RFC 4787: NAT behavioural requirements for unicast UDP",
-                                        reference: "https://www.rfc-editor.org/rfc/rfc4787")
-    public static let rfc5780 = Reading(title: "RFC 5780: NAT behaviour discovery using STUN",
-                                        reference: "https://www.rfc-editor.org/rfc/rfc5780")
-    public static let rfc8489 = Reading(title: "RFC 8489: Session Traversal Utilities for NAT (STUN)",
-                                        reference: "https://www.rfc-editor.org/rfc/rfc8489")
+    public static let rfc4787 = rfc(4787, "NAT behavioural requirements for unicast UDP")
+    public static let rfc5780 = rfc(5780, "NAT behaviour discovery using STUN")
+    public static let rfc8489 = rfc(8489, "Session Traversal Utilities for NAT (STUN)")
     public static let natTraversal = Reading(title: "How NAT traversal works (Tailscale blog)",
                                              reference: "https://tailscale.com/blog/how-nat-traversal-works")
     public static let wikipediaNAT = Reading(title: "Network address translation (Wikipedia)",
                                              reference: "https://en.wikipedia.org/wiki/Network_address_translation")
     public static let pystun3 = Reading(title: "pystun3: a STUN client printing the classic NAT type",
                                         reference: "https://github.com/talkiq/pystun3")
+
+    /// An RFC on the RFC Editor's site, titled "RFC N: title".
+    static func rfc(_ number: Int, _ title: String) -> Reading {
+        Reading(title: "RFC \(number): \(title)", reference: "https://www.rfc-editor.org/rfc/rfc\(number)")
+    }
 }
