@@ -119,7 +119,7 @@ extension EgressProbe {
     /// the server too (for the sample).
     static func probeRest(_ rest: [(offset: Int, element: EgressTarget)], host: String,
                           resolved: Result<IPAddress, ProbeFailure>?, plan: EgressHosts,
-                          deadline: Deadline, clock: any MonotonicClock,
+                          refill: ICMPPlan.Refill = .controlFirst, deadline: Deadline, clock: any MonotonicClock,
                           progress: @escaping @Sendable (String) -> Void) async -> [(Int, EgressObservation)] {
         defer { for _ in rest { plan.finished(host, firstWave: false) } }
         guard case .success(let ip) = resolved ?? .failure(.init(text: "not resolved")) else {
@@ -130,7 +130,7 @@ extension EgressProbe {
         let inRange = rest.filter { info?.range.contains($0.element.port) == true }
         let outside = rest.filter { info?.range.contains($0.element.port) != true }
         async let answered = probeAll(inRange, ip: ip, deadline: deadline, clock: clock, progress: progress)
-        let outs = await probeICMPAware(ip: ip, targets: outside.map(\.element), deadline: deadline, clock: clock)
+        let outs = await probeICMPAware(ip: ip, targets: outside.map(\.element), deadline: deadline, clock: clock, refill: refill)
         for o in outs {
             if case let .egressAnswer(_, _, info, _) = o.outcome { plan.recognised(host, info) }
             progress(EgressClassifier.judge(o).text)

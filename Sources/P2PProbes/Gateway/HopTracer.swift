@@ -1,6 +1,7 @@
 import Glibc
 import P2PSocket
 import STUNCodec
+import Synchronization
 
 /// Path hops without root, the way tracepath(8) does it: one UDP socket per TTL with IP_RECVERR;
 /// an ICMP "time exceeded" read from the error queue names the hop (its offender address), a
@@ -27,11 +28,18 @@ public struct HopTracer: Sendable {
 
     /// `known`: hops named by an earlier trace on the same path (same first routers); their TTLs
     /// are not probed again, so a router's ICMP budget is not spent twice.
-    /// `firstHop` opens when TTL 1 is done (see `FirstHopGate`).
-    public func trace(deadline: Deadline, known: [Hop] = [], firstHop: FirstHopGate? = nil) async -> [Hop] {
+    /// `firstHop` opens when TTL 1 is done (see `FirstHopGate`), with its round trip.
+    /// `restDone`: every other probe of the run is done. TTL 1 then stops waiting for the first
+    /// router's next ICMP token, and `firstHopFallback` (the on-link gateway the route goes
+    /// through) names hop 1 when a later hop answered: a router's time-exceeded names the same
+    /// gateway the routing table does, and waiting a second for it changes nothing.
+    public func trace(deadline: Deadline, known: [Hop] = [], firstHop: FirstHopGate? = nil,
+                      restDone: (@Sendable () -> Bool)? = nil, firstHopFallback: IPAddress? = nil) async -> [Hop] {
         let end = min(deadline, Deadline.after(seconds: budget, clock: clock))
         let reuse = Dictionary(known.filter { $0.address != nil && !$0.isDestination }.map { ($0.ttl, $0) }, uniquingKeysWith: { a, _ in a })
-        let hops = await withTaskGroup(of: Hop.self) { group in
+        let clock = self.clock
+        let cut = CutFlag()
+        var hops = await withTaskGroup(of: Hop.self) { group in
             for ttl in 1...maxTTL {
                 if let h = reuse[ttl] {
                     if ttl == 1 { firstHop?.open() }
@@ -39,14 +47,27 @@ public struct HopTracer: Sendable {
                     continue
                 }
                 group.addTask {
-                    let h = await self.probe(ttl: ttl, end: end)
-                    if ttl == 1 { firstHop?.open() }
+                    guard ttl == 1 else { return await self.probe(ttl: ttl, end: end) }
+                    let start = clock.nowNanos()
+                    let r = await untilRestDone(atLeast: 0, stop: restDone ?? { false }, clock: clock) {
+                        await self.probe(ttl: 1, end: end)
+                    }
+                    if r.cut { cut.set() }
+                    let h = r.value ?? Hop(ttl: 1, address: nil)
+                    let took = Double(clock.nowNanos() &- start) / 1e9
+                    // Before the first retry the elapsed time is the round trip.
+                    firstHop?.open(rtt: h.address != nil && took < 0.1 ? took : nil)
                     return h
                 }
             }
             var out: [Hop] = []
             for await h in group { out.append(h) }
             return out.sorted { $0.ttl < $1.ttl }
+        }
+        if let gw = firstHopFallback, cut.isSet, hops.first?.ttl == 1, hops.first?.address == nil,
+           hops.dropFirst().contains(where: { $0.address != nil }) {
+            hops[0] = Hop(ttl: 1, address: gw)
+            firstHop?.namedFromRoutes()
         }
         // Keep the path up to the first probe that reached the destination.
         if let i = hops.firstIndex(where: \.isDestination) { return Array(hops[...i]) }
@@ -97,4 +118,11 @@ public struct HopTracer: Sendable {
         if let hop { return hop }
         return Hop(ttl: ttl, address: nil)
     }
+}
+
+/// Set once TTL 1 stopped waiting because the rest of the run was done.
+private final class CutFlag: Sendable {
+    private let flag = Atomic<Bool>(false)
+    func set() { flag.store(true, ordering: .releasing) }
+    var isSet: Bool { flag.load(ordering: .acquiring) }
 }
