@@ -95,4 +95,10 @@ public struct ICMPPlan: Sendable, Equatable {
         let window = min(1.0, max(0.15, rtt * 20))
         return ([0, window / 3, window * 2 / 3], window)
     }
+
+    /// How long a silent gateway query waits at least once the rest of the check is done: its
+    /// RTT-based window, or RFC 6886 section 3.1's first 250 ms when the RTT is not known.
+    public static func gatewaySilence(rtt: Double?) -> Double {
+        rtt.map { portControl(rtt: $0).window } ?? 0.25
+    }
 }

@@ -37,7 +37,8 @@ extension EgressProbe {
         var out: [EgressObservation] = []
         for (i, t) in targets.enumerated() {
             if let q = host.budgetSpent {
-                out.append(await host.afterBudgetSpent(t, answeredPort: q))
+                out += await host.afterBudgetSpent(Array(targets[i...]), answeredPort: q)
+                break
             } else if !host.answeredAny && host.longSilent {
                 // The host answered nothing so far: the rest cost it nothing, probe them together.
                 out += await host.together(Array(targets[i...]))
@@ -74,16 +75,22 @@ struct ICMPAwareHost: Sendable {
         rtt == nil ? (EgressProbe.icmpFollowSchedule, EgressProbe.icmpFollowWindow) : ICMPPlan.follow(rtt: rtt)
     }
 
-    /// A port after the budget is spent: not asked, unless an egress server may answer it by STUN
-    /// (no ICMP): one request, kept only when that is what answers.
-    func afterBudgetSpent(_ t: EgressTarget, answeredPort q: UInt16) async -> EgressObservation {
-        let address = TransportAddress(ip, t.port)
-        var outcome = EgressOutcome.rateLimited(answeredPort: q, sends: 0)
-        if t.method == .egressServer {
-            let o = await ask(address, [0], EgressProbe.icmpFollowWindow)
-            if case .egressAnswer = o { outcome = o }
+    /// The ports after the budget is spent: not asked, unless an egress server may answer them
+    /// by STUN (no ICMP): one request each, all at once, kept only when that is what answers.
+    func afterBudgetSpent(_ rest: [EgressTarget], answeredPort q: UInt16) async -> [EgressObservation] {
+        let (ip, ask) = (ip, ask)
+        let window = rtt == nil ? EgressProbe.icmpFollowWindow : follow.window
+        let outcomes = await withTaskGroup(of: (Int, EgressOutcome).self) { group in
+            for (k, t) in rest.enumerated() where t.method == .egressServer {
+                group.addTask { (k, await ask(TransportAddress(ip, t.port), [0], window)) }
+            }
+            var o = [EgressOutcome](repeating: .rateLimited(answeredPort: q, sends: 0), count: rest.count)
+            for await (k, x) in group {
+                if case .egressAnswer = x { o[k] = x }
+            }
+            return o
         }
-        return EgressObservation(target: t, address: address, outcome: outcome)
+        return zip(rest, outcomes).map { EgressObservation(target: $0, address: TransportAddress(ip, $0.port), outcome: $1) }
     }
 
     /// Every target at once (the host is silent on closed ports: they cost it nothing).

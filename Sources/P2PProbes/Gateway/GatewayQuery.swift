@@ -115,7 +115,7 @@ public struct GatewayQuery: Sendable {
         let timing = ICMPPlan.portControl(rtt: rtt)
         let end = min(deadline, Deadline.after(seconds: timing.window, clock: clock))
         let (reply, silence) = await Self.exchange(s, to: TransportAddress(gateway, portControlPort), request: NATPMP.externalAddressRequest(),
-                                                   sends: timing.sends, until: end, clock: clock, atLeast: timing.window,
+                                                   sends: timing.sends, until: end, clock: clock, atLeast: ICMPPlan.gatewaySilence(rtt: rtt),
                                                    restDone: restDone, accept: NATPMP.decodeExternalAddressResponse)
         guard let reply else { return (nil, silence.note("nat-pmp", closed: "port 5351 closed", silent: "no answer"), false) }
         if reply.resultCode != 0 {
@@ -142,7 +142,7 @@ public struct GatewayQuery: Sendable {
             return nil
         }
         let (announce, silence) = await Self.exchange(s, to: server, request: PCP.announceRequest(client: client),
-                                                      sends: timing.sends, until: end, clock: clock, atLeast: timing.window,
+                                                      sends: timing.sends, until: end, clock: clock, atLeast: ICMPPlan.gatewaySilence(rtt: rtt),
                                                       restDone: restDone, accept: accept)
         guard let announce else { return (nil, silence.note("pcp", closed: "port 5351 closed", silent: "no answer"), false) }
         guard case .pcp(let a) = announce else { return (nil, "pcp: gateway speaks NAT-PMP only", false) }
@@ -185,7 +185,7 @@ public struct GatewayQuery: Sendable {
         // control window (the same gateway) is not waited out to the second.
         let (found, silence) = await Self.exchange(s, to: TransportAddress(gateway, ssdpPort), request: search,
                                                    sends: [0, 0.3, 0.6], until: end, clock: clock,
-                                                   atLeast: ICMPPlan.portControl(rtt: rtt).window, restDone: restDone,
+                                                   atLeast: ICMPPlan.gatewaySilence(rtt: rtt), restDone: restDone,
                                                    accept: UPnP.decodeSearchResponse)
         guard let found else { return (nil, silence.note("upnp", closed: "SSDP port 1900 closed", silent: "no SSDP answer"), false) }
         let httpEnd = min(deadline, Deadline.after(seconds: 1.5, clock: clock))

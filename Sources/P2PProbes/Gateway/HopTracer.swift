@@ -15,6 +15,8 @@ public struct HopTracer: Sendable {
     public var maxTTL: Int
     public var budget: Double
     public var clock: any MonotonicClock
+    /// Time between one TTL's sends.
+    public static let retryInterval = 0.1
 
     /// `budget` 1.08 s: a router's next ICMP token is at most 1 s away (an earlier run may have
     /// spent the last one just before this trace started), the retries below go every 0.1 s up to
@@ -54,9 +56,10 @@ public struct HopTracer: Sendable {
                     }
                     if r.cut { cut.set() }
                     let h = r.value ?? Hop(ttl: 1, address: nil)
+                    // The answer came after the retry that met the router's token (sends every
+                    // `retryInterval`), so the time since that retry is the round trip.
                     let took = Double(clock.nowNanos() &- start) / 1e9
-                    // Before the first retry the elapsed time is the round trip.
-                    firstHop?.open(rtt: h.address != nil && took < 0.1 ? took : nil)
+                    firstHop?.open(rtt: h.address != nil ? took.truncatingRemainder(dividingBy: Self.retryInterval) : nil)
                     return h
                 }
             }
@@ -88,7 +91,7 @@ public struct HopTracer: Sendable {
         let request = STUNMessage(type: .bindingRequest, transactionID: .random(), attributes: []).encode()
         // A send the router's ICMP rate limit refuses costs nothing: retry until the budget
         // window ends, since a token comes back at most a second after the last was spent.
-        let sends: [Double] = (0...10).map { Double($0) * 0.1 }
+        let sends: [Double] = (0...10).map { Double($0) * Self.retryInterval }
         let destination = self.destination
         let clock = self.clock
         let hop: Hop? = await ScheduledExchange(sends: sends, end: end, clock: clock).run(
