@@ -41,7 +41,8 @@ import Testing
 
     @Test func followWithoutRTTIsTheFixedSchedule() {
         let f = ICMPPlan.follow(rtt: nil)
-        #expect(f.sends == EgressProbe.icmpFollowSchedule)
+        #expect(zip(f.sends, EgressProbe.icmpFollowSchedule).allSatisfy { abs($0 - $1) < 1e-9 })
+        #expect(f.sends.count == EgressProbe.icmpFollowSchedule.count)
         #expect(abs(f.window - EgressProbe.icmpFollowWindow) < 1e-9)
     }
 
@@ -53,6 +54,12 @@ import Testing
         #expect(lan.sends.count == 3 && lan.sends.allSatisfy { $0 < lan.window })
         #expect(abs(ICMPPlan.portControl(rtt: 0.02).window - 0.4) < 1e-9)
         #expect(ICMPPlan.portControl(rtt: 0.2).window == 1.0)
+    }
+
+    @Test func silentGatewayWaitsItsWindowOrRFC6886sFirstTimeout() {
+        #expect(ICMPPlan.gatewaySilence(rtt: nil) == 0.25)
+        #expect(ICMPPlan.gatewaySilence(rtt: 0.0003) == 0.15)
+        #expect(ICMPPlan.gatewaySilence(rtt: 0.2) == 1.0)
     }
 
     // MARK: - The ICMP-aware probe under the plan's refill rule
