@@ -59,6 +59,11 @@ public struct EgressProbe: Sendable {
     public static let egressServerSchedule: [Double] = [0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85]
     /// How long one target is waited for at most.
     public static let targetWindow = Schedule.silenceWindow
+    /// How long the ports of a host expected to be an egress server wait for it to be recognised
+    /// (its lead or STUN ports answering with the marker, dense sends 50 ms apart) before they go
+    /// through its ICMP budget: half a second covers a 0.4 s round trip and, at 30 % loss each
+    /// way, more than ten tries.
+    public static let recognitionWindow = 0.5
 
     public init(targets: [EgressTarget], deadline: Deadline, clock: any MonotonicClock = SystemClock(),
                 resolver: @escaping @Sendable (String) throws -> [TransportAddress] = { try resolve($0, defaultPort: 3478) },
@@ -136,6 +141,7 @@ public struct EgressProbe: Sendable {
     func addTargetTasks(to group: inout TaskGroup<[(Int, EgressObservation)]>, resolved: Resolved,
                         progress: @escaping @Sendable (String) -> Void) {
         let (clock, deadline, sampleSeed, refill) = (clock, deadline, sampleSeed, icmpRefill)
+        let started = clock.nowNanos()
         let plan = EgressHosts(targets: targets)
         for (i, target) in targets.enumerated() where plan.goesAlone(i, target) {
             group.addTask {
@@ -147,7 +153,7 @@ public struct EgressProbe: Sendable {
             let rest = plan.rest(of: host)
             if !rest.isEmpty {
                 group.addTask {
-                    await Self.probeRest(rest, host: host, resolved: resolved[host], plan: plan, refill: refill,
+                    await Self.probeRest(rest, host: host, resolved: resolved[host], plan: plan, refill: refill, startedAt: started,
                                          deadline: deadline, clock: clock, progress: progress)
                 }
             }
@@ -169,7 +175,7 @@ public struct EgressProbe: Sendable {
                     return mine.map { ($0.offset, EgressObservation(target: $0.element, address: nil, outcome: .dnsFailure(f.text))) }
                 case .success(let ip):
                     let outs = await Self.probeICMPAware(ip: ip, targets: mine.map(\.element), deadline: deadline,
-                                                         clock: clock, refill: refill)
+                                                         clock: clock, refill: refill, startedAt: started)
                     for o in outs { progress(EgressClassifier.judge(o).text) }
                     return zip(mine.map(\.offset), outs).map { ($0, $1) }
                 }

@@ -1,5 +1,6 @@
 import P2PSocket
 import STUNCodec
+import Synchronization
 
 extension EgressProbe {
     /// The ICMP-aware targets of one host, budgeted: hosts rate-limit the ICMP errors
@@ -27,13 +28,15 @@ extension EgressProbe {
     /// `sleep` waits.
     public static func probeICMPAware(ip: IPAddress, targets: [EgressTarget], deadline: Deadline,
                                       clock: any MonotonicClock, refill: ICMPPlan.Refill = .waitOnce,
+                                      startedAt: UInt64? = nil,
                                       send: (@Sendable (TransportAddress, [Double], Double) async -> EgressOutcome)? = nil,
                                       sleep: (@Sendable (Double) async -> Void)? = nil) async -> [EgressObservation] {
         let probeOne: @Sendable (TransportAddress, [Double], Double) async -> EgressOutcome = send ?? { a, sched, window in
             await probe(a, method: .icmpAware, deadline: deadline, clock: clock, schedule: sched, window: window)
         }
         let pause: @Sendable (Double) async -> Void = sleep ?? { try? await Task.sleep(nanoseconds: UInt64(max(0, $0) * 1e9)) }
-        var host = ICMPAwareHost(ip: ip, deadline: deadline, clock: clock, refill: refill, ask: probeOne, pause: pause)
+        var host = ICMPAwareHost(ip: ip, deadline: deadline, clock: clock, refill: refill, ask: probeOne, pause: pause,
+                                 startedAt: startedAt ?? clock.nowNanos())
         var out: [EgressObservation] = []
         for (i, t) in targets.enumerated() {
             if let q = host.budgetSpent {
@@ -43,6 +46,13 @@ extension EgressProbe {
                 // The host answered nothing so far: the rest cost it nothing, probe them together.
                 out += await host.together(Array(targets[i...]))
                 break
+            } else if host.isLong, i + 1 < targets.count {
+                let (first, rest) = await host.longWithRest(t, Array(targets[(i + 1)...]))
+                out.append(first)
+                if let rest {
+                    out += rest
+                    break
+                }
             } else {
                 out.append(await host.next(t))
             }
@@ -59,6 +69,8 @@ struct ICMPAwareHost: Sendable {
     let refill: ICMPPlan.Refill
     let ask: @Sendable (TransportAddress, [Double], Double) async -> EgressOutcome
     let pause: @Sendable (Double) async -> Void
+    /// When the egress probe started: a token spent by an earlier run is due a second after it.
+    let startedAt: UInt64
     var answeredAny = false
     /// The first port this host answered with an ICMP error.
     var control: UInt16?
@@ -95,29 +107,39 @@ struct ICMPAwareHost: Sendable {
 
     /// Every target at once (the host is silent on closed ports: they cost it nothing).
     func together(_ rest: [EgressTarget]) async -> [EgressObservation] {
-        let (ip, ask, f) = (ip, ask, follow)
-        let outcomes = await withTaskGroup(of: (Int, EgressOutcome).self) { group in
-            for (k, r) in rest.enumerated() {
-                group.addTask { (k, await ask(TransportAddress(ip, r.port), f.sends, f.window)) }
-            }
-            var o: [(Int, EgressOutcome)] = []
-            for await x in group { o.append(x) }
-            return o.sorted { $0.0 < $1.0 }.map(\.1)
-        }
+        let outcomes = await Self.askTogether(rest, ip: ip, ask: ask)
         return zip(rest, outcomes).map { EgressObservation(target: $0, address: TransportAddress(ip, $0.port), outcome: $1) }
     }
 
-    /// The next target through the budget. Until the host answered with ICMP once, a target gets
-    /// the long window (a token may be a second away); one long silence without any answer
-    /// means a silent host.
+    /// Until the host answered with ICMP once, a target gets the long window (a token may be a
+    /// second away); one long silence without any answer means a silent host.
+    var isLong: Bool { control == nil && !longSilent }
+
+    /// The long window: retries every 0.1 s until `icmpFirstWindow` after the probe started (a
+    /// token an earlier run spent is due by then), at least a follow window.
+    var longSchedule: (sends: [Double], window: Double) {
+        let elapsed = max(0, Double(clock.nowNanos() &- startedAt) / 1e9)
+        let window = EgressProbe.icmpFirstWindow - elapsed
+        guard window > EgressProbe.icmpFollowWindow else { return (EgressProbe.icmpFollowSchedule, EgressProbe.icmpFollowWindow) }
+        let later = EgressProbe.icmpFirstSchedule.map { $0 - elapsed }.filter { $0 > 0 }
+        return ([0] + later, window)
+    }
+
+    /// The next target through the budget.
     mutating func next(_ t: EgressTarget) async -> EgressObservation {
         let address = TransportAddress(ip, t.port)
-        let long = control == nil && !longSilent
+        let long = isLong
         let asked = clock.nowNanos()
-        let f = follow
-        var outcome = await ask(address, long ? EgressProbe.icmpFirstSchedule : f.sends,
-                                long ? EgressProbe.icmpFirstWindow : f.window)
-        let took = Double(clock.nowNanos() &- asked) / 1e9
+        let schedule = long ? longSchedule : follow
+        let outcome = await ask(address, schedule.sends, schedule.window)
+        return await account(t, outcome, long: long, took: Double(clock.nowNanos() &- asked) / 1e9)
+    }
+
+    /// Takes one target's outcome into what the host has shown, judging a silence after an
+    /// ICMP answer of the host.
+    mutating func account(_ t: EgressTarget, _ first: EgressOutcome, long: Bool, took: Double) async -> EgressObservation {
+        let address = TransportAddress(ip, t.port)
+        var outcome = first
         if long && !outcome.isAnswer { longSilent = true }
         if long, outcome.isICMPAnswer {
             // Its first error came only after retries: the budget was empty (an earlier run
@@ -137,6 +159,65 @@ struct ICMPAwareHost: Sendable {
             }
         }
         return EgressObservation(target: t, address: address, outcome: outcome)
+    }
+
+    /// A long-window target with more behind it: when it is still silent a follow window before
+    /// its window ends, the rest are asked together meanwhile, so a silent host (or a blocked
+    /// path) costs one window, not two. Answered before, the rest go on one by one (nil). Any
+    /// answer that came in the overlap came late, after the host's empty budget got a token: a
+    /// port silent beside an ICMP answer is that budget.
+    mutating func longWithRest(_ t: EgressTarget, _ rest: [EgressTarget]) async -> (EgressObservation, [EgressObservation]?) {
+        let schedule = longSchedule
+        let asked = clock.nowNanos()
+        let (ip, ask, clock) = (ip, ask, clock)
+        let spec = max(0, schedule.window - EgressProbe.icmpFollowWindow)
+        let done = OverlapFlag()
+        var firstOutcome = EgressOutcome.silent(sends: 0)
+        var restOutcomes: [EgressOutcome]?
+        var took = 0.0
+        await withTaskGroup(of: OverlapPart.self) { group in
+            group.addTask {
+                let o = await ask(TransportAddress(ip, t.port), schedule.sends, schedule.window)
+                done.set()
+                return .first(o, Double(clock.nowNanos() &- asked) / 1e9)
+            }
+            group.addTask {
+                while Double(clock.nowNanos() &- asked) / 1e9 < spec {
+                    if done.isSet || Task.isCancelled { return .rest(nil) }
+                    try? await Task.sleep(nanoseconds: 5_000_000)
+                }
+                if done.isSet { return .rest(nil) }
+                return .rest(await Self.askTogether(rest, ip: ip, ask: ask))
+            }
+            for await part in group {
+                switch part {
+                case let .first(o, t): (firstOutcome, took) = (o, t)
+                case let .rest(r): restOutcomes = r
+                }
+            }
+        }
+        guard let restOutcomes else { return (await account(t, firstOutcome, long: true, took: took), nil) }
+        let all = [(t, firstOutcome)] + Array(zip(rest, restOutcomes))
+        let answered = all.first { $0.1.isICMPAnswer }?.0.port
+        if all.contains(where: { $0.1.isAnswer }) { answeredAny = true } else { longSilent = true }
+        let obs = all.map { target, o -> EgressObservation in
+            var o = o
+            if !o.isAnswer, let q = answered { o = .rateLimited(answeredPort: q, sends: o.silentSends) }
+            return EgressObservation(target: target, address: TransportAddress(ip, target.port), outcome: o)
+        }
+        return (obs[0], Array(obs.dropFirst()))
+    }
+
+    static func askTogether(_ rest: [EgressTarget], ip: IPAddress,
+                            ask: @escaping @Sendable (TransportAddress, [Double], Double) async -> EgressOutcome) async -> [EgressOutcome] {
+        await withTaskGroup(of: (Int, EgressOutcome).self) { group in
+            for (k, r) in rest.enumerated() {
+                group.addTask { (k, await ask(TransportAddress(ip, r.port), EgressProbe.icmpFollowSchedule, EgressProbe.icmpFollowWindow)) }
+            }
+            var o: [(Int, EgressOutcome)] = []
+            for await x in group { o.append(x) }
+            return o.sorted { $0.0 < $1.0 }.map(\.1)
+        }
     }
 
     /// A port silent after the host answered `q` with ICMP: its budget, or a drop of this port?
@@ -175,4 +256,17 @@ struct ICMPAwareHost: Sendable {
         let due = Double(Int64(lastError &+ UInt64(EgressProbe.tokenInterval * 1e9)) - Int64(clock.nowNanos())) / 1e9
         if due > 0, Deadline(nanos: clock.nowNanos() + UInt64(due * 1e9)) <= deadline { await pause(due) }
     }
+}
+
+/// What one of `longWithRest`'s two tasks brought back.
+private enum OverlapPart: Sendable {
+    case first(EgressOutcome, Double)
+    case rest([EgressOutcome]?)
+}
+
+/// Set once the long-window target is done.
+private final class OverlapFlag: Sendable {
+    private let flag = Atomic<Bool>(false)
+    func set() { flag.store(true, ordering: .releasing) }
+    var isSet: Bool { flag.load(ordering: .acquiring) }
 }
