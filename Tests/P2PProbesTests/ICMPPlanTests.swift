@@ -127,3 +127,75 @@ import Testing
         #expect(EgressClassifier.classify([InternetTests.stun] + obs).status == .unknown)
     }
 }
+
+/// The long first window against a host that takes real time: a send waits out its window, or
+/// until the host's next token arrives (`tokenAt` seconds after the start), whichever is first.
+@Suite struct ICMPLongWindowTests {
+    final class TimedHost: Sendable {
+        let start = SystemClock().nowNanos()
+        let tokenAt: Double?
+        let spent = Mutex(false)
+        let asked = Mutex<[UInt16]>([])
+        init(tokenAt: Double?) { self.tokenAt = tokenAt }
+        var now: Double { Double(SystemClock().nowNanos() &- start) / 1e9 }
+
+        func send(_ a: TransportAddress, _ schedule: [Double], _ window: Double) async -> EgressOutcome {
+            asked.withLock { $0.append(a.port) }
+            let began = now
+            while now - began < window {
+                if let t = tokenAt, now >= t, spent.withLock({ s -> Bool in defer { s = true }; return !s }) {
+                    return InternetTests.portUnreachable(a.ip)
+                }
+                try? await Task.sleep(nanoseconds: 5_000_000)
+            }
+            return .silent(sends: schedule.count)
+        }
+    }
+
+    func run(_ h: TimedHost) async -> (obs: [EgressObservation], seconds: Double) {
+        let obs = await EgressProbe.probeICMPAware(ip: InternetTests.host, targets: InternetTests.targets, deadline: .after(seconds: 10),
+                                                   clock: SystemClock(), refill: .controlFirst,
+                                                   send: { await h.send($0, $1, $2) }, sleep: { _ in })
+        return (obs, h.now)
+    }
+
+    /// Silent on every port (a blocked path): one long window for all of them, not two.
+    @Test func silentHostTakesOneLongWindow() async {
+        let h = TimedHost(tokenAt: nil)
+        let (obs, seconds) = await run(h)
+        #expect(obs.allSatisfy { if case .silent = $0.outcome { return true } else { return false } })
+        #expect(seconds < EgressProbe.icmpFirstWindow + 0.2, "the rest went during the first window: \(seconds) s")
+        #expect(EgressClassifier.classify([InternetTests.stun] + obs).status == .unknown)
+    }
+
+    /// The budget an earlier run left empty: the one token that comes goes to whichever port is
+    /// asked first after it; the others are that budget, left out of the status, and nothing
+    /// waits for a second token.
+    @Test func emptyBudgetGivesOneAnswerAndTheRestAreRateLimited() async {
+        let h = TimedHost(tokenAt: 0.9)
+        let (obs, seconds) = await run(h)
+        let answered = obs.filter { $0.outcome.isPortUnreachableForTests }
+        #expect(answered.count == 1, "\(obs.map(\.outcome))")
+        #expect(obs.filter { if case .rateLimited = $0.outcome { return true } else { return false } }.count == 3)
+        #expect(seconds < EgressProbe.icmpFirstWindow + 0.2, "\(seconds) s")
+        #expect(EgressClassifier.classify([InternetTests.stun] + obs).status == .open)
+    }
+
+    /// A token half a second away: the first port gets it before the rest would start, and the
+    /// rest are not asked (the next token is a second away).
+    @Test func tokenBeforeTheOverlapAnswersTheFirstPortAlone() async {
+        let h = TimedHost(tokenAt: 0.4)
+        let (obs, seconds) = await run(h)
+        #expect(obs[0].outcome == InternetTests.portUnreachable(InternetTests.host))
+        #expect(obs.dropFirst().allSatisfy { $0.outcome == .rateLimited(answeredPort: 53, sends: 0) }, "\(obs.map(\.outcome))")
+        #expect(h.asked.withLock { $0 } == [53])
+        #expect(seconds < 0.6, "\(seconds) s")
+    }
+}
+
+extension EgressOutcome {
+    var isPortUnreachableForTests: Bool {
+        if case .icmp(let r) = self { return r.isPortUnreachable }
+        return false
+    }
+}

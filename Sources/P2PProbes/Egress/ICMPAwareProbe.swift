@@ -91,7 +91,7 @@ struct ICMPAwareHost: Sendable {
     /// by STUN (no ICMP): one request each, all at once, kept only when that is what answers.
     func afterBudgetSpent(_ rest: [EgressTarget], answeredPort q: UInt16) async -> [EgressObservation] {
         let (ip, ask) = (ip, ask)
-        let window = rtt == nil ? EgressProbe.icmpFollowWindow : follow.window
+        let window = follow.window
         let outcomes = await withTaskGroup(of: (Int, EgressOutcome).self) { group in
             for (k, t) in rest.enumerated() where t.method == .egressServer {
                 group.addTask { (k, await ask(TransportAddress(ip, t.port), [0], window)) }
@@ -131,8 +131,19 @@ struct ICMPAwareHost: Sendable {
         let long = isLong
         let asked = clock.nowNanos()
         let schedule = long ? longSchedule : follow
+        if budgetWasEmpty, refill == .controlFirst, let q = control {
+            // The host's first error came only after retries: its one token went to it, the next
+            // is a second away, so this port could only be silent.
+            budgetSpent = q
+            return EgressObservation(target: t, address: address, outcome: .rateLimited(answeredPort: q, sends: 0))
+        }
         let outcome = await ask(address, schedule.sends, schedule.window)
-        return await account(t, outcome, long: long, took: Double(clock.nowNanos() &- asked) / 1e9)
+        let took = Double(clock.nowNanos() &- asked) / 1e9
+        if long, outcome.isICMPAnswer, took > EgressProbe.lateAnswer {
+            // The answer followed the retry that met the host's token: the time since is its RTT.
+            rtt = took - (schedule.sends.last { $0 <= took } ?? 0)
+        }
+        return await account(t, outcome, long: long, took: took)
     }
 
     /// Takes one target's outcome into what the host has shown, judging a silence after an
@@ -144,7 +155,7 @@ struct ICMPAwareHost: Sendable {
         if long, outcome.isICMPAnswer {
             // Its first error came only after retries: the budget was empty (an earlier run
             // spent it), so a silent port next is that budget, not worth a second's wait.
-            if took > EgressProbe.lateAnswer { budgetWasEmpty = true } else { rtt = took }
+            if took > EgressProbe.lateAnswer { budgetWasEmpty = true } else if rtt == nil { rtt = took }
         }
         if !outcome.isAnswer, let q = control {
             outcome = budgetWasEmpty ? .rateLimited(answeredPort: q, sends: outcome.silentSends)
