@@ -43,6 +43,22 @@ public final class FirstHopGate: Sendable {
     }
 }
 
+/// The path trace's hops that answered only after retries (seconds after their first send): a
+/// router whose ICMP budget was spent (by an earlier run or another tool) answers with its next
+/// token, up to a second later, and the evidence says the double-NAT answer waited for it.
+public final class HopWaits: Sendable {
+    private let waits = Mutex<[Int: Double]>([:])
+
+    public init() {}
+
+    func record(ttl: Int, seconds: Double) { waits.withLock { $0[ttl] = seconds } }
+
+    /// TTL and wait, by TTL.
+    public var late: [(ttl: Int, seconds: Double)] {
+        waits.withLock { w in w.keys.sorted().map { ($0, w[$0]!) } }
+    }
+}
+
 /// Runs `body`, and cancels it once `stop()` holds and at least `atLeast` seconds have passed:
 /// a wait for an answer a host's ICMP rate limit may withhold does not hold up a report whose
 /// other probes are done. `cut` tells the body was cancelled before it ended by itself (its

@@ -30,7 +30,9 @@ public struct DoubleNATProbe: Sendable {
     public func run(progress: @escaping @Sendable (String) -> Void = { _ in }) async -> (DoubleNATSection, GatewaySection) {
         let obs = await observe(progress: progress)
         var (section, gw) = DoubleNATClassifier.classify(obs.observations)
-        gw.evidence += obs.notes
+        // What the trace waited for goes with the hops; the rest with the gateway.
+        section.evidence += obs.notes.filter { $0.hasPrefix(Self.waitPrefix) }
+        gw.evidence += obs.notes.filter { !$0.hasPrefix(Self.waitPrefix) }
         return (section, gw)
     }
 
@@ -71,11 +73,13 @@ public struct DoubleNATProbe: Sendable {
             defer { s.close() }
             return await STUNHelper.bindingAny(s, to: all, deadline: deadline, clock: clock)
         }()
+        let waits = HopWaits()
         async let hops: [Hop] = {
             guard let server else { return [] }
             let fallback = gatewayAddress.flatMap { Self.onLink($0, toward: server) ? $0 : nil }
-            return await HopTracer(destination: server, clock: clock).trace(deadline: deadline, firstHop: gate, restDone: restDone,
-                                                                            firstHopFallback: fallback)
+            var tracer = HopTracer(destination: server, clock: clock)
+            tracer.waits = waits
+            return await tracer.trace(deadline: deadline, firstHop: gate, restDone: restDone, firstHopFallback: fallback)
         }()
         if o.gateway == nil { notes.append("no default IPv4 gateway in the routing table") }
         if server == nil { notes.append("no STUN server resolved: no mapped address and no hop trace") }
@@ -91,6 +95,10 @@ public struct DoubleNATProbe: Sendable {
         if let gw = o.gateway, gate.isNamedFromRoutes {
             notes.append("hop 1 \(gw) is the gateway the route goes through (routing table) when its time-exceeded did not come before the rest of the check was done: the first router may rate-limit its ICMP errors")
         }
+        for (ttl, seconds) in waits.late {
+            guard let hop = o.hops.first(where: { $0.ttl == ttl && $0.address != nil }), !hop.isDestination else { continue }
+            notes.append("\(Self.waitPrefix)\(hop.text) answered only after \(Int(seconds * 1000)) ms of retries: that router rate-limits the ICMP errors it sends us (RFC 1812 section 4.3.2.8) and its budget had been spent (by an earlier run or another tool), so the path waited for its next token")
+        }
         progress("hops: " + o.hops.map(\.text).joined(separator: ", "))
         if let g = await gatewayResult {
             o.gatewayReports = g.reports
@@ -100,6 +108,8 @@ public struct DoubleNATProbe: Sendable {
         }
         return (o, notes)
     }
+
+    static let waitPrefix = "hop "
 
     /// `gateway` is on the link of the address this host sends from toward `server`, so the
     /// route toward it goes through that gateway (a VPN's tunnel address is not on its link).

@@ -15,6 +15,8 @@ public struct HopTracer: Sendable {
     public var maxTTL: Int
     public var budget: Double
     public var clock: any MonotonicClock
+    /// Where hops that answered only after retries are recorded.
+    public var waits: HopWaits?
     /// Time between one TTL's sends.
     public static let retryInterval = 0.1
 
@@ -94,6 +96,7 @@ public struct HopTracer: Sendable {
         let sends: [Double] = (0...10).map { Double($0) * Self.retryInterval }
         let destination = self.destination
         let clock = self.clock
+        let started = clock.nowNanos()
         let hop: Hop? = await ScheduledExchange(sends: sends, end: end, clock: clock).run(
             send: {
                 try? socket.send(request, to: destination)
@@ -118,8 +121,10 @@ public struct HopTracer: Sendable {
                     return nil
                 }
             })
-        if let hop { return hop }
-        return Hop(ttl: ttl, address: nil)
+        guard let hop else { return Hop(ttl: ttl, address: nil) }
+        let took = Double(clock.nowNanos() &- started) / 1e9
+        if took > EgressProbe.lateAnswer { waits?.record(ttl: ttl, seconds: took) }
+        return hop
     }
 }
 
