@@ -92,3 +92,20 @@ private enum RestDoneRace<T: Sendable>: Sendable {
     case done(T?)
     case cut
 }
+
+/// A flag set once and read from other tasks.
+final class SetOnce: Sendable {
+    private let flag = Atomic<Bool>(false)
+
+    func set() { flag.store(true, ordering: .releasing) }
+
+    var isSet: Bool { flag.load(ordering: .acquiring) }
+
+    /// Returns once set, `limit` seconds passed, or the task is cancelled.
+    func wait(limit: Double, clock: any MonotonicClock) async {
+        let end = Deadline.after(seconds: limit, clock: clock)
+        while !isSet, !end.hasPassed(clock: clock), !Task.isCancelled {
+            try? await Task.sleep(nanoseconds: 1_000_000)
+        }
+    }
+}

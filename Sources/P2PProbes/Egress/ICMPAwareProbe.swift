@@ -1,6 +1,5 @@
 import P2PSocket
 import STUNCodec
-import Synchronization
 
 extension EgressProbe {
     /// The ICMP-aware targets of one host, budgeted: hosts rate-limit the ICMP errors
@@ -182,7 +181,7 @@ struct ICMPAwareHost: Sendable {
         let asked = clock.nowNanos()
         let (ip, ask, clock) = (ip, ask, clock)
         let spec = max(0, schedule.window - EgressProbe.icmpFollowWindow)
-        let done = OverlapFlag()
+        let done = SetOnce()
         var firstOutcome = EgressOutcome.silent(sends: 0)
         var restOutcomes: [EgressOutcome]?
         var took = 0.0
@@ -273,11 +272,4 @@ struct ICMPAwareHost: Sendable {
 private enum OverlapPart: Sendable {
     case first(EgressOutcome, Double)
     case rest([EgressOutcome]?)
-}
-
-/// Set once the long-window target is done.
-private final class OverlapFlag: Sendable {
-    private let flag = Atomic<Bool>(false)
-    func set() { flag.store(true, ordering: .releasing) }
-    var isSet: Bool { flag.load(ordering: .acquiring) }
 }

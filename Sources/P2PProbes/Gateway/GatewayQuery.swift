@@ -38,11 +38,24 @@ public struct GatewayQuery: Sendable {
     }
 
     public func run(deadline: Deadline) async -> Result {
-        async let pmp = natPMP(deadline: deadline)
-        async let pcp = pcp(deadline: deadline)
-        async let upnp = upnp(deadline: deadline)
+        // SSDP goes first on the gateway's ICMP budget (`ICMPPlan.firstRouter`): a refused port
+        // 1900 saves the most (UDA 1.1 section 1.3.3 gives a device a second to answer).
+        let ssdpSent = SetOnce()
+        async let upnp = upnp(deadline: deadline, sent: ssdpSent)
+        await ssdpSent.wait(limit: 0.05, clock: clock)
+        // NAT-PMP and PCP share port 5351: PCP first; a refusal or silence there answers for
+        // NAT-PMP too (a NAT-PMP server answers PCP's version 2 with Unsupported Version, RFC 6886
+        // section 3.5), so a closed port costs the gateway one ICMP error, not two.
+        var portSilence: Silence?
+        let pcp = await pcp(deadline: deadline, silence: &portSilence)
+        let pmp: (GatewayReport?, String?, Bool)
+        if let portSilence {
+            pmp = (nil, portSilence.note("nat-pmp", closed: "port 5351 closed", silent: "no answer to PCP on the same port"), false)
+        } else {
+            pmp = await natPMP(deadline: deadline)
+        }
         var r = Result()
-        for (report, note, mismatch) in [await upnp, await pmp, await pcp] {
+        for (report, note, mismatch) in [await upnp, pmp, pcp] {
             if let report { r.reports.append(report) }
             if let note { r.notes.append(note) }
             r.pcpAddressMismatch = r.pcpAddressMismatch || mismatch
@@ -75,12 +88,14 @@ public struct GatewayQuery: Sendable {
     /// silent after `atLeast` seconds once `restDone` holds, it stops waiting.
     static func exchange<T: Sendable>(_ socket: UDPSocket, to: TransportAddress, request: [UInt8], sends: [Double],
                                       until end: Deadline, clock: any MonotonicClock, atLeast: Double = 0,
+                                      firstSent: SetOnce? = nil,
                                       restDone: @escaping @Sendable () -> Bool = { false },
                                       accept: @escaping @Sendable ([UInt8]) -> T?) async -> (T?, Silence) {
         let start = clock.nowNanos()
         let (r, cut) = await untilRestDone(atLeast: atLeast, stop: restDone, clock: clock) { () -> (T?, Bool)? in
             await ScheduledExchange(sends: sends, end: end, clock: clock).run(
                 send: {
+                    defer { firstSent?.set() }
                     do { try socket.send(request, to: to) } catch let e as SocketError where e.code == ECONNREFUSED {
                         return (nil, true)
                     } catch {}
@@ -127,7 +142,7 @@ public struct GatewayQuery: Sendable {
     /// RFC 6887: ANNOUNCE (section 14.1) shows support and, with ADDRESS_MISMATCH, a NAT in
     /// between; then a short MAP (section 11) gives the external address, deleted right after
     /// (lifetime 0, section 15) so the probe leaves no mapping behind.
-    func pcp(deadline: Deadline) async -> (GatewayReport?, String?, Bool) {
+    func pcp(deadline: Deadline, silence portSilence: inout Silence?) async -> (GatewayReport?, String?, Bool) {
         guard let s = try? UDPSocket(family: .ipv4) else { return (nil, "pcp: no socket", false) }
         defer { s.close() }
         try? s.enableErrorQueue()
@@ -144,7 +159,10 @@ public struct GatewayQuery: Sendable {
         let (announce, silence) = await Self.exchange(s, to: server, request: PCP.announceRequest(client: client),
                                                       sends: timing.sends, until: end, clock: clock, atLeast: ICMPPlan.gatewaySilence(rtt: rtt),
                                                       restDone: restDone, accept: accept)
-        guard let announce else { return (nil, silence.note("pcp", closed: "port 5351 closed", silent: "no answer"), false) }
+        guard let announce else {
+            portSilence = silence
+            return (nil, silence.note("pcp", closed: "port 5351 closed", silent: "no answer"), false)
+        }
         guard case .pcp(let a) = announce else { return (nil, "pcp: gateway speaks NAT-PMP only", false) }
         if a.resultCode == PCP.addressMismatch {
             return (GatewayReport(via: .pcp, externalAddress: nil, detail: "ADDRESS_MISMATCH"), nil, true)
@@ -173,7 +191,8 @@ public struct GatewayQuery: Sendable {
 
     /// SSDP M-SEARCH (multicast and unicast to the gateway), then the description and SOAP
     /// GetExternalIPAddress over HTTP.
-    func upnp(deadline: Deadline) async -> (GatewayReport?, String?, Bool) {
+    func upnp(deadline: Deadline, sent: SetOnce = SetOnce()) async -> (GatewayReport?, String?, Bool) {
+        defer { sent.set() }
         guard let s = try? UDPSocket(family: .ipv4) else { return (nil, "upnp: no socket", false) }
         defer { s.close() }
         try? s.enableErrorQueue()
@@ -185,7 +204,7 @@ public struct GatewayQuery: Sendable {
         // control window (the same gateway) is not waited out to the second.
         let (found, silence) = await Self.exchange(s, to: TransportAddress(gateway, ssdpPort), request: search,
                                                    sends: [0, 0.3, 0.6], until: end, clock: clock,
-                                                   atLeast: ICMPPlan.gatewaySilence(rtt: rtt), restDone: restDone,
+                                                   atLeast: ICMPPlan.gatewaySilence(rtt: rtt), firstSent: sent, restDone: restDone,
                                                    accept: UPnP.decodeSearchResponse)
         guard let found else { return (nil, silence.note("upnp", closed: "SSDP port 1900 closed", silent: "no SSDP answer"), false) }
         let httpEnd = min(deadline, Deadline.after(seconds: 1.5, clock: clock))

@@ -1,7 +1,6 @@
 import Glibc
 import P2PSocket
 import STUNCodec
-import Synchronization
 
 /// Path hops without root, the way tracepath(8) does it: one UDP socket per TTL with IP_RECVERR;
 /// an ICMP "time exceeded" read from the error queue names the hop (its offender address), a
@@ -42,7 +41,7 @@ public struct HopTracer: Sendable {
         let end = min(deadline, Deadline.after(seconds: budget, clock: clock))
         let reuse = Dictionary(known.filter { $0.address != nil && !$0.isDestination }.map { ($0.ttl, $0) }, uniquingKeysWith: { a, _ in a })
         let clock = self.clock
-        let cut = CutFlag()
+        let cut = SetOnce()
         var hops = await withTaskGroup(of: Hop.self) { group in
             for ttl in 1...maxTTL {
                 if let h = reuse[ttl] {
@@ -126,11 +125,4 @@ public struct HopTracer: Sendable {
         if took > EgressProbe.lateAnswer { waits?.record(ttl: ttl, seconds: took) }
         return hop
     }
-}
-
-/// Set once TTL 1 stopped waiting because the rest of the run was done.
-private final class CutFlag: Sendable {
-    private let flag = Atomic<Bool>(false)
-    func set() { flag.store(true, ordering: .releasing) }
-    var isSet: Bool { flag.load(ordering: .acquiring) }
 }
