@@ -25,7 +25,9 @@ public struct ICMPPlan: Sendable, Equatable {
     public enum Refill: Sendable, Equatable {
         /// A control re-probe of the answered port at once: silent too, the host's budget is spent
         /// and the port is left out of the status as rate-limited, at no wait; answered, the
-        /// silence may be a drop, and only then the probe waits for the host's next token.
+        /// silence may be a drop, and only then the probe waits for the host's next token. A
+        /// first port still silent near the end of its long window has the rest asked meanwhile,
+        /// and after a late first answer (an empty budget) the rest are not asked.
         case controlFirst
         /// Once per run wait for the host's next token and ask the port again, then the control
         /// re-probe: more ports proven, at up to a second's wait.

@@ -45,7 +45,7 @@ extension EgressProbe {
                 // The host answered nothing so far: the rest cost it nothing, probe them together.
                 out += await host.together(Array(targets[i...]))
                 break
-            } else if host.isLong, i + 1 < targets.count {
+            } else if refill == .controlFirst, host.isLong, i + 1 < targets.count {
                 let (first, rest) = await host.longWithRest(t, Array(targets[(i + 1)...]))
                 out.append(first)
                 if let rest {
