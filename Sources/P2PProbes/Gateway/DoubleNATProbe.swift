@@ -54,12 +54,16 @@ public struct DoubleNATProbe: Sendable {
         let gate = firstHop
         let restDone = self.restDone
         if server == nil { gate.open() }
+        // Hop 1 can be named from the routing table when the gateway is on the link toward the server.
+        let fallback = server.flatMap { sv in gatewayAddress.flatMap { Self.onLink($0, toward: sv) ? $0 : nil } }
 
         async let gatewayResult: GatewayQuery.Result? = {
             guard let gw = gatewayAddress else { return nil }
             // The path trace's TTL-1 probe goes first: a closed NAT-PMP/PCP/SSDP port costs the
-            // gateway an ICMP error too, from the same small per-host budget.
-            let limit = Deadline.after(seconds: 1.0, clock: clock)
+            // gateway an ICMP error too, from the same small per-host budget. A router with budget
+            // answers TTL 1 before its first retry; one that has not by then has none now, and
+            // with hop 1 named from the routing table the queries need not wait for its token.
+            let limit = Deadline.after(seconds: fallback == nil ? 1.0 : HopTracer.retryInterval, clock: clock)
             while !gate.isOpen, !restDone(), !limit.hasPassed(clock: clock), !Task.isCancelled {
                 await gate.wait(limit: 0.01, clock: clock)
             }
@@ -76,7 +80,6 @@ public struct DoubleNATProbe: Sendable {
         let waits = HopWaits()
         async let hops: [Hop] = {
             guard let server else { return [] }
-            let fallback = gatewayAddress.flatMap { Self.onLink($0, toward: server) ? $0 : nil }
             var tracer = HopTracer(destination: server, clock: clock)
             tracer.waits = waits
             return await tracer.trace(deadline: deadline, firstHop: gate, restDone: restDone, firstHopFallback: fallback)
