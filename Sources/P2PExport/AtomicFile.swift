@@ -152,14 +152,3 @@ public enum AtomicFile {
         return String(path[path.index(after: slash)...])
     }
 }
-
-/// write(2), named apart from `AtomicFile.write`.
-private func sysWrite(_ fd: Int32, _ buf: UnsafeRawPointer, _ count: Int) -> Int {
-    #if canImport(Glibc)
-    return Glibc.write(fd, buf, count)
-    #elseif canImport(Musl)
-    return Musl.write(fd, buf, count)
-    #else
-    return Darwin.write(fd, buf, count)
-    #endif
-}

@@ -21,6 +21,7 @@
 //   EIM NAT, so it is a note (port forwarding would need both layers), not a "possible".
 // - Same public address without hairpin, both local addresses private and in one /24: the LAN
 //   path (private host candidates, tried first by ICE) works without hairpin: likely.
+import P2PAddress
 import P2PReport
 
 /// One reason of a comparison as data: its code, the side it is about, and its weight.
@@ -292,11 +293,9 @@ public enum Compare {
         /// "192.168.1.0/24" when both sides' local addresses are private IPv4 in one /24 (the report
         /// has no prefix length; a /24 is the common LAN and never wider than the real one).
         static func sameLAN(_ a: Side, _ b: Side) -> String? {
-            guard let x = a.localIP, let y = b.localIP, x != y else { return nil }
-            let p = x.split(separator: "."), q = y.split(separator: ".")
-            guard p.count == 4, q.count == 4, p.prefix(3) == q.prefix(3), let o1 = Int(p[0]), let o2 = Int(p[1]),
-                  o1 == 10 || (o1 == 172 && (16...31).contains(o2)) || (o1 == 192 && o2 == 168) else { return nil }
-            return p.prefix(3).joined(separator: ".") + ".0/24"
+            guard let x = a.localIP.flatMap({ IPAddress($0) }), let y = b.localIP.flatMap({ IPAddress($0) }), x != y,
+                  case let .v4(p, q, r, _) = x, case .v4(p, q, r, _) = y, x.scope == .privateUse else { return nil }
+            return "\(p).\(q).\(r).0/24"
         }
 
         /// The finding that explains this side's UDP trouble: the firewall step's, or the NAT test's
@@ -314,15 +313,9 @@ public enum Compare {
         var classic: String {
             report.nat.classicType == .unknown ? report.nat.mapping.rawValue : report.nat.classicType.rawValue
         }
-        /// "203.0.113.5:4000" -> "203.0.113.5"; "[2001:db8::1]:5" -> "2001:db8::1".
-        static func host(of endpoint: String) -> String {
-            if endpoint.hasPrefix("["), let close = endpoint.firstIndex(of: "]") {
-                return String(endpoint[endpoint.index(after: endpoint.startIndex)..<close])
-            }
-            let colons = endpoint.filter { $0 == ":" }.count
-            if colons == 1, let i = endpoint.lastIndex(of: ":") { return String(endpoint[..<i]) }
-            return endpoint
-        }
+        /// "203.0.113.5:4000" -> "203.0.113.5"; "[2001:db8::1]:5" -> "2001:db8::1"; a redacted
+        /// "public-1:4000" -> "public-1".
+        static func host(of endpoint: String) -> String { HostPort.hostPart(endpoint) }
     }
 }
 

@@ -46,14 +46,3 @@ public enum FileBytes {
         }
     }
 }
-
-/// read(2), named apart from `FileBytes.read`.
-private func sysRead(_ fd: Int32, _ buf: UnsafeMutableRawPointer, _ count: Int) -> Int {
-    #if canImport(Glibc)
-    return Glibc.read(fd, buf, count)
-    #elseif canImport(Musl)
-    return Musl.read(fd, buf, count)
-    #else
-    return Darwin.read(fd, buf, count)
-    #endif
-}

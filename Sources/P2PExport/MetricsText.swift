@@ -59,7 +59,7 @@ public enum MetricsText {
 
     /// Reached and blocked ports in numeric order; unknown ones are not "no" and are left out.
     static func udpPorts(_ udp: UDPSection) -> [([(String, String)], String)] {
-        udp.ports.keys.sorted { (Int($0) ?? 0, $0) < (Int($1) ?? 0, $1) }.compactMap { port in
+        udp.portKeys().compactMap { port in
             switch udp.ports[port] {
             case .reached?: return ([("port", port)], "1")
             case .blocked?: return ([("port", port)], "0")

@@ -5,18 +5,19 @@
 // public-1": two different addresses, hence double NAT). Ports stay, and private, CGNAT and
 // link-local addresses stay because they are what explains a double NAT and identify nobody.
 import Foundation
+import P2PAddress
 import P2PReport
 
 public struct Redactor: Sendable {
     /// Placeholder prefix; a placeholder is "public-N" with N counting from 1.
     public static let placeholderPrefix = "public-"
 
-    private var table: [IPLiteral: String] = [:]
+    private var table: [IPAddress: String] = [:]
 
     public init() {}
 
     /// The placeholder of `address`, allocating the next one the first time it is seen.
-    public mutating func placeholder(for address: IPLiteral) -> String {
+    public mutating func placeholder(for address: IPAddress) -> String {
         if let p = table[address] { return p }
         let p = "\(Self.placeholderPrefix)\(table.count + 1)"
         table[address] = p
@@ -26,7 +27,7 @@ public struct Redactor: Sendable {
     /// `text` with every public address literal replaced; "203.0.113.5:4000" becomes "public-1:4000"
     /// and "[2001:db8::1]:3478" becomes "[public-2]:3478".
     public mutating func redact(text: String) -> String {
-        let found = IPScanner.matches(in: text).filter { $0.address.isPublic }
+        let found = IPScanner.matches(in: text).filter { $0.address.scope.isPublic }
         guard !found.isEmpty else { return text }
         var out = ""
         var cursor = text.startIndex

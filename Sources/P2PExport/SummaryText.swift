@@ -29,7 +29,31 @@ public enum SummaryText {
         let r = options.redact ? Redactor.redact(report) : report
         var w = Writer(width: min(max(options.width, minWidth), maxWidth), ascii: options.ascii)
 
-        // Header.
+        header(r, options: options, into: &w)
+        verdictSection(r, ascii: options.ascii, into: &w)
+        // One section per article step, in the article's order.
+        for (i, g) in Guide.guides(for: r).enumerated() { stepSection(i + 1, g, ascii: options.ascii, into: &w) }
+
+        // IPv6 is not an article step but tells support whether a second path exists.
+        w.blank()
+        w.line(String(repeating: "-", count: w.width))
+        w.line(Pages.ipv6Title)
+        for e in Pages.ipv6Facts(r) { w.bullet(e, indent: 3) }
+        // The path's limits (not article steps): one line each, when measured.
+        for line in [PathLimitsContent.datagramLine(r.datagram), PathLimitsContent.lifetimeLine(r.mappingLifetime)] {
+            if let line { w.paragraph(line, indent: 0, hanging: 2) }
+        }
+        if let p = r.punch { punchSection(p, into: &w) }
+
+        logsSection(into: &w)
+        w.blank()
+        w.line(String(repeating: "=", count: w.width))
+        w.paragraph("Written by p2ptui. Plain text: paste it into the ticket as it is.", indent: 0)
+        return w.text
+    }
+
+    /// Who ran the check, where and when; whether addresses are redacted.
+    private static func header(_ r: Report, options: SummaryOptions, into w: inout Writer) {
         w.line("p2ptui summary: can this machine make direct peer-to-peer connections?")
         w.line(String(repeating: "=", count: w.width))
         let run = r.run
@@ -46,10 +70,12 @@ public enum SummaryText {
                     + "same address keeps the same placeholder; private addresses are kept")
         }
         w.blank()
+    }
 
-        // Overall verdict first.
+    /// The overall answer, why, and what to do next.
+    private static func verdictSection(_ r: Report, ascii: Bool, into w: inout Writer) {
         let v = r.verdict
-        w.line("OVERALL: \(verdictSymbol(v.directConnection, ascii: options.ascii)) "
+        w.line("OVERALL: \(verdictSymbol(v.directConnection, ascii: ascii)) "
                + Pages.headline(v.directConnection))
         if let meaning = Pages.meaning(v.directConnection) { w.paragraph(meaning, indent: 2) }
         if !v.reasons.isEmpty {
@@ -58,49 +84,40 @@ public enum SummaryText {
         }
         w.line("  \(Pages.nextStepsLabel):")
         for (i, step) in Guide.nextSteps(for: r).enumerated() { w.numbered(i + 1, step, indent: 2) }
+    }
 
-        // One section per article step, in the article's order.
-        for (i, g) in Guide.guides(for: r).enumerated() {
-            w.blank()
-            w.line(String(repeating: "-", count: w.width))
-            w.paragraph("\(i + 1). \(statusSymbol(g.status, ascii: options.ascii)) \(g.title)",
-                        indent: 0, hanging: 3)
-            w.paragraph(g.intro, indent: 3)
-            w.paragraph("Finding: \(g.finding)", indent: 3, hanging: 2)
-            if !g.facts.isEmpty {
-                w.line("   \(Pages.factsLabel):")
-                for e in g.facts { w.bullet(e, indent: 3) }
-            }
-            w.line("   \(Pages.meaningLabel):")
-            for (j, m) in g.meaning.enumerated() {
-                if j > 0 { w.blank() }
-                w.paragraph(m, indent: 5)
-            }
-            if !g.advice.isEmpty {
-                w.line("   \(Pages.adviceLabel):")
-                for a in g.advice { w.bullet(a, indent: 3) }
-            }
-            if !g.furtherReading.isEmpty {
-                w.line("   \(Pages.readingLabel):")
-                for rd in g.furtherReading {
-                    w.bullet(rd.title, indent: 3)
-                    w.paragraph(rd.reference, indent: 5)
-                }
-            }
-        }
-
-        // IPv6 is not an article step but tells support whether a second path exists.
+    /// One article step: what it checks, what was found, what it means and what to do.
+    private static func stepSection(_ number: Int, _ g: StepGuide, ascii: Bool, into w: inout Writer) {
         w.blank()
         w.line(String(repeating: "-", count: w.width))
-        w.line(Pages.ipv6Title)
-        for e in Pages.ipv6Facts(r) { w.bullet(e, indent: 3) }
-        // The path's limits (not article steps): one line each, when measured.
-        for line in [PathLimitsContent.datagramLine(r.datagram), PathLimitsContent.lifetimeLine(r.mappingLifetime)] {
-            if let line { w.paragraph(line, indent: 0, hanging: 2) }
+        w.paragraph("\(number). \(statusSymbol(g.status, ascii: ascii)) \(g.title)",
+                    indent: 0, hanging: 3)
+        w.paragraph(g.intro, indent: 3)
+        w.paragraph("Finding: \(g.finding)", indent: 3, hanging: 2)
+        if !g.facts.isEmpty {
+            w.line("   \(Pages.factsLabel):")
+            for e in g.facts { w.bullet(e, indent: 3) }
         }
-        if let p = r.punch { punchSection(p, into: &w) }
+        w.line("   \(Pages.meaningLabel):")
+        for (j, m) in g.meaning.enumerated() {
+            if j > 0 { w.blank() }
+            w.paragraph(m, indent: 5)
+        }
+        if !g.advice.isEmpty {
+            w.line("   \(Pages.adviceLabel):")
+            for a in g.advice { w.bullet(a, indent: 3) }
+        }
+        if !g.furtherReading.isEmpty {
+            w.line("   \(Pages.readingLabel):")
+            for rd in g.furtherReading {
+                w.bullet(rd.title, indent: 3)
+                w.paragraph(rd.reference, indent: 5)
+            }
+        }
+    }
 
-        // The article's last step.
+    /// The article's last step: the logs that show the rest.
+    private static func logsSection(into w: inout Writer) {
         w.blank()
         w.line(String(repeating: "-", count: w.width))
         w.line("\(Step.allCases.count + 1). \(Pages.logsTitle)")
@@ -110,10 +127,6 @@ public enum SummaryText {
             w.paragraph(c.source, indent: 5)
         }
         w.paragraph(Pages.logsClosing, indent: 3)
-        w.blank()
-        w.line(String(repeating: "=", count: w.width))
-        w.paragraph("Written by p2ptui. Plain text: paste it into the ticket as it is.", indent: 0)
-        return w.text
     }
 
     /// The status mark of a step: UTF-8 symbol and word, or a bracketed ASCII tag.

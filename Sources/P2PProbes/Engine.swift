@@ -157,7 +157,7 @@ public struct Engine: Sendable {
             var targets = EgressPlan.build(stunServers: options.stunServers, extraPorts: options.egressPorts,
                                            extraTarget: options.egressTarget)
             var seed: UInt64?
-            if let t = options.egressTarget, let host = EgressPlan.splitHostPort(t, defaultPort: 1)?.host {
+            if let t = options.egressTarget, let host = HostPort(t, defaultPort: 1)?.host {
                 // Toward an egress server every fixed port is proven by answers, plus a random sample
                 // (drawn again, with the same seed, from the range the server advertises).
                 let stun = targets.filter { $0.method == .stun }

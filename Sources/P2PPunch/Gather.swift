@@ -1,5 +1,6 @@
 import Foundation
-import P2PProbes
+import P2PExchange
+import P2PReport
 import P2PSocket
 import STUNCodec
 
@@ -65,7 +66,7 @@ public struct Gatherer: Sendable {
             hostIPs = [bind.ip]
         } else {
             hostIPs = ((try? interfaceAddresses()) ?? [])
-                .filter { $0.isUp && !$0.isLoopback && $0.address.isIPv4 && !Self.isLinkLocal($0.address) }
+                .filter { $0.isUp && !$0.isLoopback && $0.address.isIPv4 && $0.address.scope != .linkLocal }
                 .map(\.address)
         }
         var host: [Candidate] = []
@@ -85,7 +86,9 @@ public struct Gatherer: Sendable {
         let deadline = Deadline.after(seconds: wait, clock: clock)
         var stats = TransactionStats()
         let specs = targets.map { TransactionSpec(destination: $0, sendOffsets: Schedule.firstContact, deadline: deadline) }
-        let outcomes = specs.isEmpty ? [] : await runTransactions(specs, on: socket, clock: clock, stats: &stats)
+        // No server text reaches punch's evidence; cleaned anyway, where it enters.
+        let outcomes = specs.isEmpty ? [] : await runTransactions(
+            specs, on: socket, clock: clock, stats: &stats, serverText: { UntrustedText.clean($0, limit: 128) })
         var evidence: [String] = []
         var mapped: [TransportAddress] = []
         var k = 0
@@ -126,24 +129,19 @@ public struct Gatherer: Sendable {
         } else if bind != nil {
             ips = []
         } else {
-            ips = IPv6Classifier.globalAddresses((try? interfaceAddresses()) ?? [])
+            ips = globalIPv6Addresses((try? interfaceAddresses()) ?? [])
         }
         guard !ips.isEmpty, let s = try? UDPSocket(family: .ipv6, bindTo: nil), let port = try? s.localAddress().port else { return (nil, []) }
         return (s, ips.prefix(Self.maxIPv6Candidates).map { Candidate(.host, TransportAddress($0, port)) })
     }
 
     private func resolveBounded(_ name: String) async -> TransportAddress? {
-        if let literal = TransportAddress(name) { return literal }
-        if let ip = IPAddress(name) { return TransportAddress(ip, 3478) }
+        // An IP literal (with or without a port) needs no name lookup.
+        if let hp = HostPort(name, defaultPort: 3478), let ip = hp.ip { return TransportAddress(ip, hp.port) }
         return await withCheckedContinuation { (c: CheckedContinuation<TransportAddress?, Never>) in
             let thread = Thread { c.resume(returning: try? resolve(name, defaultPort: 3478, family: .ipv4).first) }
             thread.start()
         }
-    }
-
-    static func isLinkLocal(_ ip: IPAddress) -> Bool {
-        if case let .v4(a, b, _, _) = ip { return a == 169 && b == 254 }
-        return false
     }
 }
 

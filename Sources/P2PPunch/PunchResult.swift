@@ -1,89 +1,45 @@
 import P2PReport
 import STUNCodec
 
-/// Everything `punch` found, flat: the `--json` object and the input of the diagnosis. Missing
-/// values are JSON `null` (the key is always there).
+/// Everything `punch` found, flat: the `--json` object and the input of the diagnosis. The fields
+/// the saved report keeps are its `section` (read and written through it, `r.direct`); the rest
+/// say how the checks went. Both encode into one flat JSON object; missing values are JSON `null`
+/// (the key is always there).
+@dynamicMemberLookup
 public struct PunchResult: Codable, Sendable, Equatable {
-    /// A pair succeeded in both directions: a direct path is proven.
-    public var direct: Bool
-    /// This side's endpoint on the proven path, as the peer saw it (nil without a path).
-    @Nullable public var localEndpoint: String?
-    /// The peer's endpoint on the proven path.
-    @Nullable public var remoteEndpoint: String?
-    /// Kind of the peer's endpoint on the path: host, srflx or prflx.
-    @Nullable public var remoteKind: String?
-    /// Round trip of a check on the proven path, ms.
-    @Nullable public var rttMs: Double?
-    /// Milliseconds from the start of the checks to the proven path.
-    @Nullable public var elapsedMs: Int?
-    /// Candidate pairs this side sent checks on.
-    public var pairsTried: Int
-    /// What happened, as a stable code (nil only before the diagnosis).
-    @Nullable public var code: PunchCode?
-    /// One sentence: what happened and the step that explains it.
-    public var reason: String
-    /// What to change first (nil when a path is proven).
-    @Nullable public var fix: String?
-    /// The check deadline, seconds.
-    public var deadlineSeconds: Double
-    /// This side's candidates and the peer's, "kind address:port".
-    public var localCandidates: [String]
-    public var remoteCandidates: [String]
-    /// Mapping hints (see MappingHint): this side's and the one the peer's code carried.
-    public var localMapping: String
-    public var peerMapping: String
-    /// What each STUN server saw for the punching socket.
-    public var stunEvidence: [String]
-    /// Checks sent, authentic checks received from the peer, authentic answers received.
-    public var checksSent: Int
-    public var checksReceived: Int
-    public var answersReceived: Int
-    /// Packets ignored: bad or missing MESSAGE-INTEGRITY, unknown USERNAME, malformed, stray.
-    public var ignored: IgnoredCounts
-    /// Per pair: "kind address:port sent N, answered N, checks from it N".
-    public var pairs: [String]
-    /// The proven path measured after proving it (see PathQuality); null when not measured.
-    @Nullable public var quality: PathQuality?
+    /// What the saved report carries (docs/report-schema.md, `punch`).
+    public var section: PunchSection
+    /// How the checks went, beyond the section.
+    public var details: PunchDetails
 
-    public init(direct: Bool, localEndpoint: String? = nil, remoteEndpoint: String? = nil, remoteKind: String? = nil,
-                rttMs: Double? = nil, elapsedMs: Int? = nil, pairsTried: Int = 0, reason: String = "", fix: String? = nil,
-                deadlineSeconds: Double = 15, localCandidates: [String] = [], remoteCandidates: [String] = [],
-                localMapping: String = "unknown", peerMapping: String = "unknown", stunEvidence: [String] = [],
-                checksSent: Int = 0, checksReceived: Int = 0, answersReceived: Int = 0,
-                ignored: IgnoredCounts = IgnoredCounts(), pairs: [String] = []) {
-        self.direct = direct
-        self.localEndpoint = localEndpoint
-        self.remoteEndpoint = remoteEndpoint
-        self.remoteKind = remoteKind
-        self.rttMs = rttMs
-        self.elapsedMs = elapsedMs
-        self.pairsTried = pairsTried
-        self.code = nil
-        self.reason = reason
-        self.fix = fix
-        self.deadlineSeconds = deadlineSeconds
-        self.localCandidates = localCandidates
-        self.remoteCandidates = remoteCandidates
-        self.localMapping = localMapping
-        self.peerMapping = peerMapping
-        self.stunEvidence = stunEvidence
-        self.checksSent = checksSent
-        self.checksReceived = checksReceived
-        self.answersReceived = answersReceived
-        self.ignored = ignored
-        self.pairs = pairs
-        self.quality = nil
+    /// No path proven yet, checks that end after `deadlineSeconds`.
+    public init(deadlineSeconds: Double) {
+        section = PunchSection(direct: false)
+        details = PunchDetails(deadlineSeconds: deadlineSeconds)
     }
 
-    /// The flat section the saved report carries (docs/report-schema.md, `punch`).
-    public var section: PunchSection {
-        PunchSection(direct: direct, localEndpoint: localEndpoint, remoteEndpoint: remoteEndpoint, rttMs: rttMs,
-                     elapsedMs: elapsedMs, pairsTried: pairsTried, code: code, reason: reason, fix: fix,
-                     localMapping: localMapping, peerMapping: peerMapping, quality: quality)
+    public init(from decoder: any Decoder) throws {
+        section = try PunchSection(from: decoder)
+        details = try PunchDetails(from: decoder)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        try section.encode(to: encoder)
+        try details.encode(to: encoder)
+    }
+
+    public subscript<T>(dynamicMember field: WritableKeyPath<PunchSection, T>) -> T {
+        get { section[keyPath: field] }
+        set { section[keyPath: field] = newValue }
+    }
+
+    public subscript<T>(dynamicMember field: WritableKeyPath<PunchDetails, T>) -> T {
+        get { details[keyPath: field] }
+        set { details[keyPath: field] = newValue }
     }
 
     /// The headline line of the text output.
-    public var headline: String { Pages.punchHeadline(section, deadlineSeconds: deadlineSeconds) }
+    public var headline: String { Pages.punchHeadline(section, deadlineSeconds: details.deadlineSeconds) }
 
     static func seconds(_ s: Double) -> String {
         s == s.rounded() ? String(Int(s)) : String(format: "%.1f", s)
@@ -97,7 +53,7 @@ public enum Diagnosis {
     public static func result(machine m: CheckMachine, gathered stunEvidence: [String], localHint: MappingHint,
                               quality: PathQuality? = nil) -> PunchResult {
         let local = m.credentials.local, peer = m.credentials.peer
-        var r = PunchResult(direct: false, deadlineSeconds: m.config.deadline)
+        var r = PunchResult(deadlineSeconds: m.config.deadline)
         r.pairsTried = m.pairsTried
         r.localCandidates = local.candidates.map { "\($0.kind.label) \($0.address)" }
         r.remoteCandidates = peer.candidates.map { "\($0.kind.label) \($0.address)" }
@@ -173,12 +129,37 @@ public enum Diagnosis {
     }
 }
 
+/// What `punch` saw beyond the report's section: candidates, counters and the STUN answers.
+public struct PunchDetails: Codable, Sendable, Equatable {
+    /// Kind of the peer's endpoint on the proven path: host, srflx or prflx.
+    @Nullable public var remoteKind: String?
+    /// The check deadline, seconds.
+    public var deadlineSeconds: Double
+    /// This side's candidates and the peer's, "kind address:port".
+    public var localCandidates: [String] = []
+    public var remoteCandidates: [String] = []
+    /// What each STUN server saw for the punching socket.
+    public var stunEvidence: [String] = []
+    /// Checks sent, authentic checks received from the peer, authentic answers received.
+    public var checksSent = 0
+    public var checksReceived = 0
+    public var answersReceived = 0
+    /// Packets ignored: bad or missing MESSAGE-INTEGRITY, unknown USERNAME, malformed, stray.
+    public var ignored = IgnoredCounts()
+    /// Per pair: "kind address:port sent N, answered N, checks from it N".
+    public var pairs: [String] = []
+
+    public init(deadlineSeconds: Double) {
+        self.deadlineSeconds = deadlineSeconds
+    }
+}
+
 extension PunchResult {
     /// Takes the diagnosis's code and its words.
     mutating func say(_ d: PunchDiagnosis) {
-        code = d.code
-        reason = d.reason
-        fix = d.fix
+        section.code = d.code
+        section.reason = d.reason
+        section.fix = d.fix
     }
 }
 

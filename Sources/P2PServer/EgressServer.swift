@@ -120,7 +120,7 @@ public final class EgressServer: Sendable {
     public static func nftRules(table: String, family: String, primary: IPAddress, range: ClosedRange<UInt16>,
                                 exclude: Set<UInt16>, to port: UInt16) -> String {
         let daddr = family == "ip" ? "ip daddr \(primary)" : "ip6 daddr \(primary)"
-        let target = family == "ip" ? "\(primary):\(port)" : "[\(primary)]:\(port)"
+        let target = TransportAddress(primary, port).description
         let excl = exclude.isEmpty ? "" : " udp dport != { \(exclude.sorted().map(String.init).joined(separator: ", ")) }"
         let rule = "\(daddr) udp dport \(range.lowerBound)-\(range.upperBound)\(excl) dnat to \(target)"
         return """
@@ -212,12 +212,13 @@ public final class EgressServer: Sendable {
     /// calling thread: run it on a thread of its own.
     public func run() {
         var tick: UInt = 0
+        var buffer: [UInt8] = []
         while !stopFlag.load(ordering: .relaxed) {
             guard let ready = try? pollReadable(sockets, timeout: 0.1) else { continue }
             for index in ready {
                 var tally = ServerMetrics.Tally()
                 for _ in 0..<32 {
-                    guard let d = try? sockets[index].receive(timeout: 0) else { break }
+                    guard let d = try? sockets[index].receiveNow(into: &buffer) else { break }
                     tick &+= 1
                     handle(d, on: sockets[index], tally: &tally, timed: tick % ServerMetrics.latencySampling == 0)
                 }

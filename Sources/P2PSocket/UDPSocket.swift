@@ -162,6 +162,15 @@ public final class UDPSocket: @unchecked Sendable {
         }
     }
 
+    /// One non-blocking read into the caller's buffer; nil when nothing is queued. A server's hot
+    /// loop keeps one buffer across reads instead of allocating and zeroing 64 KiB per datagram
+    /// (which was most of `serve`'s instructions per answer). A buffer shorter than any datagram
+    /// can be is grown first, so nothing is ever truncated.
+    public func receiveNow(into buffer: inout [UInt8]) throws -> Datagram? {
+        if buffer.count < Self.receiveBufferSize { buffer = [UInt8](repeating: 0, count: Self.receiveBufferSize) }
+        return try withFD("recvfrom") { fd in try readOne(fd, &buffer) }
+    }
+
     /// The wait behind both receive forms. `slice` bounds each poll so `shouldStop` and the
     /// (possibly injected) clock are consulted regularly.
     func receiveLoop(_ fd: Int32, deadline: Deadline, clock: some MonotonicClock, slice: Double?,

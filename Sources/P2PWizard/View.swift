@@ -188,12 +188,17 @@ private func drawDialog(_ grid: inout TextGrid, _ dialog: Dialog, _ model: Wizar
     }
     var content = b.lines
     if let r = fieldRow { content[r] = fieldLine }
+    drawBox(&grid, title: title, content: content, width: width, ascii: model.config.ascii)
+}
+
+/// A framed box of `width` columns, centred, titled on its top border, holding `content` (cut to fit).
+private func drawBox(_ grid: inout TextGrid, title: String, content: [Line], width: Int, ascii: Bool) {
     let height = min(grid.rows - 2, content.count + 4)
     let top = max(1, (grid.rows - height) / 2)
     let left = max(0, (grid.cols - width) / 2)
-    let h = model.config.ascii ? "-" : "─"
-    let v = model.config.ascii ? "|" : "│"
-    let (tl, tr, bl, br) = model.config.ascii ? ("+", "+", "+", "+") : ("┌", "┐", "└", "┘")
+    let h = ascii ? "-" : "─"
+    let v = ascii ? "|" : "│"
+    let (tl, tr, bl, br) = ascii ? ("+", "+", "+", "+") : ("┌", "┐", "└", "┘")
     for row in top..<(top + height) { grid.fill(row: row, from: left, to: left + width) }
     grid.put(tl + String(repeating: h, count: width - 2) + tr, row: top, col: left, style: .bold)
     grid.put(" \(title) ", row: top, col: left + 2, style: .bold)

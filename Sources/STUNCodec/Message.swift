@@ -87,18 +87,24 @@ extension STUNMessage {
     /// padding (zero per RFC 8489; RFC 5769's vectors use 0x20, so tests can reproduce them exactly).
     public func encode(integrityKey: [UInt8]? = nil, fingerprint: Bool = false, paddingByte: UInt8 = 0) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(20 + attributes.count * 12 + 32)
+        // One allocation for the usual message: every address attribute fits 24 bytes, and a
+        // PADDING attribute (up to a datagram's size) is counted as it is.
+        var padding = 0
+        for case .padding(let n) in attributes { padding += max(0, min(n, 65_535)) }
+        out.reserveCapacity(20 + attributes.count * 24 + padding + 64)
         out.appendU16(type.rawValue)
         out.appendU16(0)  // length, patched below
         out.appendU32(cookie)
         out += transactionID.bytes
         for attribute in attributes {
-            let value = encodeValue(attribute)
+            // Each value is written in place and its length patched after: no array per attribute.
+            let header = out.count
             out.appendU16(attribute.type)
-            out.appendU16(UInt16(truncatingIfNeeded: value.count))
-            out += value
-            let pad = (4 - value.count % 4) % 4
-            out += [UInt8](repeating: paddingByte, count: pad)
+            out.appendU16(0)
+            appendValue(attribute, to: &out)
+            let count = out.count - header - 4
+            out.setU16(UInt16(truncatingIfNeeded: count), at: header + 2)
+            for _ in 0..<((4 - count % 4) % 4) { out.append(paddingByte) }
         }
         if let key = integrityKey {
             out.setU16(UInt16(out.count - 20 + 24), at: 2)
@@ -118,47 +124,63 @@ extension STUNMessage {
         return out
     }
 
-    private func encodeValue(_ attribute: STUNAttribute) -> [UInt8] {
+    /// Appends one attribute's value (RFC 8489 section 14; RFC 5780 section 7 for CHANGE-REQUEST,
+    /// RESPONSE-PORT, PADDING and the address attributes).
+    private func appendValue(_ attribute: STUNAttribute, to out: inout [UInt8]) {
         switch attribute {
         case .mappedAddress(let a), .changedAddress(let a), .sourceAddress(let a), .responseAddress(let a),
              .responseOrigin(let a), .otherAddress(let a):
-            return Self.encodeAddress(a)
+            Self.appendAddress(a, to: &out)
         case .xorMappedAddress(let a):
-            return Self.encodeAddress(Self.xor(a, transactionID: transactionID))
+            Self.appendAddress(a, xorWith: transactionID, to: &out)
         case let .changeRequest(ip, port):
-            var v: [UInt8] = []
-            v.appendU32((ip ? ChangeFlag.changeIP : 0) | (port ? ChangeFlag.changePort : 0))
-            return v
+            out.appendU32((ip ? ChangeFlag.changeIP : 0) | (port ? ChangeFlag.changePort : 0))
         case .responsePort(let p):
-            var v: [UInt8] = []
-            v.appendU16(p)
-            return v
+            out.appendU16(p)
         case .padding(let n):
-            return [UInt8](repeating: 0, count: max(0, min(n, 65_535)))
+            out.append(contentsOf: repeatElement(0, count: max(0, min(n, 65_535))))
         case .software(let s), .username(let s):
-            return Array(s.utf8)
+            out.append(contentsOf: s.utf8)
         case let .errorCode(code, reason):
             let c = max(300, min(699, code))
-            return [0, 0, UInt8(c / 100), UInt8(c % 100)] + Array(reason.utf8)
+            out.append(contentsOf: [0, 0, UInt8(c / 100), UInt8(c % 100)])
+            out.append(contentsOf: reason.utf8)
         case .unknownAttributes(let types):
-            var v: [UInt8] = []
-            for t in types { v.appendU16(t) }
-            return v
+            for t in types { out.appendU16(t) }
         case .messageIntegrity(let mac):
-            return mac
+            out.append(contentsOf: mac)
         case .fingerprint(let crc):
-            var v: [UInt8] = []
-            v.appendU32(crc)
-            return v
+            out.appendU32(crc)
         case .raw(_, let value):
-            return value
+            out.append(contentsOf: value)
         }
     }
 
-    static func encodeAddress(_ a: TransportAddress) -> [UInt8] {
-        var v: [UInt8] = [0, a.ip.isIPv4 ? 0x01 : 0x02]
-        v.appendU16(a.port)
-        return v + a.ip.bytes
+    /// An address attribute's value: reserved byte, family, port, address (RFC 8489 section 14.1).
+    static func appendAddress(_ a: TransportAddress, to out: inout [UInt8]) {
+        out.append(0)
+        out.append(a.ip.isIPv4 ? 0x01 : 0x02)
+        out.appendU16(a.port)
+        switch a.ip {
+        case let .v4(b0, b1, b2, b3): out.append(b0); out.append(b1); out.append(b2); out.append(b3)
+        case let .v6(b): out.append(contentsOf: b)
+        }
+    }
+
+    /// XOR-MAPPED-ADDRESS's value written directly (RFC 8489 section 14.2): the port XORed with the
+    /// cookie's high 16 bits, the address with the cookie followed by the transaction ID.
+    static func appendAddress(_ a: TransportAddress, xorWith tid: TransactionID, to out: inout [UInt8]) {
+        let cookie = stunMagicCookie
+        func key(_ i: Int) -> UInt8 { i < 4 ? UInt8(truncatingIfNeeded: cookie >> (24 - 8 * i)) : tid.bytes[i - 4] }
+        out.append(0)
+        out.append(a.ip.isIPv4 ? 0x01 : 0x02)
+        out.appendU16(a.port ^ UInt16(cookie >> 16))
+        switch a.ip {
+        case let .v4(b0, b1, b2, b3):
+            out.append(b0 ^ key(0)); out.append(b1 ^ key(1)); out.append(b2 ^ key(2)); out.append(b3 ^ key(3))
+        case let .v6(b):
+            for (i, x) in b.enumerated() { out.append(x ^ key(i)) }
+        }
     }
 
     /// XOR-MAPPED-ADDRESS transform (RFC 8489 section 14.2); it is its own inverse.

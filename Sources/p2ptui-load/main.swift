@@ -5,6 +5,8 @@
 //   requests (default): each socket keeps --window Binding requests in flight and counts valid
 //                       answers (success class, matching transaction ID, a mapped address that is
 //                       the socket's own); unanswered requests are written off after --timeout.
+//                       With --count N it sends exactly N requests, then ends once each is answered
+//                       or written off (--duration still caps the run).
 //   --flood KIND:       fire-and-forget malformed or spoofed packets as fast as possible.
 // It prints one JSON object on stdout. Benchmarks only: run it in a namespace that holds nothing
 // but `lo` or in the NAT lab (it sends only to --server, and binds only loopback or wildcard).
@@ -19,6 +21,8 @@ struct Options {
     var timeout = 0.2
     /// Total request rate cap (requests/s); 0 = as fast as answers come back.
     var rate = 0.0
+    /// Requests mode: send exactly this many requests in total (0: as many as --duration allows).
+    var count = 0
     var flood: String?
     /// Flood: bind each socket to a random 127.x.y.z (distinct source IPs on loopback).
     var loopbackSources = false
@@ -38,7 +42,7 @@ func warn(_ text: String) {
 func usage() -> Never {
     let text = """
         usage: p2ptui-load --server IP:PORT [--duration S] [--sockets N] [--window N] [--timeout S]
-                           [--rate R] [--legacy] [--bind IP]
+                           [--rate R] [--count N] [--legacy] [--bind IP]
                            [--flood garbage|truncated|responses|badfp|attrs|mixed|requests]
                            [--loopback-sources] [--churn N]
 
@@ -59,6 +63,7 @@ func parseOptions() -> Options {
         case "--window": o.window = max(1, Int(value()) ?? o.window)
         case "--timeout": o.timeout = Double(value()) ?? o.timeout
         case "--rate": o.rate = Double(value()) ?? 0
+        case "--count": o.count = max(0, Int(value()) ?? 0)
         case "--flood": o.flood = value()
         case "--loopback-sources": o.loopbackSources = true
         case "--churn": o.churn = Int(value()) ?? 0
@@ -169,14 +174,14 @@ func runRequests(_ o: Options) {
 
     while true {
         let t = now()
-        if t >= end { break }
+        if t >= end || (o.count > 0 && sent >= o.count && inflight.allSatisfy(\.isEmpty)) { break }
         // Refill every window (at most `rate` requests per second in total when capped).
         if o.rate > 0 {
             credit = min(credit + (t - lastCredit) * o.rate, Double(o.sockets * o.window))
             lastCredit = t
         }
         for i in socks.indices {
-            while inflight[i].count < o.window {
+            while inflight[i].count < o.window && !(o.count > 0 && sent >= o.count) {
                 if o.rate > 0 { guard credit >= 1 else { break }; credit -= 1 }
                 let before = sendErrors
                 send(i, t)
@@ -196,20 +201,9 @@ func runRequests(_ o: Options) {
         let t2 = now()
         for i in pfds.indices where pfds[i].revents != 0 {
             pfds[i].revents = 0
-            while true {
-                let n = recv(socks[i].fd, buf.baseAddress, buf.count, 0)
-                if n < 0 { break }
-                let bytes = Array(buf[0..<n])
-                guard n >= 20, let m = try? STUNMessage.decode(bytes), m.type == .bindingSuccess,
-                      let seq = Optional(sequenceOf(buf)), let sentAt = inflight[i][seq],
-                      m.reflexiveAddress == socks[i].local else {
-                    invalid += 1
-                    continue
-                }
-                inflight[i][seq] = nil
-                valid += 1
-                latencies.append(t2 - sentAt)
-            }
+            let before = latencies.count
+            invalid += receiveAnswers(socks[i], buf, at: t2, inflight: &inflight[i], latencies: &latencies)
+            valid += latencies.count - before
         }
     }
     let elapsed = now() - start
@@ -218,6 +212,27 @@ func runRequests(_ o: Options) {
           + "\"sent\":\(sent),\"valid\":\(valid),\"invalid\":\(invalid),\"lost\":\(lost),\"sendErrors\":\(sendErrors),"
           + "\"validPerSecond\":\(Int(Double(valid) / elapsed)),"
           + "\"latencyMsP50\":\(fmt(percentile(latencies, 0.5) * 1000)),\"latencyMsP99\":\(fmt(percentile(latencies, 0.99) * 1000))}")
+}
+
+/// Reads every datagram waiting on one socket: a Binding success answering a request in flight
+/// (matched by sequence number, reflecting this socket's address) adds its latency and leaves
+/// `inflight`; returns how many others arrived.
+func receiveAnswers(_ sock: (fd: Int32, local: TransportAddress), _ buf: UnsafeMutableRawBufferPointer, at t: Double,
+                    inflight: inout [UInt64: Double], latencies: inout [Double]) -> Int {
+    var invalid = 0
+    while true {
+        let n = recv(sock.fd, buf.baseAddress, buf.count, 0)
+        if n < 0 { return invalid }
+        let bytes = Array(buf[0..<n])
+        guard n >= 20, let m = try? STUNMessage.decode(bytes), m.type == .bindingSuccess,
+              let seq = Optional(sequenceOf(buf)), let sentAt = inflight[seq],
+              m.reflexiveAddress == sock.local else {
+            invalid += 1
+            continue
+        }
+        inflight[seq] = nil
+        latencies.append(t - sentAt)
+    }
 }
 
 // MARK: flood mode

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import P2PAddress
 import P2PProbes
 import P2PReport
 import P2PSocket
@@ -172,12 +173,7 @@ struct EngineOptions: ParsableArguments {
         let endpoint = metadataEndpoint ?? env["P2PTUI_METADATA_ENDPOINT"].flatMap { $0.isEmpty ? nil : $0 }
         let dmi = dmiRoot ?? env["P2PTUI_DMI_ROOT"].flatMap { $0.isEmpty ? nil : $0 } ?? "/sys/class/dmi/id"
         // An egress server answers QUIC Version Negotiation on every port: its 443 is the QUIC server.
-        let egressQUIC = egressTarget.flatMap { t -> String? in
-            let host = t.hasPrefix("[") ? String(t.dropFirst().prefix { $0 != "]" })
-                : (t.filter { $0 == ":" }.count > 1 ? t : String(t.prefix { $0 != ":" }))
-            guard !host.isEmpty else { return nil }
-            return host.contains(":") ? "[\(host)]:443" : "\(host):443"
-        }
+        let egressQUIC = egressTarget.flatMap { HostPort($0, defaultPort: 443) }.map { HostPort(host: $0.host, port: 443).description }
         var options = CheckOptions(stunServers: try servers(), timeout: timeout, hairpin: hairpin, role: role,
                                    toolVersion: P2PTUI.version,
                                    egressPorts: egressPorts.isEmpty ? EgressPlan.defaultExtraPorts : egressPorts.map { UInt16($0) },

@@ -1,4 +1,5 @@
 import ArgumentParser
+import P2PAddress
 import P2PProbes
 import P2PReport
 import P2PSocket

@@ -17,15 +17,10 @@ final class MetricsEndpoint: Sendable {
     private let http: HTTPServer
     let address: String
 
-    /// "HOST:PORT" (IPv4) or "[HOST]:PORT" (IPv6) with an IP literal; nil when it is not one.
+    /// "HOST:PORT" (IPv4) or "[HOST]:PORT" (IPv6) with an IP literal and a port from 1; nil when it is not one.
     static func parse(_ text: String) -> (ip: IPAddress, port: UInt16)? {
-        guard let colon = text.lastIndex(of: ":"), let port = UInt16(text[text.index(after: colon)...]), port > 0 else {
-            return nil
-        }
-        var host = String(text[..<colon])
-        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        else if host.contains(":") { return nil }
-        return IPAddress(host).map { ($0, port) }
+        guard let a = TransportAddress(text), a.port > 0 else { return nil }
+        return (a.ip, a.port)
     }
 
     /// Makes the metrics (every series present from the start) and the HTTP server, not yet listening.
@@ -37,7 +32,7 @@ final class MetricsEndpoint: Sendable {
         } else {
             http = HTTPServer(address: try .inet6(ip6: host, port: port), timeout: 10, logger: .disabled)
         }
-        address = ip.isIPv4 ? "\(host):\(port)" : "[\(host)]:\(port)"
+        address = TransportAddress(ip, port).description
     }
 
     /// Starts serving `/metrics` in the background; returns once it listens, or the reason it cannot.

@@ -138,46 +138,60 @@ struct ServeCommand: ParsableCommand {
             emit("p2ptui serve: RFC 5780 server on \(listening); OTHER-ADDRESS \(addresses.otherAddress!)")
         }
 
-        let egress: EgressServer?
-        if let egressRange {
-            let mode = egressMode ?? (getuid() == 0 && Self.which("nft") != nil ? .nftables : .sockets)
-            var own: Set<UInt16> = [addresses.port]
-            if addresses.alternate != nil { own.insert(addresses.alternatePort) }
-            if let quicPort, let q = UInt16(exactly: quicPort), !egressRange.contains(q) { own.insert(q) }
-            do {
-                egress = try EgressServer(primary: addresses.primary, range: egressRange, exclude: own, mode: mode,
-                                          ratePerSecond: rateLimit > 0 ? max(rateLimit, 2000) : 0,
-                                          nftPath: Self.which("nft") ?? "nft", metrics: endpoint?.metrics)
-            } catch {
-                fail(error)
-            }
-            let how = mode == .nftables ? "nftables DNAT to port \(egress?.redirectPort.map(String.init) ?? "?")" : "\(egress?.socketCount ?? 0) sockets"
-            let skipped = egress?.skipped ?? []
-            let skipText = skipped.isEmpty ? "" : "; not covered (this server's STUN ports or in use): \(skipped.prefix(20).map(String.init).joined(separator: ", "))\(skipped.count > 20 ? ", ..." : "")"
-            emit("p2ptui serve: egress mode: STUN and QUIC Version Negotiation on UDP \(addresses.primary) ports \(egressRange.lowerBound)-\(egressRange.upperBound) (\(how))\(skipText)")
-            let t = Thread { egress?.run() }
-            t.name = "egress"
-            t.start()
-        } else {
-            egress = nil
-        }
+        let egress = egressRange.map { startEgress(range: $0, addresses: addresses, metrics: endpoint?.metrics) }
+        let quic = startQUIC(addresses: addresses, egressRange: egressRange, metrics: endpoint?.metrics)
+        serveUntilStopped(server, quic: quic, egress: egress)
+        endpoint?.stop()
+    }
 
-        let quic: QUICVersionNegotiationServer?
-        if let quicPort, !(egressRange.map { r in UInt16(exactly: quicPort).map(r.contains) ?? false } ?? false) {
-            do {
-                quic = try QUICVersionNegotiationServer(bindTo: TransportAddress(addresses.primary, UInt16(quicPort)),
-                                                        metrics: endpoint?.metrics)
-            } catch {
-                fail(error)
-            }
-            emit("p2ptui serve: QUIC Version Negotiation responder on \(quic?.boundAddress?.description ?? "?")")
-            let t = Thread { quic?.run() }
-            t.name = "quic-vn"
-            t.start()
-        } else {
-            quic = nil
+    /// Starts the egress server on its own thread (`--egress-ports`) and says what it covers.
+    func startEgress(range egressRange: ClosedRange<UInt16>, addresses: ServerAddresses,
+                     metrics: ServerMetrics?) -> EgressServer {
+        let mode = egressMode ?? (getuid() == 0 && Self.which("nft") != nil ? .nftables : .sockets)
+        var own: Set<UInt16> = [addresses.port]
+        if addresses.alternate != nil { own.insert(addresses.alternatePort) }
+        if let quicPort, let q = UInt16(exactly: quicPort), !egressRange.contains(q) { own.insert(q) }
+        let egress: EgressServer
+        do {
+            egress = try EgressServer(primary: addresses.primary, range: egressRange, exclude: own, mode: mode,
+                                      ratePerSecond: rateLimit > 0 ? max(rateLimit, 2000) : 0,
+                                      nftPath: Self.which("nft") ?? "nft", metrics: metrics)
+        } catch {
+            fail(error)
         }
+        let how = mode == .nftables ? "nftables DNAT to port \(egress.redirectPort.map(String.init) ?? "?")" : "\(egress.socketCount) sockets"
+        let skipped = egress.skipped
+        let skipText = skipped.isEmpty ? "" : "; not covered (this server's STUN ports or in use): \(skipped.prefix(20).map(String.init).joined(separator: ", "))\(skipped.count > 20 ? ", ..." : "")"
+        emit("p2ptui serve: egress mode: STUN and QUIC Version Negotiation on UDP \(addresses.primary) ports \(egressRange.lowerBound)-\(egressRange.upperBound) (\(how))\(skipText)")
+        let t = Thread { egress.run() }
+        t.name = "egress"
+        t.start()
+        return egress
+    }
 
+    /// Starts the QUIC Version Negotiation responder (`--quic-port`) unless the egress range covers its port.
+    func startQUIC(addresses: ServerAddresses, egressRange: ClosedRange<UInt16>?,
+                   metrics: ServerMetrics?) -> QUICVersionNegotiationServer? {
+        guard let quicPort, !(egressRange.map { r in UInt16(exactly: quicPort).map(r.contains) ?? false } ?? false) else {
+            return nil
+        }
+        let quic: QUICVersionNegotiationServer
+        do {
+            quic = try QUICVersionNegotiationServer(bindTo: TransportAddress(addresses.primary, UInt16(quicPort)),
+                                                    metrics: metrics)
+        } catch {
+            fail(error)
+        }
+        emit("p2ptui serve: QUIC Version Negotiation responder on \(quic.boundAddress?.description ?? "?")")
+        let t = Thread { quic.run() }
+        t.name = "quic-vn"
+        t.start()
+        return quic
+    }
+
+    /// Runs the STUN server on its own thread until a signal stops it, printing the counters every
+    /// `--stats-interval` and on the way out.
+    func serveUntilStopped(_ server: STUNServer, quic: QUICVersionNegotiationServer?, egress: EgressServer?) {
         let done = DispatchSemaphore(value: 0)
         let thread = Thread {
             server.run()
@@ -212,7 +226,6 @@ struct ServeCommand: ParsableCommand {
             egress.removeTable()
             emit("p2ptui serve: \(egress.stats)")
         }
-        endpoint?.stop()
         let why = stop.received == SIGHUP ? " (SIGHUP: the terminal closed; --ignore-hup keeps serving)" : ""
         emit("p2ptui serve: stopped\(why); \(server.stats)")
     }

@@ -32,11 +32,8 @@ import Testing
 
     /// nftables mode as the binary runs it (root, lo-only namespace): its table is in place while
     /// it serves, answers come through the redirect, and SIGTERM removes the table.
-    @Test func nftablesModeInstallsItsTableAndRemovesItOnSIGTERM() throws {
-        guard getuid() == 0, let nft = Subprocess.which("nft") else {
-            if ProcessInfo.processInfo.environment["CI"] == "true" { Issue.record("needs root and nft under CI=true") }
-            return
-        }
+    @Test(.needsRoot(tools: ["nft"])) func nftablesModeInstallsItsTableAndRemovesItOnSIGTERM() throws {
+        let nft = try #require(Subprocess.which("nft"))
         let server = try InteropTests.start([Self.bin, "serve", "--primary", "127.0.0.8", "--port", "24478",
                                              "--egress-ports", "24000-24099", "--egress-mode", "nftables"])
         let table = "p2ptui_egress_\(server)"

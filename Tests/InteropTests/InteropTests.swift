@@ -28,18 +28,6 @@ import Testing
 
     static func stop(_ pid: pid_t) { Subprocess.stop(pid) }
 
-    /// True when `tool` is installed; else prints why the test skips (a failure under CI).
-    static func require(_ tool: String) -> Bool {
-        if Subprocess.which(tool) != nil { return true }
-        let msg = "\(tool) is not installed (scripts/deps installs it)"
-        if ProcessInfo.processInfo.environment["CI"] == "true" {
-            Issue.record("\(msg); CI must run every interop test")
-        } else {
-            print("SKIP: \(msg)")
-        }
-        return false
-    }
-
     static func ownServer(port: Int) throws -> pid_t {
         try start([binary, "serve", "--primary", "127.0.0.1", "--alternate", "127.0.0.2", "--port", "\(port)"])
     }
@@ -52,16 +40,14 @@ import Testing
 
     // MARK: - Standard clients against `p2ptui serve`
 
-    @Test func classicStunClientSeesAnOpenHost() throws {
-        guard Self.require("stun") else { return }
+    @Test(.needsTools("stun")) func classicStunClientSeesAnOpenHost() throws {
         let server = try Self.ownServer(port: 13478)
         defer { Self.stop(server) }
         let out = try Self.run(["stun", "127.0.0.1:13478", "-v"])
         #expect(out.stdout.contains("Primary: Open"), "\(out.stdout)")
     }
 
-    @Test func coturnNatdiscoveryFindsEndpointIndependentFiltering() throws {
-        guard Self.require("turnutils_natdiscovery") else { return }
+    @Test(.needsTools("turnutils_natdiscovery")) func coturnNatdiscoveryFindsEndpointIndependentFiltering() throws {
         let server = try Self.ownServer(port: 13488)
         defer { Self.stop(server) }
         let out = try Self.run(["turnutils_natdiscovery", "-m", "-f", "-p", "13488", "127.0.0.1"])
@@ -69,8 +55,7 @@ import Testing
         #expect(out.stdout.contains("Response origin: : 127.0.0.2:13489"), "the change request came from the alternate socket")
     }
 
-    @Test func pystun3GetsAnAnswer() throws {
-        guard Self.require("pystun3") else { return }
+    @Test(.needsTools("pystun3")) func pystun3GetsAnAnswer() throws {
         let server = try Self.ownServer(port: 13498)
         defer { Self.stop(server) }
         let out = try Self.run(["pystun3", "-H", "127.0.0.1", "-P", "13498"])
@@ -82,8 +67,7 @@ import Testing
 
     // MARK: - `p2ptui check` against standard servers
 
-    @Test func checkAgainstCoturn() throws {
-        guard Self.require("turnserver") else { return }
+    @Test(.needsTools("turnserver")) func checkAgainstCoturn() throws {
         let server = try Self.start(["turnserver", "-n", "--listening-ip", "127.0.0.1", "--listening-ip", "127.0.0.2",
                                      "--listening-port", "14478", "--alt-listening-port", "14479", "--no-tls", "--no-dtls",
                                      "-z", "--no-cli", "--log-file", "stdout"])
@@ -93,8 +77,7 @@ import Testing
         #expect(r.nat.servers.first?.otherAddress == "127.0.0.2:14479")
     }
 
-    @Test func checkAgainstClassicStund() throws {
-        guard Self.require("stund") else { return }
+    @Test(.needsTools("stund")) func checkAgainstClassicStund() throws {
         let server = try Self.start(["stund", "-h", "127.0.0.1", "-a", "127.0.0.2", "-p", "14488", "-o", "14489"])
         defer { Self.stop(server) }
         let r = try Self.check("127.0.0.1:14488")

@@ -7,8 +7,7 @@ import Testing
 @Suite struct MonitoringRulesTests {
     static let monitoring = InteropTests.root.appendingPathComponent("docs/monitoring")
 
-    @Test func rulesFileIsValid() throws {
-        guard InteropTests.require("promtool") else { return }
+    @Test(.needsTools("promtool")) func rulesFileIsValid() throws {
         let out = try InteropTests.run(["promtool", "check", "rules", Self.monitoring.appendingPathComponent("p2ptui-alerts.yml").path])
         #expect(out.status == 0, "\(out.stdout)")
         #expect(out.stdout.contains("SUCCESS: 3 rules found"))
@@ -16,8 +15,7 @@ import Testing
 
     /// The alerts fire for the machine whose verdict went to unlikely, not for the other, and the
     /// flip alert ends an hour after the flip (p2ptui-alerts.test.yml).
-    @Test func rulesUnitTestPasses() throws {
-        guard InteropTests.require("promtool") else { return }
+    @Test(.needsTools("promtool")) func rulesUnitTestPasses() throws {
         // promtool reads rule_files relative to the working directory: cd there first.
         let out = try InteropTests.run(["sh", "-c", "cd \"$1\" && promtool test rules p2ptui-alerts.test.yml", "sh",
                                         Self.monitoring.path], timeout: 60)
@@ -25,8 +23,7 @@ import Testing
         #expect(out.stdout.contains("SUCCESS"))
     }
 
-    @Test func metricsGoldenFilesPassPromtool() throws {
-        guard InteropTests.require("promtool") else { return }
+    @Test(.needsTools("promtool")) func metricsGoldenFilesPassPromtool() throws {
         let golden = InteropTests.root.appendingPathComponent("Tests/P2PExportTests/Golden")
         let files = try FileManager.default.contentsOfDirectory(atPath: golden.path).filter { $0.hasSuffix(".prom") }
         #expect(files.count >= 7)

@@ -18,8 +18,7 @@ import Testing
         return text
     }
 
-    @Test func countsAClientsRequestsAndStopsCleanly() throws {
-        guard InteropTests.require("curl") else { return }
+    @Test(.needsTools("curl")) func countsAClientsRequestsAndStopsCleanly() throws {
         let server = try InteropTests.start([Self.bin, "serve", "--primary", "127.0.0.9", "--alternate", "127.0.0.10",
                                              "--port", "25478", "--metrics", "127.0.0.1:25469"])
         defer { InteropTests.stop(server) }

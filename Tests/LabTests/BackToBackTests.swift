@@ -8,11 +8,6 @@ import Testing
 /// every report (nil after recording why when the lab is unavailable or the output is garbled).
 func backToBackReports(_ scenario: String, servers: [String], extra: [String] = [], runs: Int,
                        sourceLocation: SourceLocation = #_sourceLocation) async throws -> [Report]? {
-    guard Lab.available(sourceLocation: sourceLocation) else { return nil }
-    guard FileManager.default.isExecutableFile(atPath: Lab.p2ptui) else {
-        Issue.record("no p2ptui binary at \(Lab.p2ptui): run `swift build` first", sourceLocation: sourceLocation)
-        return nil
-    }
     let check = ([Lab.p2ptui, "check", "--json"] + servers.flatMap { ["--stun", $0] } + extra).joined(separator: " ")
     let marker = "=====8<====="
     let script = "for i in $(seq \(runs)); do \(check); echo '\(marker)'; done"

@@ -30,7 +30,6 @@ struct EgressLabTests {
 enum EgressLab {
     /// `natlab run SCENARIO p2ptui check --json ...` and the decoded report.
     static func check(_ scenario: String) async throws -> Report? {
-        guard Lab.available() else { return nil }
         let out = try await Lab.inScenarioAsync(scenario, [
             Lab.p2ptui, "check", "--json", "--stun", "203.0.113.10:3478", "--stun", "203.0.113.10:3479",
             "--egress-target", "203.0.113.10", "--quic", "203.0.113.10:443", "--timeout", "4"])

@@ -11,8 +11,6 @@ enum GatewayLab {
     /// DMI fixture that is not a cloud, so the host's own DMI never matters.
     static let notCloud = Lab.repoRoot.appendingPathComponent("Tests/Fixtures/dmi/laptop").path
 
-    static func available(tools: [String] = []) -> Bool { Lab.available(tools: tools) }
-
     /// `natlab run SCENARIO CMD...`; the decoded report, or nil after recording why.
     static func check(_ scenario: String, command: [String]? = nil, extra: [String] = []) async throws -> Report? {
         let cmd = command ?? ([Lab.p2ptui, "check", "--json", "--dmi-root", notCloud] + stun + extra)
@@ -29,14 +27,14 @@ extension NATLab {
 @Suite("Gateway, double NAT, hairpin, cloud")
 struct GatewayLabTests {
     @Test func doubleNATIsDetectedFromTheCGNATHop() async throws {
-        guard GatewayLab.available(), let r = try await GatewayLab.check("double") else { return }
+        guard let r = try await GatewayLab.check("double") else { return }
         #expect(r.doubleNat.detected == true, "\(r.doubleNat.evidence)")
         #expect(r.doubleNat.hops.contains { $0.hasPrefix("2 100.64.") }, "\(r.doubleNat.hops)")
         #expect(r.gateway.address == "192.168.1.1")
     }
 
     @Test func singleNATIsNotDoubleNAT() async throws {
-        guard GatewayLab.available(), let r = try await GatewayLab.check("eim", extra: ["--hairpin"]) else { return }
+        guard let r = try await GatewayLab.check("eim", extra: ["--hairpin"]) else { return }
         #expect(r.doubleNat.detected != true, "\(r.doubleNat.evidence)")
         #expect(!r.doubleNat.evidence.isEmpty)
         #expect(r.doubleNat.hops.first == "1 192.168.1.1")
@@ -46,23 +44,23 @@ struct GatewayLabTests {
     }
 
     @Test func hairpinScenarioLoopsBackWithThePublicSource() async throws {
-        guard GatewayLab.available(), let r = try await GatewayLab.check("hairpin", extra: ["--hairpin"]) else { return }
+        guard let r = try await GatewayLab.check("hairpin", extra: ["--hairpin"]) else { return }
         #expect(r.hairpin.supported == true, "\(r.hairpin.evidence)")
         #expect(r.hairpin.observedSource?.hasPrefix("198.51.100.2:") == true)
     }
 
     @Test func noHairpinFlagSkipsIt() async throws {
-        guard GatewayLab.available(), let r = try await GatewayLab.check("hairpin", extra: ["--no-hairpin"]) else { return }
+        guard let r = try await GatewayLab.check("hairpin", extra: ["--no-hairpin"]) else { return }
         #expect(r.hairpin.status == .notChecked && r.hairpin.supported == nil)
     }
 
     @Test func checkRunsHairpinOnlyWhenAskedTo() async throws {
-        guard GatewayLab.available(), let r = try await GatewayLab.check("hairpin") else { return }
+        guard let r = try await GatewayLab.check("hairpin") else { return }
         #expect(r.hairpin.status == .notChecked && r.hairpin.supported == nil, "\(r.hairpin.evidence)")
     }
 
     @Test func miniupnpdReportsTheRouterWANAddress() async throws {
-        guard GatewayLab.available(), let r = try await GatewayLab.check("upnp") else { return }
+        guard let r = try await GatewayLab.check("upnp") else { return }
         #expect(Set(r.gateway.protocols) == [.upnp, .natPMP, .pcp], "\(r.gateway.evidence)")
         #expect(r.gateway.externalAddress == "198.51.100.2")
         #expect(r.doubleNat.detected == false, "\(r.doubleNat.evidence)")
@@ -73,8 +71,8 @@ struct GatewayLabTests {
 
     /// A gateway whose UPnP description names Fortinet FortiGate-60F: the report names the device,
     /// identified, with the description's words as evidence; a choice overrides it.
-    @Test func theGatewaysUPnPDescriptionIdentifiesTheDevice() async throws {
-        guard GatewayLab.available(tools: ["miniupnpd"]), let r = try await GatewayLab.check("upnp-vendor") else { return }
+    @Test(.needsTools("miniupnpd")) func theGatewaysUPnPDescriptionIdentifiesTheDevice() async throws {
+        guard let r = try await GatewayLab.check("upnp-vendor") else { return }
         #expect(r.gateway.device == UPnPDeviceInfo(manufacturer: "Fortinet", modelName: "FortiGate-60F",
                                                    modelDescription: "FortiGate next-generation firewall"))
         #expect(r.natDevice?.name == .fortigate && r.natDevice?.how == .identified, "\(String(describing: r.natDevice))")
@@ -89,7 +87,6 @@ struct GatewayLabTests {
     /// The JSON's finding carries that fix with its source, and `check`'s text and the saved
     /// summary say its setting and source.
     @Test(arguments: NATDevice.allCases) func natDeviceFlagNamesTheChosenDevice(_ device: NATDevice) async throws {
-        guard GatewayLab.available() else { return }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("p2ptui-fix-\(device.rawValue)-\(getpid())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -125,7 +122,7 @@ struct GatewayLabTests {
     }
 
     @Test func awsInstanceBehindEndpointDependentNATIsFlagged() async throws {
-        guard GatewayLab.available(), let r = try await Self.cloudBehindSymmetricNAT("aws", port: 18169) else { return }
+        guard let r = try await Self.cloudBehindSymmetricNAT("aws", port: 18169) else { return }
         #expect(r.cloud.provider == .aws, "\(r.cloud.evidence)")
         #expect(r.cloud.publicAddress == nil)
         #expect(r.cloud.natGatewaySuspected == true, "\(r.cloud.evidence)")
@@ -138,7 +135,7 @@ struct GatewayLabTests {
     /// catalogue has without --nat-device.
     @Test(arguments: [("gcp", NATDevice.gcpCloudNAT, 18170), ("azure", .azureNATGateway, 18171)])
     func cloudNATGatewayIsTheIdentifiedDevice(_ provider: String, _ device: NATDevice, _ port: Int) async throws {
-        guard GatewayLab.available(), let r = try await Self.cloudBehindSymmetricNAT(provider, port: port) else { return }
+        guard let r = try await Self.cloudBehindSymmetricNAT(provider, port: port) else { return }
         #expect(r.cloud.provider.rawValue == provider && r.cloud.natGatewaySuspected == true, "\(r.cloud.evidence)")
         #expect(r.natDevice?.name == device && r.natDevice?.how == .identified, "\(String(describing: r.natDevice))")
         #expect(FixCatalogue.fixes(for: .cloudNatGateway, device: r.natDevice?.name).allSatisfy { $0.device == device })

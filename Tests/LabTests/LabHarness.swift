@@ -1,26 +1,22 @@
 // Runs scripts/natlab and other commands for the NAT lab tests, with bounded time and captured output.
 //
-// The lab needs root, `ip` and `nft` (network namespaces, nftables routers). Without them a test
-// prints why and returns; under CI=true a missing prerequisite is a failure instead, so a CI job
-// that silently skipped the lab cannot look green.
+// The lab needs root, `ip` and `nft` (network namespaces, nftables routers): every lab suite sits
+// under `NATLab`, whose `.needsLab` trait skips it with the reason where they are missing (a
+// failure under CI=true).
 import Foundation
 import P2PTestSupport
 import Testing
 
 /// Every lab test, one at a time: labs share one name prefix per test process and fixed addresses,
 /// and the machine has few cores. `.serialized` here covers the nested suites too.
-@Suite("NAT lab", .serialized)
+@Suite("NAT lab", .serialized, .needsLab)
 enum NATLab {}
 
 /// Where things are, and how to run them.
 enum Lab {
-    /// The package root: Tests/LabTests/LabHarness.swift -> three levels up.
-    static let repoRoot: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let natlab = repoRoot.appendingPathComponent("scripts/natlab").path
-    /// The binary under test: $P2PTUI_BIN, else this checkout's debug build.
-    static let p2ptui = ProcessInfo.processInfo.environment["P2PTUI_BIN"]
-        ?? repoRoot.appendingPathComponent(".build/debug/p2ptui").path
+    static let repoRoot = Machine.repoRoot
+    static let natlab = Machine.natlab
+    static let p2ptui = Machine.p2ptui
 
     /// One prefix per test process, so a developer's own lab or a parallel run never collides.
     static let prefix = "p2plt\(getpid())"
@@ -31,47 +27,9 @@ enum Lab {
     static let coturnHost = "203.0.113.20"
     static let routerWAN = "198.51.100.2"
 
-    /// PATH for child processes: the lab's tools live in sbin directories.
-    static let path: String = {
-        let inherited = ProcessInfo.processInfo.environment["PATH"] ?? ""
-        return ([inherited] + ["/usr/local/sbin", "/usr/sbin", "/sbin", "/usr/bin", "/bin"])
-            .filter { !$0.isEmpty }.joined(separator: ":")
-    }()
+    static let path = Machine.path
 
-    static func which(_ tool: String) -> String? {
-        for dir in path.split(separator: ":") {
-            let candidate = "\(dir)/\(tool)"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return nil
-    }
-
-    /// Why the lab cannot run here, or nil when it can. `tools` are extra commands a test needs.
-    static func missingPrerequisite(tools: [String] = []) -> String? {
-        if getuid() != 0 { return "the NAT lab needs root (network namespaces, nftables)" }
-        // Root mapped inside a user namespace (scripts/test without root) cannot mount /run/netns.
-        let uidMap = (try? String(contentsOfFile: "/proc/self/uid_map", encoding: .utf8)) ?? ""
-        if uidMap.split(whereSeparator: \.isWhitespace) != ["0", "0", "4294967295"] {
-            return "the NAT lab needs real root, not root in a user namespace"
-        }
-        for tool in ["ip", "nft", "ss", "turnserver"] + tools where which(tool) == nil {
-            return "the NAT lab needs `\(tool)` (install with scripts/deps)"
-        }
-        if !FileManager.default.isExecutableFile(atPath: natlab) { return "no executable \(natlab)" }
-        return nil
-    }
-
-    /// True when the test may go on. Otherwise prints the reason (skip), or records a failure
-    /// under CI=true.
-    static func available(tools: [String] = [], sourceLocation: SourceLocation = #_sourceLocation) -> Bool {
-        guard let reason = missingPrerequisite(tools: tools) else { return true }
-        if ProcessInfo.processInfo.environment["CI"] == "true" {
-            Issue.record("NAT lab prerequisite missing under CI=true: \(reason)", sourceLocation: sourceLocation)
-        } else {
-            print("LabTests: skipped: \(reason)")
-        }
-        return false
-    }
+    static func which(_ tool: String) -> String? { Subprocess.which(tool, path: path) }
 
     typealias Outcome = Subprocess.Outcome
 
@@ -96,12 +54,16 @@ enum Lab {
         try run([natlab, "run", scenario] + command, timeout: timeout)
     }
 
-    /// `inScenario` on a thread of its own: the wait takes seconds, and blocking the cooperative
-    /// pool (two threads on a 2-core machine) would stall every test running beside it.
+    /// `run` on a thread of its own: the wait takes seconds, and blocking the cooperative pool
+    /// (two threads on a 2-core machine) would stall every test running beside it.
+    static func runAsync(_ arguments: [String], timeout: Double = 120,
+                         environment: [String: String] = [:]) async throws -> Outcome {
+        try await offPool { try run(arguments, timeout: timeout, environment: environment) }
+    }
+
+    /// `inScenario` on a thread of its own.
     static func inScenarioAsync(_ scenario: String, _ command: [String], timeout: Double = 120) async throws -> Outcome {
-        try await withCheckedThrowingContinuation { c in
-            Thread { c.resume(with: Result { try inScenario(scenario, command, timeout: timeout) }) }.start()
-        }
+        try await runAsync([natlab, "run", scenario] + command, timeout: timeout)
     }
 
     /// Running and not a zombie (a container's PID 1 may never reap the daemons natlab leaves to

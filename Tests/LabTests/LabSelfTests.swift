@@ -28,9 +28,8 @@ extension NATLab {
 @Suite("NAT lab self-check")
 struct LabSelfTests {
     /// Every scenario behaves as named, judged by the classic stun client against coturn.
-    @Test(arguments: StunClientExpectation.all)
+    @Test(.needsTools("stun"), arguments: StunClientExpectation.all)
     func stunClientSeesScenario(_ want: StunClientExpectation) throws {
-        guard Lab.available(tools: ["stun"]) else { return }
         let outcome = try Lab.inScenario(want.scenario, ["stun", Lab.coturnHost], timeout: 60)
         let primary = outcome.stdout.split(separator: "\n").first { $0.hasPrefix("Primary:") }.map(String.init) ?? ""
         for needle in want.contains {
@@ -42,7 +41,6 @@ struct LabSelfTests {
 
     /// `run` exits with the command's status and leaves nothing behind.
     @Test func runPropagatesStatusAndCleansUp() throws {
-        guard Lab.available() else { return }
         let failing = try Lab.inScenario("eim", ["sh", "-c", "exit 7"], timeout: 60)
         #expect(failing.status == 7, "stderr:\n\(failing.stderr)")
         let addresses = try Lab.inScenario("eim", ["ip", "-4", "-o", "addr", "show", "dev", "eth0"], timeout: 60)
@@ -54,7 +52,6 @@ struct LabSelfTests {
     /// `up` twice rebuilds, `exec` reaches every namespace, `down` twice is harmless and removes
     /// every namespace and daemon.
     @Test func upExecDownIsIdempotent() throws {
-        guard Lab.available() else { return }
         defer { _ = try? Lab.run([Lab.natlab, "down"], timeout: 30) }
         #expect(try Lab.run([Lab.natlab, "up", "double"], timeout: 60).status == 0)
         let again = try Lab.run([Lab.natlab, "up", "double"], timeout: 60)
@@ -80,8 +77,7 @@ struct LabSelfTests {
     /// The gateway really answers UPnP IGD and NAT-PMP with its WAN address (what the gateway
     /// probe will read). miniupnpd only reports a documentation-range address after its own STUN
     /// check; upnpc still flags it as reserved ("not connected?"), hence `-i`.
-    @Test func upnpGatewayReportsWANAddress() throws {
-        guard Lab.available(tools: ["miniupnpd", "upnpc", "python3"]) else { return }
+    @Test(.needsTools("miniupnpd", "upnpc", "python3")) func upnpGatewayReportsWANAddress() throws {
         let natpmp = """
             import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(2)
             s.sendto(b"\\0\\0", ("192.168.1.1", 5351)); d = s.recv(64)

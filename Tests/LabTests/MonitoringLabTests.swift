@@ -7,18 +7,10 @@ extension NATLab {
 /// metrics files, `serve --metrics`, Debian's node_exporter and Prometheus with the example alerts.
 @Suite("Monitoring")
 struct MonitoringLabTests {
-    /// Runs `arguments` through `Lab.run` on a thread of its own (the wait takes seconds).
-    static func runAsync(_ arguments: [String], timeout: Double, environment: [String: String] = [:]) async throws -> Lab.Outcome {
-        try await withCheckedThrowingContinuation { c in
-            Thread { c.resume(with: Result { try Lab.run(arguments, timeout: timeout, environment: environment) }) }.start()
-        }
-    }
-
     /// `check --every 5s` behind an endpoint-independent NAT that `natlab nat symmetric` switches
     /// mid-run: the first check's line, then exactly one change line naming the new finding; a
     /// SIGTERM ends it with status 0 and the .prom file holds the last check.
     @Test func everyPrintsOneLineWhenTheNATTurnsSymmetric() async throws {
-        guard Lab.available() else { return }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("p2ptui-every-\(getpid())").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -34,7 +26,7 @@ struct MonitoringLabTests {
             sleep 12
             kill -TERM "$pid"; wait "$pid"; echo "status $?" >"$1/status"
             """
-        let out = try await Self.runAsync([Lab.natlab, "run", "eim", "bash", "-c", script, "bash", dir, Lab.natlab], timeout: 150)
+        let out = try await Lab.runAsync([Lab.natlab, "run", "eim", "bash", "-c", script, "bash", dir, Lab.natlab], timeout: 150)
         let lines = ((try? String(contentsOfFile: "\(dir)/out", encoding: .utf8)) ?? "").split(separator: "\n")
         let diag = "lines: \(lines)\nstderr: \((try? String(contentsOfFile: "\(dir)/err", encoding: .utf8)) ?? "")\n\(out.stderr.suffix(1500))"
         #expect(lines.count == 2, "\(diag)")
@@ -51,12 +43,11 @@ struct MonitoringLabTests {
 
     /// scripts/monitoring-lab in a pair eim:symmetric: what Prometheus read from the two sides'
     /// node_exporters (their .prom files) and from `serve --metrics`, and what its alert rules made of it.
-    @Test func prometheusSeesTheSymmetricSideAlertAndServesCounter() async throws {
-        guard Lab.available(tools: ["prometheus", "prometheus-node-exporter", "promtool", "curl"]) else { return }
+    @Test(.needsTools("prometheus", "prometheus-node-exporter", "promtool", "curl")) func prometheusSeesTheSymmetricSideAlertAndServesCounter() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("p2ptui-monitoring-\(getpid())").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let out = try await Self.runAsync([Lab.natlab, "pair", "run", "eim:symmetric",
+        let out = try await Lab.runAsync([Lab.natlab, "pair", "run", "eim:symmetric",
                                            Lab.repoRoot.appendingPathComponent("scripts/monitoring-lab").path, dir],
                                           timeout: 150, environment: ["NATLAB_SERVE_METRICS": "127.0.0.1:9469"])
         func file(_ name: String) -> String { (try? String(contentsOfFile: "\(dir)/\(name)", encoding: .utf8)) ?? "" }

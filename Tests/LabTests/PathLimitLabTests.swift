@@ -45,11 +45,7 @@ struct PathLimitLabTests {
         let command = [Lab.natlab, "run", scenario, Lab.p2ptui, "check", "--json", "--stun", Lab.p2ptuiServer,
                        "--lifetime", "--lifetime-max", String(limit)]
         let start = Date()
-        let outcome = try await withCheckedThrowingContinuation { c in
-            Thread {
-                c.resume(with: Result { try Lab.run(command, timeout: Double(limit) + 120, environment: ["NATLAB_PREFIX": prefix]) })
-            }.start()
-        }
+        let outcome = try await Lab.runAsync(command, timeout: Double(limit) + 120, environment: ["NATLAB_PREFIX": prefix])
         let took = Date().timeIntervalSince(start)
         #expect(!outcome.timedOut, "\(scenario) timed out")
         return (try? JSONDecoder().decode(Report.self, from: Data(outcome.stdout.utf8)), took)
@@ -57,7 +53,6 @@ struct PathLimitLabTests {
 
     @Test("check --lifetime: an interval at most 10 s wide around conntrack timeouts of 20 s and 60 s")
     func mappingLifetime() async throws {
-        guard Lab.available(), FileManager.default.isExecutableFile(atPath: Lab.p2ptui) else { return }
         // Both at once, each under its own prefix: about 70 s instead of 100.
         async let short = Self.lifetime("udp-timeout-20", limit: 40, prefix: Lab.prefix + "a")
         async let long = Self.lifetime("udp-timeout-60", limit: 90, prefix: Lab.prefix + "b")

@@ -36,23 +36,13 @@ struct PunchPair: Sendable, CustomTestStringConvertible {
     ]
 }
 
-/// The fields of `punch --json` the test reads.
-struct PunchJSON: Decodable, Sendable {
-    var direct: Bool
-    var code: PunchCode?
-    var reason: String
-    var localEndpoint: String?
-    var remoteEndpoint: String?
-    var rttMs: Double?
-    var elapsedMs: Int?
-    var quality: PathQuality?
-}
-
 /// What scripts/punchpair left in one pair's directory.
 struct PairOutcome: Sendable {
     var line: String
-    var client: PunchJSON
-    var connector: PunchJSON
+    /// What each side's `punch --json` says, read as the report's punch section (its fields are
+    /// part of the JSON).
+    var client: PunchSection
+    var connector: PunchSection
     var clientStatus: Int32
     var connectorStatus: Int32
     var compare: String
@@ -62,8 +52,8 @@ struct PairOutcome: Sendable {
     var savedConnector: Bool?
 
     static func load(_ dir: String, line: String, seconds: Double) -> PairOutcome? {
-        func punch(_ name: String) -> PunchJSON? {
-            FileManager.default.contents(atPath: "\(dir)/\(name)").flatMap { try? JSONDecoder().decode(PunchJSON.self, from: $0) }
+        func punch(_ name: String) -> PunchSection? {
+            FileManager.default.contents(atPath: "\(dir)/\(name)").flatMap { try? JSONDecoder().decode(PunchSection.self, from: $0) }
         }
         struct Cmp: Decodable { var directConnection: String }
         struct Saved: Decodable { struct P: Decodable { var direct: Bool }; var punch: P? }
@@ -92,23 +82,16 @@ struct PunchLab {
         // A proven path is measured for 2 s (punch's default is 3): every size both ways, with room
         // for a loaded machine.
         let environment = ["PUNCH_MEASURE": "2"].merging(environment) { _, new in new }
-        let outcome = try await withCheckedThrowingContinuation { (c: CheckedContinuation<Lab.Outcome, Error>) in
-            Thread {
-                c.resume(with: Result {
-                    // 4 s deadline: every pair that can meet does so in well under a second.
-                    try Lab.run([Lab.natlab, "pair", "run", pair.topology, Lab.repoRoot.appendingPathComponent("scripts/punchpair").path, dir, "4"],
-                                timeout: 90, environment: ["NATLAB_PREFIX": "\(Lab.prefix)p\(index)", "NATLAB_QUIET": "1"]
-                                    .merging(environment) { _, new in new })
-                })
-            }.start()
-        }
+        // 4 s deadline: every pair that can meet does so in well under a second.
+        let outcome = try await Lab.runAsync(
+            [Lab.natlab, "pair", "run", pair.topology, Lab.repoRoot.appendingPathComponent("scripts/punchpair").path, dir, "4"],
+            timeout: 90, environment: ["NATLAB_PREFIX": "\(Lab.prefix)p\(index)", "NATLAB_QUIET": "1"].merging(environment) { _, new in new })
         let line = outcome.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         return (pair, PairOutcome.load(dir, line: line, seconds: outcome.seconds),
                 "exit \(outcome.status), timed out \(outcome.timedOut)\n\(outcome.stderr.suffix(2000))")
     }
 
-    @Test func liveResultAgreesWithCompareOverTheMatrix() async throws {
-        guard Lab.available(tools: ["python3"]) else { return }
+    @Test(.needsTools("python3")) func liveResultAgreesWithCompareOverTheMatrix() async throws {
         guard FileManager.default.isExecutableFile(atPath: Lab.p2ptui) else {
             Issue.record("no p2ptui binary at \(Lab.p2ptui): run `swift build` first")
             return
@@ -174,8 +157,7 @@ struct PunchLab {
     /// IPv6 on both sides behind stateful firewalls (replies only), symmetric IPv4 NATs: punch meets
     /// on the IPv6 addresses, and compare (with a STUN server over IPv6 for check) says likely
     /// because of that path, although the IPv4 NATs alone cannot meet.
-    @Test func ipv6BetweenSymmetricNATsIsProvenAndComparedLikely() async throws {
-        guard Lab.available(tools: ["python3"]) else { return }
+    @Test(.needsTools("python3")) func ipv6BetweenSymmetricNATsIsProvenAndComparedLikely() async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("p2ptui-punchv6-\(getpid())").path
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: root) }
@@ -194,8 +176,7 @@ struct PunchLab {
     /// One RFC 5780 server only (two destination addresses, no second server): the symmetric side
     /// showed one public IP in mapping tests I, II and III, the other filters by address only, and
     /// punch proves a path; compare must say likely, naming that evidence.
-    @Test func oneBehaviourServerIsEnoughForRestrictedAndSymmetric() async throws {
-        guard Lab.available(tools: ["python3"]) else { return }
+    @Test(.needsTools("python3")) func oneBehaviourServerIsEnoughForRestrictedAndSymmetric() async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("p2ptui-punchone-\(getpid())").path
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: root) }

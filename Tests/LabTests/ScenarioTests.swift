@@ -52,11 +52,6 @@ func labReport(_ scenario: String, servers: [String] = [Lab.p2ptuiServer, Lab.co
 /// why) when the lab is unavailable or the output does not decode.
 func labJSON<T: Decodable>(_ scenario: String, as: T.Type, servers: [String] = [Lab.p2ptuiServer, Lab.coturnServer],
                            sourceLocation: SourceLocation = #_sourceLocation) throws -> T? {
-    guard Lab.available(sourceLocation: sourceLocation) else { return nil }
-    guard FileManager.default.isExecutableFile(atPath: Lab.p2ptui) else {
-        Issue.record("no p2ptui binary at \(Lab.p2ptui): run `swift build` first", sourceLocation: sourceLocation)
-        return nil
-    }
     var command = [Lab.p2ptui, "check", "--json"]
     for server in servers { command += ["--stun", server] }
     let outcome = try Lab.inScenario(scenario, command)

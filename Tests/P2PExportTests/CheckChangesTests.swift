@@ -1,5 +1,6 @@
 import P2PExport
 import P2PReport
+import P2PTestSupport
 import Testing
 
 @Suite struct CheckChangesTests {
@@ -36,7 +37,7 @@ import Testing
         func state(_ r: Report) -> CheckState {
             CheckState(verdict: r.verdict.directConnection, findings: FindingLabel.of(r))
         }
-        let line = CheckChanges.line(from: state(Fixtures.homeAllPass), to: state(Fixtures.cloudAllFail), at: "T3")
+        let line = CheckChanges.line(from: state(ReportFixtures.homeAllPass), to: state(ReportFixtures.cloudAllFail), at: "T3")
         #expect(line?.hasPrefix("T3 likely -> unlikely; appeared: ") == true, "\(line ?? "")")
         for code in ["cloud-nat-gateway (cloud-nat)", "double-nat (double-nat)", "mapping-endpoint-dependent (nat-type)"] {
             #expect(line?.contains(code) == true, "\(code) in \(line ?? "")")

@@ -1,15 +1,16 @@
 // `p2ptui check`'s terminal text, rendered from the same step content as the summary and the wizard.
 import P2PExport
 import P2PReport
+import P2PTestSupport
 import Testing
 
 @Suite struct CheckTextTests {
     @Test func goldens() {
-        Golden.expect(CheckText.render(Fixtures.cloudAllFail, verbose: false, symbols: true), matches: "check-cloud-all-fail.txt")
-        Golden.expect(CheckText.render(Fixtures.homeAllPass, verbose: true, symbols: false), matches: "check-home-all-pass-v.ascii.txt")
+        golden.expect(CheckText.render(ReportFixtures.cloudAllFail, verbose: false, symbols: true), matches: "check-cloud-all-fail.txt")
+        golden.expect(CheckText.render(ReportFixtures.homeAllPass, verbose: true, symbols: false), matches: "check-home-all-pass-v.ascii.txt")
     }
 
-    @Test(arguments: Fixtures.all.map(\.name))
+    @Test(arguments: ReportFixtures.all.map(\.name))
     func everyStepOnceWithItsFinding(name: String) {
         let r = SummaryGoldenTests.fixture(name)
         let text = CheckText.render(r, verbose: false, symbols: true)
@@ -22,7 +23,7 @@ import Testing
     }
 
     @Test func briefShowsTheFirstFactsAndSaysHowManyMore() {
-        let r = Fixtures.cloudAllFail
+        let r = ReportFixtures.cloudAllFail
         let nat = Guide.guide(for: .natType, in: r)
         #expect(nat.facts.count > CheckText.briefFacts, "fixture has enough facts to cut")
         let brief = CheckText.render(r, verbose: false, symbols: true)
@@ -37,7 +38,7 @@ import Testing
     }
 
     @Test func asciiHasNoSymbols() {
-        for (_, r) in Fixtures.all {
+        for (_, r) in ReportFixtures.all {
             let text = CheckText.render(r, verbose: true, symbols: false)
             #expect(!text.unicodeScalars.contains { $0.value == 0x2714 || $0.value == 0x2718 || $0.value == 0x26A0 })
             #expect(text.contains("[PASS]") || text.contains("[FAIL]") || text.contains("[WARN]") || text.contains("[ -- ]"))

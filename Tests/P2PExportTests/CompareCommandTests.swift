@@ -7,6 +7,7 @@
 import Foundation
 import P2PExport
 import P2PReport
+import P2PTestSupport
 import Testing
 
 struct Run {
@@ -50,9 +51,9 @@ enum Binary {
         client = dir.path + "/client.json"
         connector = dir.path + "/connector.json"
         friendly = dir.path + "/friendly.json"
-        try Data(try ReportJSON.encode(Fixtures.homeAllPass)).write(to: URL(fileURLWithPath: client))
-        try Data(try ReportJSON.encode(Fixtures.cloudAllFail)).write(to: URL(fileURLWithPath: connector))
-        var other = Fixtures.homeAllPass
+        try Data(try ReportJSON.encode(ReportFixtures.homeAllPass)).write(to: URL(fileURLWithPath: client))
+        try Data(try ReportJSON.encode(ReportFixtures.cloudAllFail)).write(to: URL(fileURLWithPath: connector))
+        var other = ReportFixtures.homeAllPass
         other.run.role = .connector
         other.nat.publicEndpoint = "198.51.100.99:5000"
         try Data(try ReportJSON.encode(other)).write(to: URL(fileURLWithPath: friendly))
@@ -76,7 +77,7 @@ enum Binary {
         let j = try Binary.p2ptui("compare", "--json", client, connector)
         #expect(j.status == 1)
         let c = try JSONDecoder().decode(Comparison.self, from: Data(j.stdout.utf8))
-        #expect(c == Compare.compare(client: Fixtures.homeAllPass, connector: Fixtures.cloudAllFail))
+        #expect(c == Compare.compare(client: ReportFixtures.homeAllPass, connector: ReportFixtures.cloudAllFail))
     }
 
     @Test func badInputExitsTwoWithAClearMessage() throws {
@@ -85,7 +86,7 @@ enum Binary {
         #expect(missing.stderr.contains("cannot read \(dir.path)/nope.json: no such file"))
 
         let text = dir.path + "/summary.txt"
-        try Data(SummaryText.render(Fixtures.homeAllPass).utf8).write(to: URL(fileURLWithPath: text))
+        try Data(SummaryText.render(ReportFixtures.homeAllPass).utf8).write(to: URL(fileURLWithPath: text))
         let notJSON = try Binary.p2ptui("compare", text, client)
         #expect(notJSON.status == 2)
         #expect(notJSON.stderr.contains("not a JSON file"))

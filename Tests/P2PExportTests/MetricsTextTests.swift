@@ -1,6 +1,7 @@
 import Foundation
 import P2PExport
 import P2PReport
+import P2PTestSupport
 import Testing
 
 /// The path of `promtool` (Debian package prometheus, installed by scripts/deps), or nil.
@@ -13,14 +14,14 @@ let promtoolPath: String? = ["/usr/bin/promtool", "/usr/local/bin/promtool"].fir
         MetricsText.render(r, findings: FindingLabel.of(r))
     }
 
-    @Test(arguments: Fixtures.all.map(\.name))
+    @Test(arguments: ReportFixtures.all.map(\.name))
     func matchesGolden(name: String) {
-        let r = Fixtures.all.first { $0.name == name }!.report
-        Golden.expect(Self.render(r), matches: "\(name).prom")
+        let r = ReportFixtures.all.first { $0.name == name }!.report
+        golden.expect(Self.render(r), matches: "\(name).prom")
     }
 
     @Test func verdictIsAnEnumWithOneSeriesSet() {
-        let text = Self.render(Fixtures.cloudAllFail)
+        let text = Self.render(ReportFixtures.cloudAllFail)
         let lines = text.split(separator: "\n").filter { $0.hasPrefix("p2ptui_direct_connection{") }
         #expect(lines.count == DirectConnection.allCases.count)
         #expect(lines.filter { $0.hasSuffix(" 1") }.count == 1)
@@ -28,25 +29,25 @@ let promtoolPath: String? = ["/usr/bin/promtool", "/usr/local/bin/promtool"].fir
     }
 
     @Test func symmetricNATNamesTheEndpointDependentMappingFinding() {
-        let labels = FindingLabel.of(Fixtures.cloudAllFail)
+        let labels = FindingLabel.of(ReportFixtures.cloudAllFail)
         #expect(labels.contains(FindingLabel(code: "mapping-endpoint-dependent", step: "nat-type", status: "fail")))
         // A network where everything passes has only passing findings.
-        #expect(FindingLabel.of(Fixtures.homeAllPass).allSatisfy { $0.status == "pass" })
-        #expect(FindingLabel.of(Fixtures.homeAllPass).contains { $0.code == "mapping-endpoint-independent" })
+        #expect(FindingLabel.of(ReportFixtures.homeAllPass).allSatisfy { $0.status == "pass" })
+        #expect(FindingLabel.of(ReportFixtures.homeAllPass).contains { $0.code == "mapping-endpoint-independent" })
     }
 
     @Test func udpBlockedIsAFindingOfTheFirewallStep() {
-        let labels = FindingLabel.of(Fixtures.udpBlocked)
+        let labels = FindingLabel.of(ReportFixtures.udpBlocked)
         #expect(labels.contains { $0.code == "udp-blocked" && $0.step == "firewall" })
     }
 
     @Test func unprovenPortsAreLeftOutNotCountedAsBlocked() {
-        let text = Self.render(Fixtures.noDNS)
+        let text = Self.render(ReportFixtures.noDNS)
         #expect(!text.contains("p2ptui_udp_port_reachable{"))
     }
 
     @Test func hostileHostNameCannotBreakTheExposition() {
-        var r = Fixtures.homeAllPass
+        var r = ReportFixtures.homeAllPass
         r.run.hostname = "evil\"} 1\nfake_metric 1\\"
         let text = Self.render(r)
         #expect(!text.contains("\nfake_metric"))
@@ -54,16 +55,16 @@ let promtoolPath: String? = ["/usr/bin/promtool", "/usr/local/bin/promtool"].fir
     }
 
     @Test func noTimestampWhenTheStartTimeIsUnknown() {
-        var r = Fixtures.homeAllPass
+        var r = ReportFixtures.homeAllPass
         r.run.startedAt = ""
         #expect(!Self.render(r).contains("p2ptui_check_timestamp_seconds"))
-        #expect(Self.render(Fixtures.homeAllPass).contains("p2ptui_check_timestamp_seconds{host=\"laptop-anna\",role=\"client\"} 1796018400\n"))
+        #expect(Self.render(ReportFixtures.homeAllPass).contains("p2ptui_check_timestamp_seconds{host=\"laptop-anna\",role=\"client\"} 1796018400\n"))
     }
 
     @Test(.enabled(if: promtoolPath != nil, "needs promtool (Debian package prometheus; scripts/deps)"),
-          arguments: Fixtures.all.map(\.name))
+          arguments: ReportFixtures.all.map(\.name))
     func promtoolFindsNothing(name: String) throws {
-        let r = Fixtures.all.first { $0.name == name }!.report
+        let r = ReportFixtures.all.first { $0.name == name }!.report
         let p = Process()
         p.executableURL = URL(fileURLWithPath: promtoolPath!)
         p.arguments = ["check", "metrics"]

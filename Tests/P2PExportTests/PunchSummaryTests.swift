@@ -1,6 +1,7 @@
 import Foundation
 import P2PExport
 import P2PReport
+import P2PTestSupport
 import Testing
 
 /// The summary's section for the live test (`p2ptui punch --save-to`), only when it was run.
@@ -12,14 +13,20 @@ import Testing
                                      fix: "give one side (the Connector first) a NAT with endpoint-independent mapping",
                                      localMapping: "varies-by-destination", peerMapping: "varies-by-destination")
 
+    /// `base` with `punch` as its live test.
+    static func with(_ punch: PunchSection, _ base: Report = ReportFixtures.homeAllPass) -> Report {
+        var r = base
+        r.punch = punch
+        return r
+    }
+
     @Test func absentWhenNotRun() {
-        let text = SummaryText.render(Fixtures.homeAllPass)
+        let text = SummaryText.render(ReportFixtures.homeAllPass)
         #expect(!text.contains("Live test with the other side"))
     }
 
     @Test func provenPathIsShownWithBothEnds() {
-        var r = Fixtures.homeAllPass
-        r.punch = Self.proven
+        let r = Self.with(Self.proven)
         let text = SummaryText.render(r)
         #expect(text.contains("Live test with the other side (p2ptui punch)"))
         #expect(text.contains("DIRECT path proven: local 198.51.100.2:40000 ↔ peer"))
@@ -30,7 +37,7 @@ import Testing
     }
 
     @Test func theMeasuredPathIsOneLineAndSurvivesTheSavedReport() throws {
-        var r = Fixtures.homeAllPass
+        var r = ReportFixtures.homeAllPass
         var p = Self.proven
         p.quality = PathQuality(seconds: 3, rttSamples: 60, rttMedianMs: 0.84, rttP99Ms: 2.1, outboundLossPercent: 0,
                                 inboundLossPercent: 1.7, outboundSizesTried: true, inboundSizesTried: true, outboundMaxBytes: nil, inboundMaxBytes: 1472, datagramStatus: "too-small")
@@ -44,24 +51,21 @@ import Testing
     }
 
     @Test func failureNamesTheReasonAndTheFix() {
-        var r = Fixtures.cloudAllFail
-        r.punch = Self.failed
-        let text = SummaryText.render(r)
+        let text = SummaryText.render(Self.with(Self.failed, ReportFixtures.cloudAllFail))
         #expect(text.contains("no direct path: traffic would go through a relay"))
         #expect(text.contains("Why: symmetric NAT on both sides"))
         #expect(text.contains("Change first: give one side"))
     }
 
     @Test func redactionCoversTheLiveTestAndJSONRoundTrips() throws {
-        var r = Fixtures.homeAllPass
-        r.punch = Self.proven
+        let r = Self.with(Self.proven)
         let redacted = SummaryText.render(r, options: SummaryOptions(redact: true))
         #expect(!redacted.contains("198.51.100.130"))
         let back = try ReportJSON.decode(try ReportJSON.encode(r))
         #expect(back.punch == Self.proven)
         // Older reports without the field still load.
-        var old = Fixtures.homeAllPass
-        old.punch = nil
+        let old = ReportFixtures.homeAllPass
+        #expect(old.punch == nil)
         #expect(try ReportJSON.decode(try ReportJSON.encode(old)).punch == nil)
         #expect(!String(decoding: try ReportJSON.encode(old), as: UTF8.self).contains("\"punch\""))
     }

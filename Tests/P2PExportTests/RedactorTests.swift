@@ -1,11 +1,12 @@
 import Foundation
 import P2PExport
 import P2PReport
+import P2PTestSupport
 import Testing
 
 @Suite struct RedactorTests {
     @Test func sameAddressSamePlaceholderEverywhere() {
-        let r = Redactor.redact(Fixtures.homeAllPass)
+        let r = Redactor.redact(ReportFixtures.homeAllPass)
         #expect(r.nat.publicEndpoint == "public-1:40000")
         #expect(r.gateway.externalAddress == "public-1")
         #expect(r.hairpin.observedSource == "public-1:40001")
@@ -22,7 +23,7 @@ import Testing
     }
 
     @Test func theMappingTestsEndpointsAreRedactedLikeTheRest() {
-        var report = Fixtures.homeAllPass
+        var report = ReportFixtures.homeAllPass
         let ip = report.nat.publicEndpoint!.split(separator: ":")[0]
         report.nat.mappedByTest = ["I": "\(ip):40000", "II": "\(ip):40002"]
         let r = Redactor.redact(report)
@@ -30,7 +31,7 @@ import Testing
     }
 
     @Test func privateAddressesAndHostNamesStay() {
-        let r = Redactor.redact(Fixtures.cloudAllFail)
+        let r = Redactor.redact(ReportFixtures.cloudAllFail)
         #expect(r.nat.localEndpoint == "10.0.12.5:50000")
         #expect(r.doubleNat.hops.prefix(3) == ["1 10.0.12.1", "2 100.72.0.1", "3 *"])
         #expect(r.doubleNat.hops[3].hasPrefix("4 public-"))
@@ -65,29 +66,10 @@ import Testing
         #expect(red.redact(text: "seen from 198.51.100.1.") == "seen from public-2.")
     }
 
-    @Test func classification() {
-        let cases: [(String, Bool)] = [
-            ("10.1.2.3", false), ("172.16.0.1", false), ("172.31.255.255", false), ("172.32.0.1", true),
-            ("192.168.9.9", false), ("100.64.0.1", false), ("100.127.255.255", false), ("100.128.0.1", true),
-            ("127.0.0.1", false), ("169.254.1.1", false), ("0.0.0.0", false), ("224.0.0.1", false),
-            ("192.0.2.1", true), ("198.51.100.1", true), ("203.0.113.1", true), ("8.8.8.8", true),
-            ("2001:db8::1", true), ("2606:4700::1111", true), ("fe80::1", false), ("febf::1", false),
-            ("fc00::1", false), ("fdff::1", false), ("::1", false), ("::", false), ("ff02::1", false),
-        ]
-        for (text, pub) in cases {
-            let ip = IPLiteral.parseIPv4(Substring(text)) ?? IPLiteral.parseIPv6(Substring(text))
-            #expect(ip?.isPublic == pub, "\(text)")
-        }
-        #expect(IPLiteral.parseIPv4("256.1.1.1") == nil)
-        #expect(IPLiteral.parseIPv6("1:2:3:4:5:6:7") == nil)
-        #expect(IPLiteral.parseIPv6("1::2::3") == nil)
-        #expect(IPLiteral.parseIPv6("1:2:3:4:5:6:7:8")?.bytes.count == 16)
-    }
-
     /// After redaction no public address literal is left, found by a scan independent of the redactor.
-    @Test(arguments: Fixtures.all.map(\.name))
+    @Test(arguments: ReportFixtures.all.map(\.name))
     func nothingPublicLeft(name: String) throws {
-        let report = Fixtures.all.first { $0.name == name }!.report
+        let report = ReportFixtures.all.first { $0.name == name }!.report
         let redacted = Redactor.redact(report)
         let json = String(decoding: try ReportJSON.encode(redacted), as: UTF8.self)
         let summary = SummaryText.render(report, options: SummaryOptions(redact: true))

@@ -1,6 +1,7 @@
 import Foundation
 import P2PExport
 import P2PReport
+import P2PTestSupport
 import Testing
 
 /// `r` with every string through `UntrustedText.clean`, as `ReportJSON.decode` reads it.
@@ -19,7 +20,7 @@ func cleaned(_ r: Report) throws -> Report {
 
 @Suite struct ReportJSONTests {
     @Test func aLoadedReportHoldsNoRawControlCharacter() throws {
-        var r = Fixtures.inconclusiveAllWarn
+        var r = ReportFixtures.inconclusiveAllWarn
         r.run.hostname = "h\u{1B}]0;title\u{07}"
         r.verdict.reasons = ["\u{202E}reversed", String(repeating: "x", count: 10_000)]
         let back = try ReportJSON.decode(ReportJSON.encode(r))
@@ -29,12 +30,12 @@ func cleaned(_ r: Report) throws -> Report {
         #expect(back.nat.servers.compactMap(\.detail).allSatisfy(UntrustedText.isClean))
         #expect(back.nat.servers.contains { $0.detail == "SOFTWARE \\x1b[31mevil\\x1b[0m\\x09server" })
         // Clean reports come back unchanged.
-        #expect(try ReportJSON.decode(ReportJSON.encode(Fixtures.cloudAllFail)) == Fixtures.cloudAllFail)
+        #expect(try ReportJSON.decode(ReportJSON.encode(ReportFixtures.cloudAllFail)) == ReportFixtures.cloudAllFail)
     }
 
-    @Test(arguments: Fixtures.all.map(\.name))
+    @Test(arguments: ReportFixtures.all.map(\.name))
     func roundTrip(name: String) throws {
-        let r = Fixtures.all.first { $0.name == name }!.report
+        let r = ReportFixtures.all.first { $0.name == name }!.report
         let bytes = try ReportJSON.encode(r)
         #expect(bytes.last == 0x0A)
         // Reading a report cleans its strings (a fixture holds a server's raw escape codes).
@@ -44,7 +45,7 @@ func cleaned(_ r: Report) throws -> Report {
     }
 
     @Test func keysAreSorted() throws {
-        let text = String(decoding: try ReportJSON.encode(Fixtures.nothingChecked), as: UTF8.self)
+        let text = String(decoding: try ReportJSON.encode(ReportFixtures.nothingChecked), as: UTF8.self)
         let cloud = text.range(of: "\"cloud\"")!.lowerBound
         let nat = text.range(of: "\"nat\"")!.lowerBound
         #expect(cloud < nat)
@@ -74,7 +75,7 @@ func cleaned(_ r: Report) throws -> Report {
             #expect("\(error)".contains("missing field"))
         }
         // A wrong enum value names the field.
-        var text = String(decoding: try ReportJSON.encode(Fixtures.homeAllPass), as: UTF8.self)
+        var text = String(decoding: try ReportJSON.encode(ReportFixtures.homeAllPass), as: UTF8.self)
         text = text.replacingOccurrences(of: "\"endpoint-independent\"", with: "\"sideways\"")
         do {
             _ = try ReportJSON.decode(Self.bytes(text))
@@ -99,8 +100,8 @@ func cleaned(_ r: Report) throws -> Report {
             try ReportJSON.load(path: dir.path)
         }
         let good = dir.path + "/good.json"
-        try Data(try ReportJSON.encode(Fixtures.cloudAllFail)).write(to: URL(fileURLWithPath: good))
-        #expect(try ReportJSON.load(path: good) == Fixtures.cloudAllFail)
+        try Data(try ReportJSON.encode(ReportFixtures.cloudAllFail)).write(to: URL(fileURLWithPath: good))
+        #expect(try ReportJSON.load(path: good) == ReportFixtures.cloudAllFail)
         let bad = dir.path + "/bad.json"
         try Data("{\"schemaVersion\": 9}".utf8).write(to: URL(fileURLWithPath: bad))
         #expect(throws: ReportLoadError.invalid(path: bad, .unsupportedSchema(9))) {
@@ -127,9 +128,9 @@ final class TempDir {
 }
 
 @Suite struct ExportJSONTests {
-    @Test(arguments: Fixtures.all.map(\.name))
+    @Test(arguments: ReportFixtures.all.map(\.name))
     func exportIsStillAReport(name: String) throws {
-        let r = Fixtures.all.first { $0.name == name }!.report
+        let r = ReportFixtures.all.first { $0.name == name }!.report
         let bytes = try ReportJSON.encodeExport(r)
         #expect(try ReportJSON.decode(bytes) == cleaned(r))
         let object = try JSONSerialization.jsonObject(with: Data(bytes)) as! [String: Any]
@@ -142,9 +143,9 @@ final class TempDir {
     }
 
     /// `findings` and `verdict.codes` in the saved JSON are the rules' output for the saved report.
-    @Test(arguments: Fixtures.all.map(\.name))
+    @Test(arguments: ReportFixtures.all.map(\.name))
     func exportCarriesTheCodedFindings(name: String) throws {
-        let r = Fixtures.all.first { $0.name == name }!.report
+        let r = ReportFixtures.all.first { $0.name == name }!.report
         for bytes in [try ReportJSON.encode(r), try ReportJSON.encodeExport(r)] {
             struct Coded: Decodable { var findings: [ReportFinding]; var verdict: Verdict }
             let coded = try JSONDecoder().decode(Coded.self, from: Data(bytes))
@@ -156,7 +157,7 @@ final class TempDir {
     /// A report saved by an older p2ptui (schema 1: no findings, no verdict codes) still loads, and
     /// `compare` reads it as it reads the same report saved now.
     @Test func schemaOneReportStillLoads() throws {
-        for fixture in Fixtures.all {
+        for fixture in ReportFixtures.all {
             var object = try JSONSerialization.jsonObject(with: Data(ReportJSON.encode(fixture.report))) as! [String: Any]
             object["schemaVersion"] = 1
             object["findings"] = nil
@@ -171,10 +172,10 @@ final class TempDir {
     }
 
     @Test func redactedExport() throws {
-        let bytes = try ReportJSON.encodeExport(Fixtures.cloudAllFail, redact: true)
+        let bytes = try ReportJSON.encodeExport(ReportFixtures.cloudAllFail, redact: true)
         let text = String(decoding: bytes, as: UTF8.self)
         #expect(LeakScanner.publicLiterals(in: text).isEmpty)
-        #expect(try ReportJSON.decode(bytes) == Redactor.redact(Fixtures.cloudAllFail))
-        Golden.expect(text, matches: "cloud-all-fail.export.redacted.json")
+        #expect(try ReportJSON.decode(bytes) == Redactor.redact(ReportFixtures.cloudAllFail))
+        golden.expect(text, matches: "cloud-all-fail.export.redacted.json")
     }
 }

@@ -1,37 +1,38 @@
 import Foundation
 import P2PExport
 import P2PReport
+import P2PTestSupport
 import Testing
 
 @Suite struct SummaryGoldenTests {
-    static let names = Fixtures.all.map(\.name)
+    static let names = ReportFixtures.all.map(\.name)
 
     static func fixture(_ name: String) -> Report {
-        Fixtures.all.first { $0.name == name }!.report
+        ReportFixtures.all.first { $0.name == name }!.report
     }
 
     @Test(arguments: names) func utf8Summary(name: String) {
-        Golden.expect(SummaryText.render(Self.fixture(name)), matches: "\(name).txt")
+        golden.expect(SummaryText.render(Self.fixture(name)), matches: "\(name).txt")
     }
 
     @Test(arguments: names) func asciiSummary(name: String) {
-        Golden.expect(SummaryText.render(Self.fixture(name), options: SummaryOptions(ascii: true)),
+        golden.expect(SummaryText.render(Self.fixture(name), options: SummaryOptions(ascii: true)),
                       matches: "\(name).ascii.txt")
     }
 
     @Test(arguments: names) func jsonReport(name: String) throws {
         let bytes = try ReportJSON.encode(Self.fixture(name))
-        Golden.expect(String(decoding: bytes, as: UTF8.self), matches: "\(name).json")
+        golden.expect(String(decoding: bytes, as: UTF8.self), matches: "\(name).json")
     }
 
     @Test(arguments: ["home-all-pass", "cloud-all-fail"]) func redactedSummary(name: String) {
-        Golden.expect(SummaryText.render(Self.fixture(name), options: SummaryOptions(redact: true)),
+        golden.expect(SummaryText.render(Self.fixture(name), options: SummaryOptions(redact: true)),
                       matches: "\(name).redacted.txt")
     }
 
     @Test func comparisonText() {
-        let c = Compare.compare(client: Fixtures.homeAllPass, connector: Fixtures.cloudAllFail)
-        Golden.expect(c.renderText(), matches: "compare-home-vs-cloud.txt")
+        let c = Compare.compare(client: ReportFixtures.homeAllPass, connector: ReportFixtures.cloudAllFail)
+        golden.expect(c.renderText(), matches: "compare-home-vs-cloud.txt")
     }
 }
 
@@ -42,7 +43,7 @@ import Testing
         ("ascii-narrow-redacted", SummaryOptions(ascii: true, redact: true, width: 40)),
     ]
 
-    @Test(arguments: Fixtures.all.map(\.name))
+    @Test(arguments: ReportFixtures.all.map(\.name))
     func linesFitAndAreClean(name: String) {
         let report = SummaryGoldenTests.fixture(name)
         for (label, options) in Self.variants {
@@ -64,21 +65,21 @@ import Testing
     }
 
     @Test func widthIsCappedAt80() {
-        let text = SummaryText.render(Fixtures.cloudAllFail, options: SummaryOptions(width: 200))
+        let text = SummaryText.render(ReportFixtures.cloudAllFail, options: SummaryOptions(width: 200))
         #expect(text.split(separator: "\n").allSatisfy { $0.unicodeScalars.count <= 80 })
         #expect(text.split(separator: "\n").contains { $0.unicodeScalars.count == 80 })
     }
 
     @Test func escapeCodesFromTheNetworkAreRemoved() {
         // The inconclusive fixture's STUN server sent ESC sequences and a tab in its SOFTWARE field.
-        let text = SummaryText.render(Fixtures.inconclusiveAllWarn)
+        let text = SummaryText.render(ReportFixtures.inconclusiveAllWarn)
         #expect(!text.contains("\u{1B}"))
         // The same visible escapes as the report's cleaner writes (UntrustedText); the tab became a space.
         #expect(text.contains("\\x1b[31mevil\\x1b[0m server)"), "\(text)")
     }
 
     @Test func headerAndOrder() {
-        let r = Fixtures.cloudAllFail
+        let r = ReportFixtures.cloudAllFail
         let text = SummaryText.render(r)
         for needle in ["Tool:          p2ptui 0.1.0", "Time (UTC):    2026-11-30T06:00:00Z",
                        "Host name:     connector-eu-1", "OS:            Linux 6.1.0-18-amd64 x86_64",
@@ -105,57 +106,5 @@ import Testing
             #expect(SummaryText.statusSymbol(status, ascii: true) == mark)
             #expect(SummaryText.statusSymbol(status, ascii: false).unicodeScalars.first!.value > 0x7F)
         }
-    }
-}
-
-@Suite struct FixtureCoverageTests {
-    /// Every step shows every status it can have in some fixture. The hairpin step has no "fail"
-    /// (a NAT without hairpin is a warning: it matters only on a shared LAN), see Report.assessHairpin.
-    @Test func everyStepHasEveryStatus() {
-        var seen: [Step: Set<StepStatus>] = [:]
-        for (_, r) in Fixtures.all {
-            for a in r.assessSteps() { seen[a.step, default: []].insert(a.status) }
-        }
-        for step in Step.allCases {
-            var wanted = Set(StepStatus.allCases)
-            if step == .hairpin { wanted.remove(.fail) }
-            #expect(seen[step, default: []].isSuperset(of: wanted), "\(step): \(seen[step, default: []])")
-        }
-        #expect(Set(Fixtures.all.map(\.report.verdict.directConnection)) == Set(DirectConnection.allCases))
-    }
-
-    @Test func everyGuideHasMeaningAndReading() {
-        for (_, r) in Fixtures.all {
-            for g in Guide.guides(for: r) {
-                #expect(!g.meaning.isEmpty)
-                #expect(!g.intro.isEmpty)
-                #expect(!g.furtherReading.isEmpty)
-                #expect(!g.facts.isEmpty || g.status == .notChecked, "\(g.step) has facts unless it did not run")
-                if g.status == .notChecked { #expect(g.finding.contains("did not run"), "\(g.step): \(g.finding)") }
-                if g.status == .fail { #expect(!g.advice.isEmpty, "\(g.step) fail has advice") }
-                if g.status == .pass { #expect(g.advice.isEmpty) }
-            }
-        }
-    }
-
-    @Test func guideSaysWhatTheArticleSays() {
-        let aws = Guide.guide(for: .cloudNat, in: Fixtures.cloudAllFail)
-        #expect(aws.advice.joined().contains("public subnet"))
-        #expect(aws.advice.joined().contains("Internet Gateway"))
-        let nat = Guide.guide(for: .natType, in: Fixtures.cloudAllFail)
-        #expect(nat.meaning.joined().contains("endpoint-independent mapping"))
-        #expect(nat.facts.contains("Public endpoint: 203.0.113.77:61002"))
-        let hp = Guide.guide(for: .hairpin, in: Fixtures.cloudAllFail)
-        #expect(hp.meaning.joined().contains("same NAT"))
-        let fw = Guide.guide(for: .firewall, in: Fixtures.cloudAllFail)
-        #expect(fw.facts.contains("UDP port 443: blocked (icmp-prohibited)"))
-        #expect(fw.facts.contains("Local firewall rule: ip filter OUTPUT udp dport 51820 drop"))
-        // The Logs step keeps only claims checked on the vendor's public pages, each with its link.
-        #expect(!Pages.logs.isEmpty)
-        for c in Pages.logs {
-            #expect(c.source.hasPrefix("https://www.twingate.com/docs/"), "\(c.text)")
-            #expect(!c.text.contains("unverified"))
-        }
-        #expect(!Pages.logs.map(\.text).joined().contains("TWINGATE_LOG_ANALYTICS"), "not in the vendor's public docs")
     }
 }

@@ -65,17 +65,6 @@ struct DoubleNATTests {
         #expect(s.hops == ["1 192.168.1.1", "2 100.64.0.1", "3 203.0.113.10 (destination)"])
     }
 
-    @Test func addressScopes() {
-        #expect(AddressScope(.v4(100, 64, 0, 1)) == .sharedCGNAT)
-        #expect(AddressScope(.v4(100, 127, 255, 255)) == .sharedCGNAT)
-        #expect(AddressScope(.v4(100, 128, 0, 1)) == .global)
-        #expect(AddressScope(.v4(172, 16, 0, 1)) == .privateUse)
-        #expect(AddressScope(.v4(172, 32, 0, 1)) == .global)
-        #expect(AddressScope(.v4(192, 168, 0, 1)) == .privateUse)
-        #expect(AddressScope(.v4(203, 0, 113, 10)) == .global)
-        #expect(AddressScope(.v4(169, 254, 169, 254)) == .linkLocal)
-    }
-
     // MARK: Runners on loopback (real sockets, fake gateway)
 
     /// A fake gateway on loopback: NAT-PMP and PCP on one UDP port, SSDP on another, and the IGD

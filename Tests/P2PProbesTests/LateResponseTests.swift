@@ -1,4 +1,5 @@
 import Foundation
+import P2PExchange
 import P2PProbes
 import P2PReport
 import P2PServer
@@ -44,12 +45,12 @@ import Testing
         var stats = TransactionStats()
         // Test I ends on its answer; the long deadline only keeps a starved runner from missing it.
         let testI = await runTransactions([TransactionSpec(destination: Self.primary, sendOffsets: [0, 0.1, 0.2],
-                                                           deadline: .after(seconds: 30))], on: client, stats: &stats)[0]
+                                                           deadline: .after(seconds: 30))], on: client, stats: &stats, serverText: { $0 })[0]
         #expect(testI.answer != nil, "control: test I is answered (\(testI))")
         let testII = await runTransactions([TransactionSpec(destination: Self.primary, expectFrom: Self.alternate,
                                                             attributes: [.changeRequest(changeIP: true, changePort: true)],
                                                             sendOffsets: [0, 0.05, 0.1, 0.15, 0.2], deadline: .after(seconds: 0.5))],
-                                           on: client, stats: &stats)[0]
+                                           on: client, stats: &stats, serverText: { $0 })[0]
         #expect(replayed.load(ordering: .relaxed) >= 1, "the fake server did replay test I's answer")
         guard case .silent(let sends) = testII else {
             Issue.record("test II took a late answer to test I: \(testII)")
@@ -86,7 +87,7 @@ import Testing
         let out = await runTransactions([
             TransactionSpec(destination: TransportAddress(.v4(127, 0, 0, 1), 27620), sendOffsets: [0], deadline: .after(seconds: 30)),
             TransactionSpec(destination: TransportAddress(.v4(127, 0, 0, 1), 27620), sendOffsets: [0.05], deadline: .after(seconds: 30)),
-        ], on: client, stats: &stats)
+        ], on: client, stats: &stats, serverText: { $0 })
         #expect(out.map { $0.answer?.mapped } == [first, first])
         // The duplicates may arrive after both transactions ended (then nobody reads them).
         #expect((1...2).contains(stats.ignored), "the first duplicate is read while the second transaction waits: \(stats.ignored)")

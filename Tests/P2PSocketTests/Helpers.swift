@@ -62,12 +62,3 @@ final class NSLockish: @unchecked Sendable {
         return body()
     }
 }
-
-/// Runs blocking test code on its own thread so it never occupies the cooperative pool that
-/// the timing-sensitive async tests (running in parallel) depend on. Expectations belong in
-/// the caller, on the returned values.
-func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { (c: CheckedContinuation<T, any Error>) in
-        Thread { c.resume(with: Result { try body() }) }.start()
-    }
-}

@@ -1,5 +1,6 @@
 import Glibc
 import P2PSocket
+import P2PTestSupport
 import STUNCodec
 import Testing
 

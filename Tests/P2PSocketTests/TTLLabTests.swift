@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import P2PSocket
+import P2PTestSupport
 import STUNCodec
 import Testing
 
@@ -44,9 +45,8 @@ struct TTLLabTests {
         return (status & 0x7f) == 0 ? (status >> 8) & 0xff : -1
     }
 
-    @Test func ttlExpiryIsReportedWithTheRouterAsOffender() async throws {
+    @Test(.needsRoot()) func ttlExpiryIsReportedWithTheRouterAsOffender() async throws {
         // Network safety: only ever build the lab in an isolated namespace that holds just lo.
-        guard geteuid() == 0 else { print("TTL lab skipped: needs root (run via scripts/test)"); return }
         guard try interfaceAddresses().allSatisfy(\.isLoopback) else {
             print("TTL lab skipped: not in an lo-only network namespace")
             return

@@ -1,12 +1,15 @@
 import Foundation
 import Testing
 import P2PReport
+import P2PTestSupport
 @testable import P2PWizard
 
 /// Golden grids for every screen at 80x24 and 120x40. `P2PTUI_RECORD=1 swift test --filter GoldenTests`
 /// rewrites them in the source tree (found from #filePath); otherwise a mismatch fails with a diff.
 @Suite struct GoldenTests {
-    static let goldenDir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden")
+    static let golden = GoldenFiles(
+        sourceDirectory: URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden"),
+        bundledDirectory: Bundle.module.url(forResource: "Golden", withExtension: nil))
 
     static let cases: [(String, Int, Int, Bool)] = [("good", 80, 24, false), ("bad", 80, 24, false),
                                                     ("bad", 120, 40, false), ("good", 120, 40, false),
@@ -61,32 +64,6 @@ import P2PReport
 
     func check(_ grid: TextGrid, _ name: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
         #expect(grid.cells.count == grid.rows && grid.cells.allSatisfy { $0.count == grid.cols })
-        let url = Self.goldenDir.appendingPathComponent(name)
-        let actual = grid.goldenText
-        if ProcessInfo.processInfo.environment["P2PTUI_RECORD"] == "1" {
-            try FileManager.default.createDirectory(at: Self.goldenDir, withIntermediateDirectories: true)
-            try actual.write(to: url, atomically: true, encoding: .utf8)
-            return
-        }
-        guard let expected = try? String(contentsOf: url, encoding: .utf8) else {
-            Issue.record("missing golden \(name); run with P2PTUI_RECORD=1", sourceLocation: sourceLocation)
-            return
-        }
-        if expected != actual {
-            Issue.record("golden \(name) differs:\n\(diff(expected, actual))", sourceLocation: sourceLocation)
-        }
-    }
-
-    /// Line-by-line difference: `-` expected, `+` actual, with line numbers.
-    func diff(_ a: String, _ b: String) -> String {
-        let x = a.split(separator: "\n", omittingEmptySubsequences: false)
-        let y = b.split(separator: "\n", omittingEmptySubsequences: false)
-        var out: [String] = []
-        for i in 0..<max(x.count, y.count) {
-            let l = i < x.count ? String(x[i]) : "<none>"
-            let r = i < y.count ? String(y[i]) : "<none>"
-            if l != r { out.append("line \(i + 1):\n- \(l)\n+ \(r)") }
-        }
-        return out.prefix(20).joined(separator: "\n")
+        Self.golden.expect(grid.goldenText, matches: name, sourceLocation: sourceLocation)
     }
 }

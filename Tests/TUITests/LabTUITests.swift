@@ -5,23 +5,10 @@ import Testing
 /// The wizard inside a NAT lab scenario, so what it shows live comes from a real Linux NAT, not
 /// from loopback: behind the `symmetric` router the NAT step must say "Symmetric NAT" and the
 /// summary must not say a direct connection is likely.
-@Suite(.serialized, .enabled(if: isolatedNetwork, "needs tmux and a network namespace with only lo (scripts/test)"))
+@Suite(.serialized, .enabled(if: isolatedNetwork, "needs tmux and a network namespace with only lo (scripts/test)"),
+       .needsLab)
 struct LabTUITests {
     static let natlab = packageRoot.appendingPathComponent("scripts/natlab").path
-
-    /// Root, ip, nft and natlab; otherwise skip with a reason (a failure under CI=true).
-    static func labAvailable() -> Bool {
-        var missing: String?
-        if getuid() != 0 { missing = "root" }
-        for tool in ["ip", "nft", "turnserver"] where missing == nil && Subprocess.which(tool) == nil { missing = tool }
-        guard let missing else { return true }
-        if ProcessInfo.processInfo.environment["CI"] == "true" {
-            Issue.record("the wizard's NAT lab test needs \(missing) (CI must run it)")
-        } else {
-            print("LabTUITests: skipped: needs \(missing)")
-        }
-        return false
-    }
 
     /// A natlab under a prefix of this process's own (`tag` keeps two tests apart): `natlab ARGS...`
     /// with `up`, then the environment that reaches it and the `down` to defer; nil after
@@ -45,7 +32,7 @@ struct LabTUITests {
     }
 
     @Test func liveResultsBehindASymmetricNAT() throws {
-        guard Self.labAvailable(), let (prefix, _, down) = try Self.lab("p2pw", ["up", "symmetric"]) else { return }
+        guard let (prefix, _, down) = try Self.lab("p2pw", ["up", "symmetric"]) else { return }
         defer { down() }
 
         let t = try Tmux(cwd: try tempDir())
@@ -80,7 +67,7 @@ struct LabTUITests {
     /// The Summary step's keepalive measurement against a router whose conntrack forgets idle UDP
     /// flows after 20 s: `l` starts it, a progress bar runs, the result names the interval.
     @Test func keepaliveMeasuresTheIdleTimeout() throws {
-        guard Self.labAvailable(), let (prefix, _, down) = try Self.lab("p2pk", ["up", "udp-timeout-20"]) else { return }
+        guard let (prefix, _, down) = try Self.lab("p2pk", ["up", "udp-timeout-20"]) else { return }
         defer { down() }
 
         let t = try Tmux(cwd: try tempDir())

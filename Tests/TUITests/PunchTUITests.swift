@@ -22,8 +22,8 @@ struct PunchTUITests {
         return code.isEmpty ? nil : code
     }
 
-    @Test func wizardAndCLIProveAPathThroughTwoNATs() throws {
-        guard LabTUITests.labAvailable(), let (prefix, _, down) = try LabTUITests.lab("p2pq", ["pair", "up", "eim:eim"])
+    @Test(.needsLab) func wizardAndCLIProveAPathThroughTwoNATs() throws {
+        guard let (prefix, _, down) = try LabTUITests.lab("p2pq", ["pair", "up", "eim:eim"])
         else { return }
         defer { down() }
         let dir = try tempDir()

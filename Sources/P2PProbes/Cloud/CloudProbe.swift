@@ -1,3 +1,4 @@
+import P2PExchange
 import P2PReport
 import P2PSocket
 import STUNCodec
@@ -231,12 +232,12 @@ public struct CloudProbe: Sendable {
         let d = min(deadline, Deadline.after(seconds: Schedule.silenceWindow, clock: clock))
         var stats = TransactionStats()
         let first = await runTransactions(targets.map { TransactionSpec(destination: $0, sendOffsets: Schedule.firstContact, deadline: d) },
-                                          on: socket, clock: clock, stats: &stats)
+                                          on: socket, clock: clock, stats: &stats, serverText: serverText)
         var mapped = first.compactMap { $0.answer?.mapped }
         if let a = first.compactMap(\.answer).first, let other = a.other, !targets.contains(other) {
             let d2 = min(deadline, Deadline.after(seconds: 1.0, clock: clock))
             let second = await runTransactions([TransactionSpec(destination: other, sendOffsets: Schedule.known(rtt: max(0.001, a.rttMs / 1000)), deadline: d2)],
-                                               on: socket, clock: clock, stats: &stats)
+                                               on: socket, clock: clock, stats: &stats, serverText: serverText)
             if let m = second[0].answer?.mapped { mapped.append(m) }
         }
         guard let m0 = mapped.first else { return .unknown("no STUN server answered") }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import P2PExchange
 import P2PReport
 import P2PSocket
 import STUNCodec
@@ -135,7 +136,7 @@ public struct DatagramProbe: Sendable {
              TransactionSpec(destination: s, attributes: marked, sendOffsets: Self.sendOffsets, deadline: d)]
         }
         var stats = TransactionStats()
-        let outcomes = await runTransactions(specs, on: socket, clock: clock, stats: &stats)
+        let outcomes = await runTransactions(specs, on: socket, clock: clock, stats: &stats, serverText: serverText)
         result.plain = stride(from: 0, to: outcomes.count, by: 2).map { outcomes[$0] }
         result.marked = stride(from: 1, to: outcomes.count, by: 2).map { outcomes[$0] }
         while let r = try? socket.readErrorQueue() {

@@ -243,13 +243,13 @@ public enum EgressClassifier {
         // Ports left unproven only by a host's ICMP rate limit (that host proved other ports in
         // this very run) do not decide the status: the next run would get another share of the
         // same budget, and the answer must not change with it.
-        let rateLimited = Set(byPort.keys.filter { section.failures[String($0)] == .rateLimited })
+        let rateLimited = Set(byPort.keys.filter { section[failure: $0] == .rateLimited })
         // So are silent ports outside an egress server's range: nothing listens there to answer.
-        let outside = Set(byPort.keys.filter { section.failures[String($0)] == .outsideEgressRange })
+        let outside = Set(byPort.keys.filter { section[failure: $0] == .outsideEgressRange })
         let ports = byPort.keys.sorted().filter { !rateLimited.contains($0) && !outside.contains($0) }
-        let reached = ports.filter { section.ports[String($0)] == .reached }
-        let blocked = ports.filter { section.ports[String($0)] == .blocked }
-        let unknown = ports.filter { section.ports[String($0)] == .unknown }
+        let reached = ports.filter { section[port: $0] == .reached }
+        let blocked = ports.filter { section[port: $0] == .blocked }
+        let unknown = ports.filter { section[port: $0] == .unknown }
         if ports.isEmpty {
             section.status = .unknown
         } else if reached.count == ports.count {
@@ -266,8 +266,8 @@ public enum EgressClassifier {
         if !summary.isEmpty { section.evidence.append("UDP egress \(section.status.rawValue): " + summary.joined(separator: "; ")) }
         let sample = observations.filter { $0.target.sampled }
         if !sample.isEmpty && skipped.isEmpty {
-            let answered = sample.filter { section.ports[String($0.target.port)] == .reached }.map(\.target.port).sorted()
-            let silent = sample.filter { section.ports[String($0.target.port)] != .reached }.map(\.target.port).sorted()
+            let answered = sample.filter { section[port: $0.target.port] == .reached }.map(\.target.port).sorted()
+            let silent = sample.filter { section[port: $0.target.port] != .reached }.map(\.target.port).sorted()
             section.evidence.append("random sample of \(sample.count) ports: answered \(answered.count)"
                 + (answered.isEmpty ? "" : " (\(answered.map(String.init).joined(separator: ", ")))")
                 + "; no answer \(silent.count)" + (silent.isEmpty ? "" : " (\(silent.map(String.init).joined(separator: ", ")))"))
@@ -307,7 +307,7 @@ public enum EgressClassifier {
     static func summaryParts(_ section: UDPSection, reached: [UInt16], blocked: [UInt16], unknown: [UInt16],
                              outside: Set<UInt16>, rateLimited: Set<UInt16>) -> [String] {
         func list(_ ps: [UInt16]) -> String {
-            ps.map { p in section.failures[String(p)].map { "\(p) (\($0.rawValue))" } ?? "\(p)" }.joined(separator: ", ")
+            ps.map { p in section[failure: p].map { "\(p) (\($0.rawValue))" } ?? "\(p)" }.joined(separator: ", ")
         }
         var summary: [String] = []
         if !reached.isEmpty { summary.append("reached: \(list(reached))") }

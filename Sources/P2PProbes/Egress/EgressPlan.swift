@@ -36,7 +36,7 @@ public struct EgressTarget: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// "host:port" (IPv6 literals bracketed), the form `resolve` takes.
-    public var hostPort: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+    public var hostPort: String { HostPort(host: host, port: port).description }
 
     public var description: String { "\(hostPort) (\(method.rawValue))" }
 }
@@ -56,11 +56,11 @@ public enum EgressPlan {
                              extraTarget: String? = nil) -> [EgressTarget] {
         var out: [EgressTarget] = []
         for server in stunServers {
-            guard let (host, port) = splitHostPort(server, defaultPort: 3478) else { continue }
-            let t = EgressTarget(port: port, host: host, method: .stun)
+            guard let hp = HostPort(server, defaultPort: 3478) else { continue }
+            let t = EgressTarget(port: hp.port, host: hp.host, method: .stun)
             if !out.contains(t) { out.append(t) }
         }
-        let extraHost = extraTarget.flatMap { splitHostPort($0, defaultPort: 1)?.host } ?? out.first?.host
+        let extraHost = extraTarget.flatMap { HostPort($0, defaultPort: 1)?.host } ?? out.first?.host
         guard let extraHost else { return out }
         for port in extraPorts where port != 0 {
             if out.contains(where: { $0.host == extraHost && $0.port == port }) { continue }
@@ -105,12 +105,5 @@ public enum EgressPlan {
         for p in fixedPorts where p != 0 && !covered(p) { out.append(EgressTarget(port: p, host: host, method: .egressServer)) }
         for p in sample where p != 0 && !covered(p) { out.append(EgressTarget(port: p, host: host, method: .egressServer, sampled: true)) }
         return out
-    }
-
-    /// Splits "host", "host:port", "[v6]:port" or a bare IPv6 literal; nil when malformed
-    /// (P2PSocket's `HostPort`, the one parser the flags and the probes share).
-    static func splitHostPort(_ text: String, defaultPort: UInt16) -> (host: String, port: UInt16)? {
-        guard case .success(let hp) = HostPort.parse(text, defaultPort: defaultPort) else { return nil }
-        return (hp.host, hp.port)
     }
 }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import P2PExchange
 import P2PReport
 import P2PSocket
 import STUNCodec
@@ -250,84 +251,25 @@ public struct EgressProbe: Sendable {
         } catch {
             return .error("\(error)")
         }
-        let start = clock.nowNanos()
-        var deadline = min(overall, Deadline(nanos: start + UInt64((window ?? (method == .stun ? stunWindow : targetWindow)) * 1e9)))
+        let window = window ?? (method == .stun ? stunWindow : targetWindow)
         let offsets = schedule ?? (method == .icmpAware ? icmpAwareSchedule : method == .egressServer ? egressServerSchedule : stunSchedule)
-        let id = TransactionID.random()
-        // On UDP 443 a QUIC server listens but drops anything that is not QUIC; a Version
-        // Negotiation probe (RFC 9000 section 6) gets an answer from it, so the port can be proven.
-        let request = method == .icmpAware && address.port == 443
-            ? QUICVersionNegotiation.makeProbe().bytes
-            : STUNMessage(type: .bindingRequest, transactionID: id).encode()
-        // Toward an expected egress server, 443 also gets the QUIC probe with the 2nd-4th sends
-        // (the server answers STUN first, which names it; a plain QUIC server answers only this).
-        let alsoQUIC = method == .egressServer && address.port == 443 ? QUICVersionNegotiation.makeProbe().bytes : nil
-        var next = 0
-        var lastSend = start
-        var sendIDs: [TransactionID] = []
-        var sendTimes: [UInt64] = []
-        while true {
-            let now = clock.nowNanos()
-            // Toward an egress server silence is weighed, so every request goes out and gets time
-            // for an answer even when a stalled process sends the overdue ones in a burst.
-            let allSent = method != .egressServer || next >= offsets.count || now >= overall.nanos
-            if now >= deadline.nanos && allSent { return .silent(sends: next) }
-            while next < offsets.count, start + UInt64(offsets[next] * 1e9) <= now {
-                do {
-                    if method == .egressServer {
-                        let perSend = TransactionID.random()
-                        sendIDs.append(perSend)
-                        try socket.sendConnected(STUNMessage(type: .bindingRequest, transactionID: perSend).encode())
-                    } else {
-                        try socket.sendConnected(request)
-                    }
-                    if let alsoQUIC, (1...3).contains(next) { try socket.sendConnected(alsoQUIC) }
-                    lastSend = clock.nowNanos()
-                    sendTimes.append(lastSend)
-                    next += 1
-                    if method == .egressServer {
-                        deadline = min(overall, max(deadline, Deadline(nanos: lastSend + UInt64(0.15 * 1e9))))
-                    }
-                } catch let e as SocketError {
-                    return sendFailure(e, socket: socket)
-                } catch {
-                    return .error("\(error)")
+        var requests = EgressRequests(to: address, method: method, clock: clock)
+        // Toward an egress server silence is weighed, so every request goes out and gets time
+        // for an answer even when a stalled process sends the overdue ones in a burst.
+        let exchange = ScheduledExchange(sends: offsets, end: min(overall, .after(seconds: window, clock: clock)), clock: clock,
+                                         linger: method == .egressServer ? (answerTime: 0.15, limit: overall) : nil)
+        let outcome = await exchange.run(
+            send: { requests.send($0, on: socket) },
+            receive: { try await socket.receive(until: $0, clock: clock) },
+            handle: { got -> EgressOutcome? in
+                switch got {
+                case .success(let datagram): return requests.outcome(of: datagram)
+                case .failure(let e as SocketError): return sendFailure(e, socket: socket)
+                case .failure(let e): return .error("\(e)")
                 }
-            }
-            var wake = deadline.nanos
-            if next < offsets.count { wake = min(wake, start + UInt64(offsets[next] * 1e9)) }
-            let datagram: Datagram?
-            do {
-                datagram = try await socket.receive(until: Deadline(nanos: wake), clock: clock)
-            } catch let e as SocketError {
-                return sendFailure(e, socket: socket)
-            } catch {
-                return .error("\(error)")
-            }
-            guard let datagram else { continue }
-            if method == .egressServer, let m = try? STUNMessage.decode(datagram.bytes),
-               let k = sendIDs.firstIndex(of: m.transactionID), m.type.messageClass == .successResponse,
-               let mapped = m.reflexiveAddress {
-                let rtt = Double(clock.nowNanos() &- sendTimes[k]) / 1e6
-                if let info = EgressMarker.parse(m.software) {
-                    return .egressAnswer(mapped: mapped, rttMs: rtt, server: info, answeredSend: k + 1)
-                }
-                return .stunAnswer(mapped: mapped, rttMs: rtt)
-            }
-            if let m = try? STUNMessage.decode(datagram.bytes), m.transactionID == id,
-               m.type.messageClass == .successResponse, let mapped = m.reflexiveAddress {
-                let rtt = Double(clock.nowNanos() &- lastSend) / 1e6
-                // An egress server answers every port of its range, and its STUN ports, with its
-                // marker: whichever port it is recognised on. One transaction ID for every send, so
-                // which one was answered is unknown: counting them all keeps the loss estimate high.
-                if let info = EgressMarker.parse(m.software) {
-                    return .egressAnswer(mapped: mapped, rttMs: rtt, server: info, answeredSend: max(1, next))
-                }
-                return .stunAnswer(mapped: mapped, rttMs: rtt)
-            }
-            // A connected socket only receives from its peer: any reply proves the packet arrived.
-            return .otherReply(bytes: datagram.bytes.count)
-        }
+            })
+        if let outcome { return outcome }
+        return Task.isCancelled ? .error("\(CancellationError())") : .silent(sends: requests.sends)
     }
 
     /// Names a send/receive failure, preferring the ICMP report the error queue holds for it.

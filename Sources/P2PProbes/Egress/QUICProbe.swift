@@ -1,4 +1,5 @@
 import Foundation
+import P2PExchange
 import P2PReport
 import P2PSocket
 import STUNCodec
@@ -109,7 +110,6 @@ public struct QUICProbe: Sendable {
     /// answer from an egress-mode server is QUIC filtering (`judge`).
     static func exchange(_ probe: QUICVersionNegotiation.Probe, with address: TransportAddress, deadline overall: Deadline,
                          clock: any MonotonicClock) async -> Exchange {
-        let versionText = QUICVersionNegotiation.describe([probe.version])
         let socket: UDPSocket
         do {
             socket = try UDPSocket(family: AddressFamily(of: address.ip))
@@ -122,92 +122,120 @@ public struct QUICProbe: Sendable {
         }
         defer { socket.close() }
         let start = clock.nowNanos()
-        var deadline = min(overall, Deadline(nanos: start + UInt64(window * 1e9)))
-        var next = 0
-        var lastSend = start
-        var rejected: [String] = []
+        var tally = QUICTally(probe: probe, address: address, clock: clock)
         // A stalled process (a busy machine) sends its overdue probes in a burst: each still gets
         // time for an answer, within the overall deadline, so a stall is never read as silence.
-        let answerTime = UInt64(0.15 * 1e9)
-        var plainIDs: Set<TransactionID> = []
-        var plainAnswered: Set<TransactionID> = []
-        var egressServer: EgressMarker.Info?
-        var plainNote: String?
-        func failure(_ e: SocketError) -> Exchange {
-            let o = EgressProbe.sendFailure(e, socket: socket)
-            let j = EgressClassifier.judge(.init(target: .init(port: address.port, host: "\(address.ip)", method: .icmpAware),
-                                                 address: address, outcome: o))
-            var text = j.text
-            if j.reach == .reached { text += "; no QUIC server there" }
-            return Exchange(status: .notProven, lines: ["QUIC not proven: \(text)"] + rejected,
-                            plainAnswered: plainIDs.isEmpty ? nil : !plainAnswered.isEmpty)
+        let exchange = ScheduledExchange(sends: schedule, end: min(overall, .after(seconds: window, clock: clock)), clock: clock,
+                                         linger: (answerTime: 0.15, limit: overall))
+        let result = await exchange.run(
+            send: { tally.send(on: socket) },
+            receive: { try await socket.receive(until: $0, clock: clock) },
+            handle: { got -> Exchange? in
+                switch got {
+                case .success(let datagram): return tally.take(datagram)
+                case .failure(let e as SocketError): return tally.failure(e, socket: socket)
+                case .failure(let e): return Exchange(status: .notProven, lines: ["QUIC not proven: \(e)"])
+                }
+            })
+        if let result { return result }
+        if Task.isCancelled { return Exchange(status: .notProven, lines: ["QUIC not proven: \(CancellationError())"]) }
+        return tally.silence(ms: Int((Double(clock.nowNanos() &- start) / 1e6).rounded()))
+    }
+}
+
+/// What `QUICProbe.exchange` sent and what came back.
+struct QUICTally {
+    typealias Exchange = QUICProbe.Exchange
+    let probe: QUICVersionNegotiation.Probe
+    let address: TransportAddress
+    let clock: any MonotonicClock
+    let versionText: String
+    /// QUIC probes sent.
+    var sends = 0
+    var lastSend: UInt64
+    var rejected: [String] = []
+    var plainIDs: Set<TransactionID> = []
+    var plainAnswered: Set<TransactionID> = []
+    var egressServer: EgressMarker.Info?
+    var plainNote: String?
+
+    init(probe: QUICVersionNegotiation.Probe, address: TransportAddress, clock: any MonotonicClock) {
+        self.probe = probe
+        self.address = address
+        self.clock = clock
+        versionText = QUICVersionNegotiation.describe([probe.version])
+        lastSend = clock.nowNanos()
+    }
+
+    /// Sends the QUIC probe, then a plain STUN Binding request; an exchange result when sending failed.
+    mutating func send(on socket: UDPSocket) -> Exchange? {
+        do {
+            try socket.sendConnected(probe.bytes)
+            lastSend = clock.nowNanos()
+            sends += 1
+            let plain = STUNMessage(type: .bindingRequest)
+            try socket.sendConnected(plain.encode())
+            plainIDs.insert(plain.transactionID)
+            return nil
+        } catch let e as SocketError {
+            return failure(e, socket: socket)
+        } catch {
+            return Exchange(status: .notProven, lines: ["QUIC not proven: \(error)"])
         }
-        while true {
-            let now = clock.nowNanos()
-            if now >= deadline.nanos && (next >= schedule.count || now >= overall.nanos) {
-                let ms = Int((Double(now &- start) / 1e6).rounded())
-                let status = judge(quicAnswered: false, plainSends: plainIDs.count, plainAnswers: plainAnswered.count,
-                                   quicSends: next, server: egressServer)
-                let plain = "\(plainAnswered.count) of \(plainIDs.count) plain STUN probes from the same socket answered"
-                if status == .filtered {
-                    return Exchange(status: .filtered, lines: [
-                        "QUIC filtered: the egress server at \(address) answered \(plainAnswered.count) of \(plainIDs.count) plain STUN probes from the same socket but none of \(next) QUIC-shaped probes (version \(versionText)) in \(ms) ms; it answers both on every port of its range, so something on the path drops QUIC by the shape of its packets"] + rejected,
-                        plainAnswered: true)
-                }
-                var lines = ["QUIC not proven: no Version Negotiation reply from \(address) in \(ms) ms after \(next) packets (version \(versionText)); servers may rate-limit it, so this is not proof of blocking"]
-                if !plainIDs.isEmpty { lines.append(plainNote.map { "\(plain); \($0)" } ?? plain) }
-                return Exchange(status: .notProven, lines: lines + rejected,
-                                plainAnswered: plainIDs.isEmpty ? nil : !plainAnswered.isEmpty)
-            }
-            while next < schedule.count, start + UInt64(schedule[next] * 1e9) <= now {
-                do {
-                    try socket.sendConnected(probe.bytes)
-                    lastSend = clock.nowNanos()
-                    next += 1
-                    deadline = min(overall, max(deadline, Deadline(nanos: lastSend + answerTime)))
-                    let plain = STUNMessage(type: .bindingRequest)
-                    try socket.sendConnected(plain.encode())
-                    plainIDs.insert(plain.transactionID)
-                } catch let e as SocketError {
-                    return failure(e)
-                } catch {
-                    return Exchange(status: .notProven, lines: ["QUIC not proven: \(error)"])
+    }
+
+    /// Counts a plain answer or judges a QUIC reply; the result once a valid Version Negotiation came.
+    mutating func take(_ datagram: Datagram) -> Exchange? {
+        if let m = try? STUNMessage.decode(datagram.bytes), plainIDs.contains(m.transactionID) {
+            if m.type.messageClass == .successResponse {
+                plainAnswered.insert(m.transactionID)
+                if let info = EgressMarker.parse(m.software) {
+                    egressServer = info
+                } else {
+                    plainNote = "the STUN server there is not an egress server (p2ptui serve --egress-ports), so it is not known to answer QUIC"
                 }
             }
-            var wake = deadline.nanos
-            if next < schedule.count { wake = min(wake, start + UInt64(schedule[next] * 1e9)) }
-            let datagram: Datagram?
-            do {
-                datagram = try await socket.receive(until: Deadline(nanos: wake), clock: clock)
-            } catch let e as SocketError {
-                return failure(e)
-            } catch {
-                return Exchange(status: .notProven, lines: ["QUIC not proven: \(error)"])
-            }
-            guard let datagram else { continue }
-            if let m = try? STUNMessage.decode(datagram.bytes), plainIDs.contains(m.transactionID) {
-                if m.type.messageClass == .successResponse {
-                    plainAnswered.insert(m.transactionID)
-                    if let info = EgressMarker.parse(m.software) {
-                        egressServer = info
-                    } else {
-                        plainNote = "the STUN server there is not an egress server (p2ptui serve --egress-ports), so it is not known to answer QUIC"
-                    }
-                }
-                continue
-            }
-            switch QUICVersionNegotiation.parseReply(datagram.bytes) {
-            case .failure(let e):
-                rejected.append("ignored a \(datagram.bytes.count)-byte reply from \(datagram.source): \(e)")
-            case .success(let reply):
-                if let why = QUICVersionNegotiation.mismatch(reply, for: probe) {
-                    rejected.append("ignored a Version Negotiation reply from \(datagram.source): \(why)")
-                    continue
-                }
-                let rtt = Double(clock.nowNanos() &- lastSend) / 1e6
-                return Exchange(status: .open, lines: ["QUIC open: \(address) answered our version \(versionText) with Version Negotiation in \(EgressClassifier.formatMs(rtt)) ms, echoing both connection IDs; it offers \(QUICVersionNegotiation.describe(reply.versions))"] + rejected,
-                                plainAnswered: plainAnswered.isEmpty ? nil : true)
-            }
+            return nil
         }
+        switch QUICVersionNegotiation.parseReply(datagram.bytes) {
+        case .failure(let e):
+            rejected.append("ignored a \(datagram.bytes.count)-byte reply from \(datagram.source): \(e)")
+            return nil
+        case .success(let reply):
+            if let why = QUICVersionNegotiation.mismatch(reply, for: probe) {
+                rejected.append("ignored a Version Negotiation reply from \(datagram.source): \(why)")
+                return nil
+            }
+            let rtt = Double(clock.nowNanos() &- lastSend) / 1e6
+            return Exchange(status: .open, lines: ["QUIC open: \(address) answered our version \(versionText) with Version Negotiation in \(EgressClassifier.formatMs(rtt)) ms, echoing both connection IDs; it offers \(QUICVersionNegotiation.describe(reply.versions))"] + rejected,
+                            plainAnswered: plainAnswered.isEmpty ? nil : true)
+        }
+    }
+
+    /// A send or receive failure: what the egress probe would call it.
+    func failure(_ e: SocketError, socket: UDPSocket) -> Exchange {
+        let o = EgressProbe.sendFailure(e, socket: socket)
+        let j = EgressClassifier.judge(.init(target: .init(port: address.port, host: "\(address.ip)", method: .icmpAware),
+                                             address: address, outcome: o))
+        var text = j.text
+        if j.reach == .reached { text += "; no QUIC server there" }
+        return Exchange(status: .notProven, lines: ["QUIC not proven: \(text)"] + rejected,
+                        plainAnswered: plainIDs.isEmpty ? nil : !plainAnswered.isEmpty)
+    }
+
+    /// No Version Negotiation reply in `ms`: filtered or not proven (`QUICProbe.judge`).
+    func silence(ms: Int) -> Exchange {
+        let status = QUICProbe.judge(quicAnswered: false, plainSends: plainIDs.count, plainAnswers: plainAnswered.count,
+                                     quicSends: sends, server: egressServer)
+        let plain = "\(plainAnswered.count) of \(plainIDs.count) plain STUN probes from the same socket answered"
+        if status == .filtered {
+            return Exchange(status: .filtered, lines: [
+                "QUIC filtered: the egress server at \(address) answered \(plainAnswered.count) of \(plainIDs.count) plain STUN probes from the same socket but none of \(sends) QUIC-shaped probes (version \(versionText)) in \(ms) ms; it answers both on every port of its range, so something on the path drops QUIC by the shape of its packets"] + rejected,
+                plainAnswered: true)
+        }
+        var lines = ["QUIC not proven: no Version Negotiation reply from \(address) in \(ms) ms after \(sends) packets (version \(versionText)); servers may rate-limit it, so this is not proof of blocking"]
+        if !plainIDs.isEmpty { lines.append(plainNote.map { "\(plain); \($0)" } ?? plain) }
+        return Exchange(status: .notProven, lines: lines + rejected,
+                        plainAnswered: plainIDs.isEmpty ? nil : !plainAnswered.isEmpty)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import P2PAddress
 import P2PReport
 import P2PSocket
 import STUNCodec
@@ -35,21 +36,15 @@ public enum HTTP {
             var path = String(rest[slash...])
             if path.isEmpty { path = "/" }
             if let hash = path.firstIndex(of: "#") { path = String(path[..<hash]) }
-            var host = Substring(authority)
+            // RFC 3986 section 3.2.2: an IPv6 literal is written in brackets.
+            guard case .success(let parts) = HostPort.split(authority), !parts.junkAfterBracket,
+                  parts.bracketed || !parts.host.contains(":") else { return nil }
             var port: UInt16 = 80
-            if host.hasPrefix("[") {
-                guard let close = host.firstIndex(of: "]") else { return nil }
-                let after = host[host.index(after: close)...]
-                if after.hasPrefix(":") {
-                    guard let p = UInt16(after.dropFirst()) else { return nil }
-                    port = p
-                } else if !after.isEmpty { return nil }
-                host = host[host.index(after: host.startIndex)..<close]
-            } else if let colon = host.lastIndex(of: ":") {
-                guard let p = UInt16(host[host.index(after: colon)...]) else { return nil }
-                port = p
-                host = host[..<colon]
+            if let p = parts.port {
+                guard let v = HostPort.parsePort(p) else { return nil }
+                port = v
             }
+            let host = parts.host
             guard !host.isEmpty, !host.contains("@"), !host.contains(" ") else { return nil }
             self.init(host: String(host), port: port, path: path)
         }

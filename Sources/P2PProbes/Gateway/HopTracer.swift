@@ -1,4 +1,5 @@
 import Glibc
+import P2PExchange
 import P2PSocket
 import STUNCodec
 

@@ -1,3 +1,4 @@
+import P2PExchange
 import P2PSocket
 import STUNCodec
 
@@ -33,7 +34,7 @@ enum STUNHelper {
         var stats = TransactionStats()
         let d = min(deadline, Deadline.after(seconds: Schedule.silenceWindow, clock: clock))
         let outcomes = await runTransactions(servers.map { TransactionSpec(destination: $0, sendOffsets: Schedule.firstContact, deadline: d) },
-                                             on: socket, clock: clock, stats: &stats, untilFirstAnswer: true)
+                                             on: socket, clock: clock, stats: &stats, untilFirstAnswer: true, serverText: serverText)
         for (s, o) in zip(servers, outcomes) { if let a = o.answer { return (s, a) } }
         return nil
     }
@@ -44,7 +45,7 @@ enum STUNHelper {
         var stats = TransactionStats()
         let d = min(deadline, Deadline.after(seconds: Schedule.silenceWindow, clock: clock))
         return await runTransactions([TransactionSpec(destination: server, sendOffsets: Schedule.firstContact, deadline: d)],
-                                     on: socket, clock: clock, stats: &stats)[0]
+                                     on: socket, clock: clock, stats: &stats, serverText: serverText)[0]
     }
 
     /// Local interface addresses (for "the mapped address is our own: no NAT").

@@ -1,3 +1,4 @@
+import P2PExchange
 import P2PReport
 import P2PSocket
 import STUNCodec
@@ -135,7 +136,16 @@ public struct HairpinProbe: Sendable {
         }
         guard let aPub = o.aPublic, let bPub = o.bPublic else { return o }
         progress("A is \(aPub), B is \(bPub); B -> A's public endpoint")
+        let rtt = max(answerA?.rttMs ?? 0, answerB?.rttMs ?? 0) / 1000
+        await sendThroughNAT(&o, from: b, to: a, aPub: aPub, bPub: bPub, rtt: rtt)
+        return o
+    }
 
+    /// Steps 2 and 3 (see the type's comment), once both public endpoints are known: `rtt` is the
+    /// slower STUN round trip, in seconds.
+    func sendThroughNAT(_ o: inout HairpinObservations, from b: UDPSocket, to a: UDPSocket,
+                        aPub: TransportAddress, bPub: TransportAddress, rtt: Double) async {
+        let clock = self.clock
         // B learns of the NAT's ICMP answer to its packets (see `refusedByNAT`).
         try? b.enableErrorQueue()
         // The path trace's TTL-1 probe, started with this probe, goes first: both ask the first
@@ -149,37 +159,43 @@ public struct HairpinProbe: Sendable {
         // A hairpinned packet only crosses the local NAT, never farther than the STUN server: 20
         // round trips to the server (at least 20 ms, at most `window`) is ample, with ten sends
         // spread over it so a lost packet cannot pass for "no hairpin".
-        let rtt = max(answerA?.rttMs ?? 0, answerB?.rttMs ?? 0) / 1000
         let wait = min(window, max(0.02, rtt * 20))
         let end = min(deadline, Deadline.after(seconds: wait, clock: clock))
-        let start = clock.nowNanos()
         let offsets: [Double] = (0..<10).map { Double($0) * wait / 10 }
-        var next = 0
-        while !end.hasPassed(clock: clock) {
-            if next < offsets.count, start + UInt64(offsets[next] * 1e9) <= clock.nowNanos() {
-                if next == 1 { try? a.send(holeA, to: bPub) }  // a second hole-punch, in case the first was lost
+        struct RefusedByNAT: Error {}
+        enum Ending { case received(TransportAddress), refusedByNAT }
+        var sends = 0
+        let ending: Ending? = await ScheduledExchange(sends: offsets, end: end, clock: clock).run(
+            send: { k in
+                if k == 1 { try? a.send(holeA, to: bPub) }  // a second hole-punch, in case the first was lost
                 try? b.send(request, to: aPub)
-                next += 1
-                o.sends = next
-            }
-            if let r = try? b.readErrorQueue(), r.isPortUnreachable, r.offender == nil || r.offender == aPub.ip {
-                o.refusedByNAT = true
-                break
-            }
-            let wake = next < offsets.count ? min(end, Deadline(nanos: start + UInt64(offsets[next] * 1e9))) : end
-            do {
-                if let d = try await a.receive(until: wake, clock: clock),
-                   let m = try? STUNMessage.decode(d.bytes), m.transactionID == id {
-                    o.receivedFrom = d.source
-                    break
+                sends = k + 1
+                return nil
+            },
+            receive: { wake in
+                if let r = try? b.readErrorQueue(), r.isPortUnreachable, r.offender == nil || r.offender == aPub.ip {
+                    throw RefusedByNAT()
                 }
-            } catch is CancellationError {
-                break
-            } catch {
-                // ICMP errors for A's hole-punch (port unreachable) are expected; keep waiting.
-                while (try? a.readErrorQueue()) != nil {}
-            }
+                return try await a.receive(until: wake, clock: clock)
+            },
+            handle: { got in
+                switch got {
+                case .success(let d):
+                    guard let m = try? STUNMessage.decode(d.bytes), m.transactionID == id else { return nil }
+                    return .received(d.source)
+                case .failure(let e) where e is RefusedByNAT:
+                    return .refusedByNAT
+                case .failure:
+                    // ICMP errors for A's hole-punch (port unreachable) are expected; keep waiting.
+                    while (try? a.readErrorQueue()) != nil {}
+                    return nil
+                }
+            })
+        o.sends = sends
+        switch ending {
+        case .received(let from)?: o.receivedFrom = from
+        case .refusedByNAT?: o.refusedByNAT = true
+        case nil: break
         }
-        return o
     }
 }

@@ -1,3 +1,4 @@
+import P2PExchange
 import P2PReport
 import P2PSocket
 import STUNCodec
@@ -83,7 +84,7 @@ public struct IPv6Probe: Sendable {
                 var stats = TransactionStats()
                 let d = min(deadline, Deadline.after(seconds: Schedule.silenceWindow, clock: clock))
                 outcomes = await runTransactions(targets.map { TransactionSpec(destination: $0, sendOffsets: Schedule.firstContact, deadline: d) },
-                                                 on: socket, clock: clock, stats: &stats)
+                                                 on: socket, clock: clock, stats: &stats, serverText: serverText)
             } catch {
                 outcomes = targets.map { _ in .failed(kind: "error", detail: "IPv6 socket: \(error)") }
             }
@@ -104,21 +105,10 @@ public struct IPv6Probe: Sendable {
 
 /// Pure decisions of the IPv6 probe.
 public enum IPv6Classifier {
-    /// RFC 4291 section 2.4 / RFC 3587: global unicast is 2000::/3. Link-local (fe80::/10), ULA
-    /// (fc00::/7), loopback and multicast never reach the internet. (2001:db8::/32, documentation,
-    /// lies inside 2000::/3 and counts as global here, which the lab relies on.)
-    public static func isGlobal(_ ip: IPAddress) -> Bool {
-        guard case .v6(let b) = ip, b.count == 16 else { return false }
-        return b[0] & 0xE0 == 0x20
-    }
+    /// Global unicast (2000::/3): `isGlobalIPv6`.
+    public static func isGlobal(_ ip: IPAddress) -> Bool { isGlobalIPv6(ip) }
 
-    public static func globalAddresses(_ interfaces: [InterfaceAddress]) -> [IPAddress] {
-        var out: [IPAddress] = []
-        for i in interfaces where i.isUp && !i.isLoopback && isGlobal(i.address) && !out.contains(i.address) {
-            out.append(i.address)
-        }
-        return out
-    }
+    public static func globalAddresses(_ interfaces: [InterfaceAddress]) -> [IPAddress] { globalIPv6Addresses(interfaces) }
 
     public static func classify(_ obs: IPv6Observations) -> IPv6Section {
         var s = IPv6Section()

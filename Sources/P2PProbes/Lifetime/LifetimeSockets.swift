@@ -1,3 +1,4 @@
+import P2PExchange
 import P2PReport
 import P2PSocket
 import STUNCodec
@@ -36,7 +37,7 @@ public final class LifetimeSockets: MappingLifetimeIO, @unchecked Sendable {
                     var stats = TransactionStats()
                     let spec = TransactionSpec(destination: server, sendOffsets: [0, 0.1, 0.3, 0.6, 1, 1.5, 2.5, 3.5],
                                                deadline: deadline)
-                    let o = await runTransactions([spec], on: s, clock: clock, stats: &stats)[0]
+                    let o = await runTransactions([spec], on: s, clock: clock, stats: &stats, serverText: serverText)[0]
                     return (i, o.answer.map { ($0.mapped.port, clock.nowNanos()) })
                 }
             }

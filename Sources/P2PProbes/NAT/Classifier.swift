@@ -1,3 +1,4 @@
+import P2PExchange
 import P2PReport
 import STUNCodec
 
@@ -10,9 +11,9 @@ import STUNCodec
 public enum NATClassifier {
     /// A negative (silent) test counts only if the chance that every send or answer was lost is below this.
     static let maxFalseNegative = 0.01
-    /// Unanswered binding requests (over all servers) before silence may be called "Blocked": at
-    /// 30 % loss each way about half of all round trips fail, and 0.51^14 < 1e-4.
-    public static let blockedMinSends = 14
+    /// Unanswered binding requests (over all servers) before silence may be called "Blocked": as
+    /// many as a first contact sends (`Schedule.blockedMinSends`).
+    public static let blockedMinSends = Schedule.blockedMinSends
 
     public static func classify(_ obs: NATObservations) -> NATSection {
         var s = NATSection(status: .checked)

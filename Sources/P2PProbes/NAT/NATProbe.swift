@@ -1,4 +1,5 @@
 import Dispatch
+import P2PExchange
 import P2PReport
 import P2PSocket
 import STUNCodec
@@ -43,11 +44,47 @@ public struct NATProbe: Sendable {
     public func observe(progress: @escaping @Sendable (String) -> Void = { _ in }) async -> NATObservations {
         var obs = NATObservations()
         obs.localAddresses = localAddresses()
+        let resolved = await resolveServers()
+        let mapping: UDPSocket
+        do {
+            mapping = try UDPSocket(family: .ipv4)
+        } catch {
+            obs.servers = resolved.map { ServerProbe(name: $0.0, address: try? $0.1.get(),
+                                                     testI: .failed(kind: "error", detail: "\(error)")) }
+            return obs
+        }
+        defer { mapping.close() }
 
-        // Resolve every server concurrently, off the cooperative pool (getaddrinfo blocks).
-        let resolved: [(String, Result<TransportAddress, ResolveFailure>)] = await withTaskGroup(
-            of: (Int, String, Result<TransportAddress, ResolveFailure>).self
-        ) { [deadline, clock, resolver] group in
+        // 1. Test I to every resolved server from the mapping socket.
+        var stats = TransactionStats()
+        let outcomes = await testI(resolved.compactMap { try? $0.1.get() }, on: mapping, stats: &stats, progress: progress)
+        var k = 0
+        obs.servers = resolved.map { name, r in
+            switch r {
+            case .success(let a):
+                defer { k += 1 }
+                return ServerProbe(name: name, address: a, testI: outcomes[k])
+            case .failure(let f):
+                return ServerProbe(name: name, address: nil, resolveError: f.text, testI: .notRun(f.text))
+            }
+        }
+        if let first = obs.servers.first(where: { $0.testI.answer != nil }), let a = first.address {
+            if let local = try? mapping.localAddress(), let src = try? routeSourceAddress(toward: a) {
+                obs.mappingLocal = TransportAddress(src, local.port)
+            }
+        }
+        for s in obs.servers {
+            progress("test I \(s.name): \(NATClassifier.short(s.testI))")
+        }
+        // 2. Behaviour tests.
+        obs.ignoredResponses = stats.ignored + (await tryBehaviourServers(&obs, mapping: mapping, progress: progress))
+        return obs
+    }
+
+    /// Resolves every server concurrently, off the cooperative pool (getaddrinfo blocks), in the
+    /// order given.
+    func resolveServers() async -> [(String, Result<TransportAddress, ResolveFailure>)] {
+        await withTaskGroup(of: (Int, String, Result<TransportAddress, ResolveFailure>).self) { [deadline, clock, resolver] group in
             for (i, name) in servers.enumerated() {
                 group.addTask {
                     // Bounded by the probe's deadline: a hung resolver cannot stretch the check.
@@ -71,78 +108,55 @@ public struct NATProbe: Sendable {
             for await r in group { out.append(r) }
             return out.sorted { $0.0 < $1.0 }.map { ($0.1, $0.2) }
         }
+    }
 
-        let mapping: UDPSocket
-        do {
-            mapping = try UDPSocket(family: .ipv4)
-        } catch {
-            obs.servers = resolved.map { ServerProbe(name: $0.0, address: try? $0.1.get(),
-                                                     testI: .failed(kind: "error", detail: "\(error)")) }
-            return obs
-        }
-        defer { mapping.close() }
-
-        // 1. Test I to every resolved server from the mapping socket.
-        var stats = TransactionStats()
+    /// Test I to every target at once from the mapping socket. Nobody answered: silence that may
+    /// be loss is never "Blocked", so every server is asked again from the same socket until enough
+    /// requests went out to tell loss from blocking (`NATClassifier.blockedMinSends`), within the
+    /// overall deadline; only what is missing.
+    func testI(_ targets: [TransportAddress], on mapping: UDPSocket, stats: inout TransactionStats,
+               progress: @Sendable (String) -> Void) async -> [TransactionOutcome] {
         let firstDeadline = min(deadline, Deadline.after(seconds: Schedule.silenceWindow, clock: clock))
-        let targets = resolved.compactMap { try? $0.1.get() }
         let specs = targets.map { TransactionSpec(destination: $0, sendOffsets: Schedule.firstContact, deadline: firstDeadline) }
         progress("test I: binding requests to \(targets.count) server(s)")
-        var outcomes = await runTransactions(specs, on: mapping, clock: clock, stats: &stats)
-        // Nobody answered: silence that may be loss is never "Blocked". Keep asking every
-        // server from the same socket until enough requests went out to tell loss from blocking
-        // (`NATClassifier.blockedMinSends`), within the overall deadline; only what is missing.
-        let silentSends = zip(specs, outcomes).reduce(0) { n, x in
-            if case .silent(let k) = x.1 { return n + k }
+        var outcomes = await runTransactions(specs, on: mapping, clock: clock, stats: &stats, serverText: serverText)
+        let silentSends = outcomes.reduce(0) { n, o in
+            if case .silent(let k) = o { return n + k }
             return n
         }
-        if !outcomes.isEmpty, !outcomes.contains(where: { $0.answer != nil }),
-           outcomes.contains(where: { if case .silent = $0 { return true } else { return false } }),
-           silentSends < NATClassifier.blockedMinSends {
-            let perServer = (NATClassifier.blockedMinSends - silentSends + targets.count - 1) / targets.count
-            let offsets = (0..<perServer).map { Double($0) * 0.1 }
-            let more = min(deadline, Deadline.after(seconds: Double(perServer) * 0.1 + 0.3, clock: clock))
-            progress("test I: no answer yet; asking again (\(perServer) more request(s) per server)")
-            let again = await runTransactions(targets.map { TransactionSpec(destination: $0, sendOffsets: offsets, deadline: more) },
-                                              on: mapping, clock: clock, stats: &stats, untilFirstAnswer: true)
-            for (k, o) in again.enumerated() {
-                guard case .silent(let before) = outcomes[k] else { continue }
-                switch o {
-                case .answered(var a):
-                    a.sends += before
-                    outcomes[k] = .answered(a)
-                case .silent(let n):
-                    outcomes[k] = .silent(sends: before + n)
-                case .notRun:
-                    break
-                default:
-                    outcomes[k] = o
-                }
+        guard !outcomes.isEmpty, !outcomes.contains(where: { $0.answer != nil }),
+              outcomes.contains(where: { if case .silent = $0 { return true } else { return false } }),
+              silentSends < NATClassifier.blockedMinSends else { return outcomes }
+        let perServer = (NATClassifier.blockedMinSends - silentSends + targets.count - 1) / targets.count
+        let offsets = (0..<perServer).map { Double($0) * 0.1 }
+        let more = min(deadline, Deadline.after(seconds: Double(perServer) * 0.1 + 0.3, clock: clock))
+        progress("test I: no answer yet; asking again (\(perServer) more request(s) per server)")
+        let again = await runTransactions(targets.map { TransactionSpec(destination: $0, sendOffsets: offsets, deadline: more) },
+                                          on: mapping, clock: clock, stats: &stats, untilFirstAnswer: true, serverText: serverText)
+        for (k, o) in again.enumerated() {
+            guard case .silent(let before) = outcomes[k] else { continue }
+            switch o {
+            case .answered(var a):
+                a.sends += before
+                outcomes[k] = .answered(a)
+            case .silent(let n):
+                outcomes[k] = .silent(sends: before + n)
+            case .notRun:
+                break
+            default:
+                outcomes[k] = o
             }
         }
-        var k = 0
-        obs.servers = resolved.map { name, r in
-            switch r {
-            case .success(let a):
-                defer { k += 1 }
-                return ServerProbe(name: name, address: a, testI: outcomes[k])
-            case .failure(let f):
-                return ServerProbe(name: name, address: nil, resolveError: f.text, testI: .notRun(f.text))
-            }
-        }
-        if let first = obs.servers.first(where: { $0.testI.answer != nil }), let a = first.address {
-            if let local = try? mapping.localAddress(), let src = try? routeSourceAddress(toward: a) {
-                obs.mappingLocal = TransportAddress(src, local.port)
-            }
-        }
-        for s in obs.servers {
-            progress("test I \(s.name): \(NATClassifier.short(s.testI))")
-        }
+        return outcomes
+    }
 
-        // 2. Behaviour tests against the first server that offers a usable alternate address
-        //    (OTHER-ADDRESS is not trusted blindly: `NATClassifier.otherAddressProblem`). When its
-        //    alternate answers none of the tests, or answers CHANGE-REQUEST from the wrong address,
-        //    the next such server is tried while time is left (the reason is kept).
+    /// Behaviour tests against the first server that offers a usable alternate address
+    /// (OTHER-ADDRESS is not trusted blindly: `NATClassifier.otherAddressProblem`). When its
+    /// alternate answers none of the tests, or answers CHANGE-REQUEST from the wrong address, the
+    /// next such server is tried while time is left (the reason is kept). Returns the answers
+    /// ignored.
+    func tryBehaviourServers(_ obs: inout NATObservations, mapping: UDPSocket,
+                             progress: @escaping @Sendable (String) -> Void) async -> Int {
         var candidates: [Int] = []
         for (i, p) in obs.servers.enumerated() {
             guard let addr = p.address, let other = p.testI.answer?.other else { continue }
@@ -152,7 +166,7 @@ public struct NATProbe: Sendable {
             }
             candidates.append(i)
         }
-        var ignored = stats.ignored
+        var ignored = 0
         for (n, ci) in candidates.enumerated() {
             guard let b = await behaviourTests(obs.servers[ci], mapping: mapping, progress: progress) else { continue }
             obs.behaviourServer = ci
@@ -167,9 +181,7 @@ public struct NATProbe: Sendable {
             obs.unsupportedServers.append("\(obs.servers[ci].name): \(why); trying the next server")
             progress("\(obs.servers[ci].name): \(why); trying the next server")
         }
-        obs.ignoredResponses = ignored
-        outcomes.removeAll()
-        return obs
+        return ignored
     }
 
     /// What the behaviour tests against one server saw.
@@ -196,7 +208,7 @@ public struct NATProbe: Sendable {
             let r = await runTransactions([
                 TransactionSpec(destination: altPrimaryPort, sendOffsets: Schedule.known(rtt: rtt), deadline: positiveDeadline),
                 TransactionSpec(destination: other, sendOffsets: Schedule.known(rtt: rtt), deadline: positiveDeadline),
-            ], on: mapping, clock: clock, stats: &st)
+            ], on: mapping, clock: clock, stats: &st, serverText: serverText)
             return (r, st.ignored)
         }()
         async let filterII = Self.filteringTest(server: bAddr, change: (true, true), expectFrom: other, rtt: rtt,
@@ -247,7 +259,7 @@ public struct NATProbe: Sendable {
         let setupDeadline = min(overall, Deadline.after(seconds: 1.2, clock: clock))
         let setup = await runTransactions([TransactionSpec(destination: server, sendOffsets: Schedule.known(rtt: rtt),
                                                            deadline: setupDeadline)],
-                                          on: socket, clock: clock, stats: &stats)[0]
+                                          on: socket, clock: clock, stats: &stats, serverText: serverText)[0]
         guard let s = setup.answer else {
             return (setup, .notRun("test I on the filtering socket got no answer"), stats.ignored)
         }
@@ -258,7 +270,7 @@ public struct NATProbe: Sendable {
                                                           attributes: [.changeRequest(changeIP: change.0, changePort: change.1)],
                                                           sendOffsets: offsets,
                                                           deadline: testDeadline)],
-                                         on: socket, clock: clock, stats: &stats)[0]
+                                         on: socket, clock: clock, stats: &stats, serverText: serverText)[0]
         return (setup, test, stats.ignored)
     }
 }

@@ -11,10 +11,6 @@ public struct Reading: Sendable, Equatable, Codable {
     public var title: String
     /// URL or RFC reference.
     public var reference: String
-    public init(title: String, reference: String) {
-        self.title = title
-        self.reference = reference
-    }
 }
 
 public enum StepStatus: String, Codable, Sendable, CaseIterable {
@@ -120,13 +116,6 @@ public struct StepAssessment: Codable, Sendable, Equatable {
     public var status: StepStatus
     /// One plain sentence: what was found.
     public var finding: String
-
-    public init(step: Step, code: FindingCode, status: StepStatus, finding: String) {
-        self.step = step
-        self.code = code
-        self.status = status
-        self.finding = finding
-    }
 }
 
 /// One step applied to one report: everything a front end shows for it.
@@ -177,21 +166,15 @@ public enum Guide {
         Step.allCases.map { guide(for: $0, in: report) }
     }
 
-    /// What to do, most important first: the main advice of each failed step, then of each
-    /// warning, then the other side and the logs. (Each step's section has the full advice.)
+    /// What to do, most important first: the first advice of every finding that fails or warns,
+    /// in the verdict's order (blocking first, heaviest first; the rest in step order), each once;
+    /// then the other side and the logs. (Each step's section has the full advice.)
     public static func nextSteps(for report: Report) -> [String] {
-        let findings = Step.allCases.map { $0.finding(in: report) }
+        let concerns = FindingRules.findings(for: report).filter { $0.status == .fail || $0.status == .warning }
+        let weighed = FindingRules.verdict(for: report).findings.filter { concerns.contains($0) }
         var out: [String] = []
-        // Nothing could be checked: the fix for that comes first.
-        if Verdict.natUnchecked(report), let fix = Step.natType.finding(in: report).advice.first {
-            out.append(fix)
-        }
-        for wanted in [StepStatus.fail, .warning] {
-            for f in findings where f.status == wanted {
-                if let first = f.advice.first, !out.contains(first) { out.append(first) }
-            }
-            // The path's limits after the steps' fails (a blocking one) or warnings (the rest).
-            out += PathLimitsContent.nextSteps(report, blocking: wanted == .fail).filter { !out.contains($0) }
+        for f in weighed + concerns.filter({ !weighed.contains($0) }) {
+            if let first = FindingWords.text(f, in: report).advice.first, !out.contains(first) { out.append(first) }
         }
         return out + Pages.closingSteps(role: report.run.role)
     }

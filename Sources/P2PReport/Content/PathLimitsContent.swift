@@ -95,13 +95,6 @@ public enum PathLimitsContent {
         return line
     }
 
-    /// The first advice of each finding that is (or, with `blocking` false, is not) blocking.
-    public static func nextSteps(_ r: Report, blocking: Bool) -> [String] {
-        let datagram = PathLimitRules.findings(r.datagram).filter { $0.blocking == blocking }.compactMap { words($0).advice.first }
-        let lifetime = blocking ? [] : PathLimitRules.findings(r.mappingLifetime).compactMap { words($0).advice.first }
-        return datagram + lifetime
-    }
-
     /// The words of a datagram or lifetime finding of the report, as the steps' findings are said;
     /// nil for any other code.
     static func text(_ f: ReportFinding, in r: Report) -> FindingText? {

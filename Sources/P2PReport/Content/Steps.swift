@@ -40,9 +40,7 @@ enum Steps {
         facts: { r in
             var ev: [String] = []
             // Blocked ports first (the brief `check` output shows the first facts), then unknown, then reached.
-            let rank: [PortReach: Int] = [.blocked: 0, .unknown: 1, .reached: 2]
-            let key = { (p: String) in (rank[r.udp.ports[p] ?? .unknown] ?? 1, Int(p) ?? 0, p) }
-            for p in r.udp.ports.keys.sorted(by: { key($0) < key($1) }) {
+            for p in [PortReach.blocked, .unknown, .reached].flatMap({ reach in r.udp.portKeys { $0 == reach } }) {
                 let how = r.udp.failures[p].map { " (\($0.rawValue))" } ?? ""
                 ev.append("UDP port \(p): \((r.udp.ports[p] ?? .unknown).rawValue)\(how)")
             }

@@ -1,3 +1,5 @@
+import P2PAddress
+
 // The rules that decide findings from a report, apart from any words. Each step's rule returns its
 // findings in order: the first is the step's own result; the others (QUIC on the firewall step)
 // add to it. Content/FindingWords.swift says each code in words; every front end renders from
@@ -138,7 +140,7 @@ public enum FindingRules {
     static func firewall(_ r: Report) -> [ReportFinding] {
         var out = [udp(r)]
         if r.quic.status == .filtered {
-            let port = r.quic.server.flatMap { $0.split(separator: ":").last.map(String.init) } ?? "443"
+            let port = r.quic.server.flatMap { HostPort.portPart($0) } ?? "443"
             out.append(ReportFinding(.quicFiltered, .firewall, .fail, weight: .unlikely, blocking: true,
                                      parameters: ["port": port]))
         }
@@ -160,7 +162,7 @@ public enum FindingRules {
             let limited = r.udp.failures.filter { $0.value == .rateLimited }.count
             return f(.udpOpen, .pass, nil, limited > 0 ? ["rateLimited": String(limited)] : [:])
         case .partial:
-            let blocked = r.udp.ports.filter { $0.value == .blocked }.keys.sorted { (Int($0) ?? 0) < (Int($1) ?? 0) }
+            let blocked = r.udp.portKeys { $0 == .blocked }
             return f(.udpPartial, .fail, .possible, why.merging(["ports": blocked.joined(separator: ",")]) { a, _ in a })
         case .blocked:
             return f(.udpBlocked, .fail, .unlikely, why)

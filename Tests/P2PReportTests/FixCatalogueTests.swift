@@ -89,6 +89,6 @@ import Testing
     }
 
     @Test func theCatalogueTable() {
-        Golden.expect(Self.table(), matches: "fix-catalogue.txt")
+        golden.expect(Self.table(), matches: "fix-catalogue.txt")
     }
 }

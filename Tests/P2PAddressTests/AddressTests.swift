@@ -1,5 +1,5 @@
 import Testing
-@testable import STUNCodec
+@testable import P2PAddress
 
 @Suite("IPAddress and TransportAddress")
 struct AddressTests {

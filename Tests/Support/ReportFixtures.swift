@@ -1,22 +1,22 @@
 // Fixed reports for the golden files: together they give every step every status
-// (pass, warning, fail, not-checked); `FixturesTests` checks that coverage.
+// (pass, warning, fail, not-checked); `FixtureCoverageTests` checks that coverage.
 import P2PReport
 
-enum Fixtures {
-    static func run(_ role: Role, host: String) -> RunInfo {
+public enum ReportFixtures {
+    public static func run(_ role: Role, host: String) -> RunInfo {
         RunInfo(toolVersion: "0.1.0", startedAt: "2026-11-30T06:00:00Z", durationMs: 4230,
                 hostname: host, os: "Linux 6.1.0-18-amd64 x86_64", role: role,
                 stunServers: ["stun.example.net:3478", "198.51.100.7:3478"])
     }
 
-    static func finish(_ r: Report) -> Report {
+    public static func finish(_ r: Report) -> Report {
         var r = r
         r.verdict = Verdict.derive(from: r)
         return r
     }
 
     /// Home router, full cone, everything passes.
-    static var homeAllPass: Report {
+    public static var homeAllPass: Report {
         finish(Report(
             run: run(.client, host: "laptop-anna"),
             nat: NATSection(status: .checked, mapping: .endpointIndependent, filtering: .endpointIndependent,
@@ -53,7 +53,7 @@ enum Fixtures {
     }
 
     /// Office behind CGNAT on an AWS-like cloud VM: failures everywhere.
-    static var cloudAllFail: Report {
+    public static var cloudAllFail: Report {
         finish(Report(
             run: run(.connector, host: "connector-eu-1"),
             nat: NATSection(status: .checked, mapping: .addressAndPortDependent,
@@ -91,7 +91,7 @@ enum Fixtures {
     }
 
     /// Lossy network, one-IP STUN server: nothing could be decided.
-    static var inconclusiveAllWarn: Report {
+    public static var inconclusiveAllWarn: Report {
         finish(Report(
             run: run(.client, host: "desk-42"),
             nat: NATSection(status: .inconclusive, mapping: .unknown, filtering: .unknown, classicType: .unknown,
@@ -120,13 +120,13 @@ enum Fixtures {
     }
 
     /// Nothing was run: every step is "not checked".
-    static var nothingChecked: Report {
+    public static var nothingChecked: Report {
         finish(Report(run: RunInfo(toolVersion: "0.1.0", startedAt: "2026-11-30T06:00:00Z", durationMs: 0,
                                    hostname: "", os: "Linux 6.1.0 x86_64", role: .unknown, stunServers: [])))
     }
 
     /// UDP blocked outright (no STUN answered).
-    static var udpBlocked: Report {
+    public static var udpBlocked: Report {
         finish(Report(
             run: run(.client, host: "hotel-wifi"),
             nat: NATSection(status: .checked, mapping: .unknown, classicType: .blocked, localEndpoint: "10.9.8.7:52000",
@@ -141,7 +141,7 @@ enum Fixtures {
     }
 
     /// A cloud VM with its own public address (Open Internet): cloud and NAT pass, hairpin not run.
-    static var cloudPublicIP: Report {
+    public static var cloudPublicIP: Report {
         finish(Report(
             run: run(.connector, host: "connector-gcp"),
             nat: NATSection(status: .checked, mapping: .noNAT, filtering: .endpointIndependent,
@@ -158,7 +158,7 @@ enum Fixtures {
     }
 
     /// No DNS, default servers: the NAT could not be checked at all, verdict "unknown".
-    static var noDNS: Report {
+    public static var noDNS: Report {
         finish(Report(
             run: run(.client, host: "no-dns"),
             nat: NATSection(status: .inconclusive, mapping: .unknown, classicType: .unknown,
@@ -177,7 +177,7 @@ enum Fixtures {
 
     /// Home router with a symmetric NAT whose make its UPnP description does not name: the
     /// generic fix, and how to name the device for its exact setting.
-    static var homeSymmetric: Report {
+    public static var homeSymmetric: Report {
         var r = homeAllPass
         r.run = run(.client, host: "laptop-ben")
         r.nat.mapping = .addressAndPortDependent
@@ -194,7 +194,7 @@ enum Fixtures {
         return finish(r)
     }
 
-    static let all: [(name: String, report: Report)] = [
+    public static let all: [(name: String, report: Report)] = [
         ("home-symmetric", homeSymmetric),
         ("home-all-pass", homeAllPass),
         ("cloud-all-fail", cloudAllFail),

@@ -1,4 +1,4 @@
-import P2PSocket
+import P2PAddress
 import Testing
 
 /// The one host[:port] parser shared by flags, config lines and probes.

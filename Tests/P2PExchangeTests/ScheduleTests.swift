@@ -1,5 +1,5 @@
 import Testing
-@testable import P2PProbes
+@testable import P2PExchange
 
 /// Send schedules: silence is judged by the count of unanswered requests, so every RTT gets the
 /// full count inside its window, with time left for the last request's answer.
@@ -20,13 +20,5 @@ import Testing
         #expect(Schedule.silentTest(rtt: 0.0007).window == 0.2)
         #expect(Schedule.silentTest(rtt: 0.05).window == 0.4)
         #expect(Schedule.silentTest(rtt: 0.5).window == 1.0)
-    }
-}
-
-@Suite struct FirstContactScheduleTests {
-    @Test func firstContactSendsEnoughToCallSilenceBlockedWithTimeLeftForTheLastAnswer() {
-        #expect(Schedule.firstContact.count == NATClassifier.blockedMinSends)
-        #expect(Schedule.silenceWindow - (Schedule.firstContact.last ?? 1) >= 0.3)
-        #expect(EgressProbe.stunWindow <= Schedule.silenceWindow)
     }
 }

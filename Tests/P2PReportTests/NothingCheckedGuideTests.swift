@@ -1,4 +1,3 @@
-import P2PExport
 import P2PReport
 import Testing
 

@@ -1,0 +1,1 @@
+"""The verbs of scripts/bench, one module each; common holds what they share."""
