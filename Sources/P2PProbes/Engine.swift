@@ -120,15 +120,20 @@ public struct Engine: Sendable {
         if !wanted.contains(.doubleNat) { gate.open() }
         // The QUIC probe's name lookup does not hold the report once every other probe is done.
         let othersLeft = Countdown(wanted.filter { $0 != .quic }.count)
+        // Nor do the double-NAT probe's waits on the first router's ICMP (probes that wait on the
+        // first-hop gate themselves are not waited for).
+        let beforeRouter: Set<ProbeID> = [.quic, .doubleNat, .hairpin, .datagram]
+        let routerRest = Countdown(wanted.filter { !beforeRouter.contains($0) }.count)
         await withTaskGroup(of: ProbeResult.self) { group in
             for probe in wanted {
                 group.addTask {
                     events(.started(probe, elapsedMs: elapsed()))
                     let result = await self.runProbe(probe, deadline: deadline, firstHop: gate,
-                                                     restDone: { othersLeft.isDone }) {
+                                                     restDone: { probe == .doubleNat ? routerRest.isDone : othersLeft.isDone }) {
                         events(.progress(probe, UntrustedText.clean($0, limit: 2000)))
                     }
                     if probe != .quic { othersLeft.countDown() }
+                    if !beforeRouter.contains(probe) { routerRest.countDown() }
                     events(.finished(result, elapsedMs: elapsed()))
                     return result
                 }
@@ -163,6 +168,7 @@ public struct Engine: Sendable {
                 if !sample.isEmpty { seed = s }
             }
             var probe = EgressProbe(targets: targets, deadline: deadline, clock: clock)
+            probe.icmpRefill = icmpPlan(targets).refill
             probe.sampleSeed = seed
             probe.followAnsweringServer = options.egressTarget == nil
             return .udp(await probe.run(progress: progress))
@@ -171,8 +177,9 @@ public struct Engine: Sendable {
             quic.restDone = restDone
             return .quic(await quic.run(progress: progress))
         case .doubleNat:
-            let (d, g) = await DoubleNATProbe(servers: options.stunServers, deadline: deadline, clock: clock,
-                                              firstHop: firstHop).run(progress: progress)
+            var probe = DoubleNATProbe(servers: options.stunServers, deadline: deadline, clock: clock, firstHop: firstHop)
+            probe.restDone = restDone
+            let (d, g) = await probe.run(progress: progress)
             return .doubleNat(d, g)
         case .hairpin:
             return .hairpin(await HairpinProbe(servers: options.stunServers, deadline: deadline, clock: clock,
@@ -186,6 +193,12 @@ public struct Engine: Sendable {
             return .datagram(await DatagramProbe(servers: options.stunServers, deadline: deadline, clock: clock,
                                                  firstHop: firstHop).run(progress: progress))
         }
+    }
+
+    /// Who spends which host's ICMP errors in this run (`ICMPPlan`).
+    func icmpPlan(_ egress: [EgressTarget]) -> ICMPPlan {
+        ICMPPlan.make(trace: true, gatewayQueries: true, hairpin: options.hairpin,
+                      egress: egress.filter { $0.method != .stun }.map { ($0.host, $0.port) })
     }
 
     static func isoNow() -> String {

@@ -217,24 +217,7 @@ public enum EgressClassifier {
         section.firewallRules = firewall.rules
         var byPort: [UInt16: [(PortReach, PortFailure?)]] = [:]
         var lines: [String] = []
-        var egressServers: [String: EgressServerSeen] = [:]
-        for o in observations {
-            if case let .egressAnswer(_, _, info, k) = o.outcome {
-                var seen = egressServers[o.target.host] ?? EgressServerSeen(info: info, requests: 0, answers: 0, testedPorts: 0)
-                seen.requests += max(1, k)
-                seen.answers += 1
-                egressServers[o.target.host] = seen
-            }
-        }
-        var tested: [String: Set<UInt16>] = [:]
-        for o in observations where o.target.method == .egressServer {
-            guard egressServers[o.target.host]?.info.range.contains(o.target.port) == true else { continue }
-            switch o.outcome {
-            case .egressAnswer, .silent: tested[o.target.host, default: []].insert(o.target.port)
-            default: break
-            }
-        }
-        for (host, ports) in tested { egressServers[host]?.testedPorts = ports.count }
+        let egressServers = serversSeen(observations)
         var skipped: [String] = []
         for o in observations {
             if case let .skipped(why) = o.outcome {
@@ -278,19 +261,8 @@ public enum EgressClassifier {
         } else {
             section.status = .unknown
         }
-        func list(_ ps: [UInt16]) -> String {
-            ps.map { p in section[failure: p].map { "\(p) (\($0.rawValue))" } ?? "\(p)" }.joined(separator: ", ")
-        }
-        var summary: [String] = []
-        if !reached.isEmpty { summary.append("reached: \(list(reached))") }
-        if !blocked.isEmpty { summary.append("blocked: \(list(blocked))") }
-        if !unknown.isEmpty { summary.append("not proven: \(list(unknown))") }
-        if !outside.isEmpty {
-            summary.append("not proven, outside the egress server's range (left out of the status): \(outside.sorted().map(String.init).joined(separator: ", "))")
-        }
-        if !rateLimited.isEmpty {
-            summary.append("not proven, the host's ICMP rate limit (left out of the status): \(rateLimited.sorted().map(String.init).joined(separator: ", "))")
-        }
+        let summary = summaryParts(section, reached: reached, blocked: blocked, unknown: unknown,
+                                   outside: outside, rateLimited: rateLimited)
         if !summary.isEmpty { section.evidence.append("UDP egress \(section.status.rawValue): " + summary.joined(separator: "; ")) }
         let sample = observations.filter { $0.target.sampled }
         if !sample.isEmpty && skipped.isEmpty {
@@ -305,6 +277,49 @@ public enum EgressClassifier {
         for rule in firewall.rules { section.evidence.append("local firewall rule: \(rule)") }
         section.evidence += firewall.notes
         return section
+    }
+
+    /// What each egress server's answers showed: its range, the requests its answered ports took,
+    /// and how many ports of its range were probed.
+    static func serversSeen(_ observations: [EgressObservation]) -> [String: EgressServerSeen] {
+        var egressServers: [String: EgressServerSeen] = [:]
+        for o in observations {
+            if case let .egressAnswer(_, _, info, k) = o.outcome {
+                var seen = egressServers[o.target.host] ?? EgressServerSeen(info: info, requests: 0, answers: 0, testedPorts: 0)
+                seen.requests += max(1, k)
+                seen.answers += 1
+                egressServers[o.target.host] = seen
+            }
+        }
+        var tested: [String: Set<UInt16>] = [:]
+        for o in observations where o.target.method == .egressServer {
+            guard egressServers[o.target.host]?.info.range.contains(o.target.port) == true else { continue }
+            switch o.outcome {
+            case .egressAnswer, .silent: tested[o.target.host, default: []].insert(o.target.port)
+            default: break
+            }
+        }
+        for (host, ports) in tested { egressServers[host]?.testedPorts = ports.count }
+        return egressServers
+    }
+
+    /// The status line's parts: each group of ports with its failure names.
+    static func summaryParts(_ section: UDPSection, reached: [UInt16], blocked: [UInt16], unknown: [UInt16],
+                             outside: Set<UInt16>, rateLimited: Set<UInt16>) -> [String] {
+        func list(_ ps: [UInt16]) -> String {
+            ps.map { p in section[failure: p].map { "\(p) (\($0.rawValue))" } ?? "\(p)" }.joined(separator: ", ")
+        }
+        var summary: [String] = []
+        if !reached.isEmpty { summary.append("reached: \(list(reached))") }
+        if !blocked.isEmpty { summary.append("blocked: \(list(blocked))") }
+        if !unknown.isEmpty { summary.append("not proven: \(list(unknown))") }
+        if !outside.isEmpty {
+            summary.append("not proven, outside the egress server's range (left out of the status): \(outside.sorted().map(String.init).joined(separator: ", "))")
+        }
+        if !rateLimited.isEmpty {
+            summary.append("not proven, the host's ICMP rate limit (left out of the status): \(rateLimited.sorted().map(String.init).joined(separator: ", "))")
+        }
+        return summary
     }
 
     /// ICMPv4 type 3 codes 9, 10, 13 and ICMPv6 type 1 codes 1, 5, 6: the packet was refused by

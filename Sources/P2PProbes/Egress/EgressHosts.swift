@@ -119,6 +119,7 @@ extension EgressProbe {
     /// the server too (for the sample).
     static func probeRest(_ rest: [(offset: Int, element: EgressTarget)], host: String,
                           resolved: Result<IPAddress, ProbeFailure>?, plan: EgressHosts,
+                          refill: ICMPPlan.Refill = .controlFirst, startedAt: UInt64? = nil,
                           deadline: Deadline, clock: any MonotonicClock,
                           progress: @escaping @Sendable (String) -> Void) async -> [(Int, EgressObservation)] {
         defer { for _ in rest { plan.finished(host, firstWave: false) } }
@@ -126,11 +127,16 @@ extension EgressProbe {
             return rest.map { ($0.offset, EgressObservation(target: $0.element, address: nil,
                                                             outcome: .dnsFailure("dns-failure: \(host) not resolved"))) }
         }
-        let info = await plan.afterFirstWave(host, deadline: deadline, clock: clock)
+        // An egress server is recognised within `recognitionWindow`; a host silent that long is
+        // asked through the ICMP budget meanwhile (a late egress answer still counts there).
+        let started = startedAt ?? clock.nowNanos()
+        let info = await plan.afterFirstWave(host, deadline: min(deadline, Deadline(nanos: started + UInt64(recognitionWindow * 1e9))),
+                                             clock: clock)
         let inRange = rest.filter { info?.range.contains($0.element.port) == true }
         let outside = rest.filter { info?.range.contains($0.element.port) != true }
         async let answered = probeAll(inRange, ip: ip, deadline: deadline, clock: clock, progress: progress)
-        let outs = await probeICMPAware(ip: ip, targets: outside.map(\.element), deadline: deadline, clock: clock)
+        let outs = await probeICMPAware(ip: ip, targets: outside.map(\.element), deadline: deadline, clock: clock,
+                                        refill: refill, startedAt: started)
         for o in outs {
             if case let .egressAnswer(_, _, info, _) = o.outcome { plan.recognised(host, info) }
             progress(EgressClassifier.judge(o).text)

@@ -24,6 +24,9 @@ public struct EgressProbe: Sendable {
     /// that host neither resolved nor answered anything while another STUN server answered, the
     /// ports are probed again on the one that answered (every answering server counts).
     public var followAnsweringServer = false
+    /// What a later silent ICMP-aware port does (`ICMPPlan.Refill`): a check does not wait a
+    /// second for a host's next token when a control re-probe shows its budget spent.
+    public var icmpRefill: ICMPPlan.Refill = .controlFirst
 
     /// Send times for a STUN target: the NAT probe's first contact, `NATClassifier.blockedMinSends`
     /// requests, so a silent STUN port (which counts as blocked) is not just a lossy link (at 30 %
@@ -57,6 +60,11 @@ public struct EgressProbe: Sendable {
     public static let egressServerSchedule: [Double] = [0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85]
     /// How long one target is waited for at most.
     public static let targetWindow = Schedule.silenceWindow
+    /// How long the ports of a host expected to be an egress server wait for it to be recognised
+    /// (its lead or STUN ports answering with the marker, dense sends 50 ms apart) before they go
+    /// through its ICMP budget: half a second covers a 0.4 s round trip and, at 30 % loss each
+    /// way, more than ten tries.
+    public static let recognitionWindow = 0.5
 
     public init(targets: [EgressTarget], deadline: Deadline, clock: any MonotonicClock = SystemClock(),
                 resolver: @escaping @Sendable (String) throws -> [TransportAddress] = { try resolve($0, defaultPort: 3478) },
@@ -81,13 +89,27 @@ public struct EgressProbe: Sendable {
 
     /// Resolves every distinct host once, then probes every target concurrently.
     public func observe(progress: @escaping @Sendable (String) -> Void = { _ in }) async -> [EgressObservation] {
+        let resolved = await resolveHosts()
+        let obs = await withTaskGroup(of: [(Int, EgressObservation)].self) { group in
+            addTargetTasks(to: &group, resolved: resolved, progress: progress)
+            var out: [(Int, EgressObservation)] = []
+            for await r in group { out += r }
+            return out.sorted { $0.0 < $1.0 }.map(\.1)
+        }
+        return await followAnswer(obs, progress: progress)
+    }
+
+    typealias Resolved = [String: Result<IPAddress, ProbeFailure>]
+
+    /// Each distinct host's address (IPv4 preferred), looked up concurrently within the
+    /// resolution deadline.
+    func resolveHosts() async -> Resolved {
         let resolver = self.resolver
         let clock = self.clock
         let deadline = self.deadline
         var hosts: [String] = []
         for t in targets where !hosts.contains(t.host) { hosts.append(t.host) }
-        let resolved: [String: Result<IPAddress, ProbeFailure>] = await withTaskGroup(
-            of: (String, Result<IPAddress, ProbeFailure>).self) { group in
+        return await withTaskGroup(of: (String, Result<IPAddress, ProbeFailure>).self) { group in
             for host in hosts {
                 group.addTask {
                     let r = await blockingUntil(Schedule.resolveDeadline(deadline, clock: clock), clock: clock) { () -> Result<IPAddress, ProbeFailure> in
@@ -104,76 +126,82 @@ public struct EgressProbe: Sendable {
                     return (host, r ?? .failure(.init(text: "dns-failure: no answer for \(host) before the deadline")))
                 }
             }
-            var out: [String: Result<IPAddress, ProbeFailure>] = [:]
+            var out: Resolved = [:]
             for await (h, r) in group { out[h] = r }
             return out
         }
+    }
+
+    /// Toward a host expected to be an egress server, its first fixed port and its STUN ports go
+    /// first: when one answers as an egress server, the other ports of its range go at once
+    /// (answers cost it nothing); when none does, the host is an ordinary one whose closed ports
+    /// answer with rate-limited ICMP, so the rest go through the same per-host budget as
+    /// ICMP-aware targets. ICMP-aware targets go one host at a time in order
+    /// (`probeICMPAware`), so the probe never asks one host for more port-unreachables than its
+    /// rate limit allows; the others (an answer costs nobody an ICMP error) all at once.
+    func addTargetTasks(to group: inout TaskGroup<[(Int, EgressObservation)]>, resolved: Resolved,
+                        progress: @escaping @Sendable (String) -> Void) {
+        let (clock, deadline, sampleSeed, refill) = (clock, deadline, sampleSeed, icmpRefill)
+        let started = clock.nowNanos()
         let plan = EgressHosts(targets: targets)
-        // ICMP-aware targets go one host at a time in order (`probeICMPAware`), so the probe never
-        // asks one host for more port-unreachables than its rate limit allows; the others (an
-        // answer costs nobody an ICMP error) all at once.
+        for (i, target) in targets.enumerated() where plan.goesAlone(i, target) {
+            group.addTask {
+                await Self.probeAlone(i, target, resolved: resolved[target.host], plan: plan,
+                                      deadline: deadline, clock: clock, progress: progress)
+            }
+        }
+        for host in plan.hosts {
+            let rest = plan.rest(of: host)
+            if !rest.isEmpty {
+                group.addTask {
+                    await Self.probeRest(rest, host: host, resolved: resolved[host], plan: plan, refill: refill, startedAt: started,
+                                         deadline: deadline, clock: clock, progress: progress)
+                }
+            }
+            let sample = plan.sample(of: host)
+            if !sample.isEmpty {
+                group.addTask {
+                    await Self.probeSample(sample, host: host, resolved: resolved[host], plan: plan, seed: sampleSeed,
+                                           deadline: deadline, clock: clock, progress: progress)
+                }
+            }
+        }
         var icmpHosts: [String] = []
         for t in targets where t.method == .icmpAware && !icmpHosts.contains(t.host) { icmpHosts.append(t.host) }
-        let targets = self.targets
-        let sampleSeed = self.sampleSeed
-        let obs = await withTaskGroup(of: [(Int, EgressObservation)].self) { group in
-            // Toward a host expected to be an egress server, its first fixed port and its STUN
-            // ports go first: when one answers as an egress server, the other ports of its range go
-            // at once (answers cost it nothing); when none does, the host is an ordinary one whose
-            // closed ports answer with rate-limited ICMP, so the rest go through the same per-host
-            // budget as ICMP-aware targets.
-            for (i, target) in targets.enumerated() where plan.goesAlone(i, target) {
-                group.addTask {
-                    let ip: IPAddress
-                    switch resolved[target.host] ?? .failure(.init(text: "not resolved")) {
-                    case .success(let a): ip = a
-                    case .failure(let f):
-                        plan.finished(target.host, firstWave: plan.isFirstWave(i, target))
-                        return [(i, EgressObservation(target: target, address: nil, outcome: .dnsFailure(f.text)))]
-                    }
-                    let address = TransportAddress(ip, target.port)
-                    let outcome = await Self.probe(address, method: target.method, deadline: deadline, clock: clock)
-                    if case let .egressAnswer(_, _, info, _) = outcome { plan.recognised(target.host, info) }
-                    plan.finished(target.host, firstWave: plan.isFirstWave(i, target))
-                    let o = EgressObservation(target: target, address: address, outcome: outcome)
-                    progress(EgressClassifier.judge(o).text)
-                    return [(i, o)]
+        for host in icmpHosts {
+            let mine = targets.enumerated().filter { $0.element.method == .icmpAware && $0.element.host == host }
+            group.addTask {
+                switch resolved[host] ?? .failure(.init(text: "not resolved")) {
+                case .failure(let f):
+                    return mine.map { ($0.offset, EgressObservation(target: $0.element, address: nil, outcome: .dnsFailure(f.text))) }
+                case .success(let ip):
+                    let outs = await Self.probeICMPAware(ip: ip, targets: mine.map(\.element), deadline: deadline,
+                                                         clock: clock, refill: refill, startedAt: started)
+                    for o in outs { progress(EgressClassifier.judge(o).text) }
+                    return zip(mine.map(\.offset), outs).map { ($0, $1) }
                 }
             }
-            for host in plan.hosts {
-                let rest = plan.rest(of: host)
-                if !rest.isEmpty {
-                    group.addTask {
-                        await Self.probeRest(rest, host: host, resolved: resolved[host], plan: plan,
-                                             deadline: deadline, clock: clock, progress: progress)
-                    }
-                }
-                let sample = plan.sample(of: host)
-                if !sample.isEmpty {
-                    group.addTask {
-                        await Self.probeSample(sample, host: host, resolved: resolved[host], plan: plan, seed: sampleSeed,
-                                               deadline: deadline, clock: clock, progress: progress)
-                    }
-                }
-            }
-            for host in icmpHosts {
-                let mine = targets.enumerated().filter { $0.element.method == .icmpAware && $0.element.host == host }
-                group.addTask {
-                    switch resolved[host] ?? .failure(.init(text: "not resolved")) {
-                    case .failure(let f):
-                        return mine.map { ($0.offset, EgressObservation(target: $0.element, address: nil, outcome: .dnsFailure(f.text))) }
-                    case .success(let ip):
-                        let outs = await Self.probeICMPAware(ip: ip, targets: mine.map(\.element), deadline: deadline, clock: clock)
-                        for o in outs { progress(EgressClassifier.judge(o).text) }
-                        return zip(mine.map(\.offset), outs).map { ($0, $1) }
-                    }
-                }
-            }
-            var out: [(Int, EgressObservation)] = []
-            for await r in group { out += r }
-            return out.sorted { $0.0 < $1.0 }.map(\.1)
         }
-        return await followAnswer(obs, progress: progress)
+    }
+
+    /// A STUN target or a host's lead egress-server port, on its own.
+    static func probeAlone(_ i: Int, _ target: EgressTarget, resolved: Result<IPAddress, ProbeFailure>?,
+                           plan: EgressHosts, deadline: Deadline, clock: any MonotonicClock,
+                           progress: @escaping @Sendable (String) -> Void) async -> [(Int, EgressObservation)] {
+        let ip: IPAddress
+        switch resolved ?? .failure(.init(text: "not resolved")) {
+        case .success(let a): ip = a
+        case .failure(let f):
+            plan.finished(target.host, firstWave: plan.isFirstWave(i, target))
+            return [(i, EgressObservation(target: target, address: nil, outcome: .dnsFailure(f.text)))]
+        }
+        let address = TransportAddress(ip, target.port)
+        let outcome = await probe(address, method: target.method, deadline: deadline, clock: clock)
+        if case let .egressAnswer(_, _, info, _) = outcome { plan.recognised(target.host, info) }
+        plan.finished(target.host, firstWave: plan.isFirstWave(i, target))
+        let o = EgressObservation(target: target, address: address, outcome: outcome)
+        progress(EgressClassifier.judge(o).text)
+        return [(i, o)]
     }
 
     /// See `followAnsweringServer`. Only what is missing is asked again.
@@ -191,131 +219,11 @@ public struct EgressProbe: Sendable {
             t.host = other.target.host
             return t
         }
-        let again = await Self.probeICMPAware(ip: ip, targets: moved, deadline: deadline, clock: clock)
+        let again = await Self.probeICMPAware(ip: ip, targets: moved, deadline: deadline, clock: clock, refill: icmpRefill)
         var out = obs
         for (k, i) in icmp.enumerated() where k < again.count {
             out[i] = again[k]
             progress(EgressClassifier.judge(again[k]).text)
-        }
-        return out
-    }
-
-    /// The ICMP-aware targets of one host, budgeted: hosts rate-limit the ICMP errors
-    /// they send to one peer (RFC 1812 section 4.3.2.8; Linux: a token a second, a burst of 6), so
-    /// the targets go one after another and each costs at most one error; a refused send costs
-    /// nothing, so retries are free.
-    ///
-    /// - The first target is retried densely over `icmpFirstWindow`: a token comes back at most a
-    ///   second after the last was spent (an earlier run's), so it always meets one.
-    /// - A later target silent after the host answered another port with ICMP: the host's budget
-    ///   may be spent. Once per run the probe waits until a token is due again (`tokenInterval`
-    ///   after the last error) and asks that port again (only what is missing). Still silent, a
-    ///   control re-probe of the port that answered tells a drop of this port (the control
-    ///   answers: the host had budget) from budget spent by others (the control is silent too).
-    /// - Ports after the budget is spent are not probed (they could only spend it) and are
-    ///   reported as rate-limited, which `EgressClassifier` leaves out of the status; a port where
-    ///   an egress server may listen gets one request, kept only if the egress server answers it.
-    /// - A host that never answered (silent on closed ports, as large providers are) costs
-    ///   nothing: its remaining targets go at once.
-    ///
-    /// `send` probes one address with a schedule and window (injectable: tests play a
-    /// rate-limiting host with it, since loopback ICMP is never rate-limited); `sleep` waits.
-    public static func probeICMPAware(ip: IPAddress, targets: [EgressTarget], deadline: Deadline,
-                                      clock: any MonotonicClock,
-                                      send: (@Sendable (TransportAddress, [Double], Double) async -> EgressOutcome)? = nil,
-                                      sleep: (@Sendable (Double) async -> Void)? = nil) async -> [EgressObservation] {
-        let probeOne: @Sendable (TransportAddress, [Double], Double) async -> EgressOutcome = send ?? { a, sched, window in
-            await probe(a, method: .icmpAware, deadline: deadline, clock: clock, schedule: sched, window: window)
-        }
-        let pause: @Sendable (Double) async -> Void = sleep ?? { try? await Task.sleep(nanoseconds: UInt64(max(0, $0) * 1e9)) }
-        var out: [EgressObservation] = []
-        var answeredAny = false
-        var control: UInt16?          // the first port this host answered with an ICMP error
-        var lastError: UInt64 = 0     // when the host's latest ICMP error arrived
-        var waitedOnce = false
-        var longSilent = false
-        var budgetWasEmpty = false
-        var budgetSpent: UInt16?
-        var i = 0
-        while i < targets.count {
-            let t = targets[i]
-            let address = TransportAddress(ip, t.port)
-            if let q = budgetSpent {
-                var outcome = EgressOutcome.rateLimited(answeredPort: q, sends: 0)
-                if t.method == .egressServer {
-                    // An egress server answers the ports of its range by STUN, which costs no ICMP:
-                    // one request, kept only when that is what answers.
-                    let o = await probeOne(address, [0], icmpFollowWindow)
-                    if case .egressAnswer = o { outcome = o }
-                }
-                out.append(EgressObservation(target: t, address: address, outcome: outcome))
-                i += 1
-                continue
-            }
-            guard answeredAny || !longSilent else {
-                // The host answered nothing so far: the rest cost it nothing, probe them together.
-                let rest = Array(targets[i...])
-                let outcomes = await withTaskGroup(of: (Int, EgressOutcome).self) { group in
-                    for (k, r) in rest.enumerated() {
-                        group.addTask { (k, await probeOne(TransportAddress(ip, r.port), icmpFollowSchedule, icmpFollowWindow)) }
-                    }
-                    var o: [(Int, EgressOutcome)] = []
-                    for await x in group { o.append(x) }
-                    return o.sorted { $0.0 < $1.0 }.map(\.1)
-                }
-                for (r, o) in zip(rest, outcomes) {
-                    out.append(EgressObservation(target: r, address: TransportAddress(ip, r.port), outcome: o))
-                }
-                break
-            }
-            // Until the host answered with ICMP once, a target gets the long window (a token
-            // may be a second away); one long silence without any answer means a silent host.
-            let long = control == nil && !longSilent
-            let asked = clock.nowNanos()
-            var outcome = await probeOne(address, long ? icmpFirstSchedule : icmpFollowSchedule,
-                                         long ? icmpFirstWindow : icmpFollowWindow)
-            if long && !outcome.isAnswer { longSilent = true }
-            if long, outcome.isICMPAnswer, Double(clock.nowNanos() &- asked) / 1e9 > lateAnswer {
-                // Its first error came only after retries: the budget was empty (an earlier run
-                // spent it), so a silent port next is that budget, not worth a second's wait.
-                budgetWasEmpty = true
-            }
-            var sends = outcome.silentSends
-            if !outcome.isAnswer, let q = control, budgetWasEmpty {
-                outcome = .rateLimited(answeredPort: q, sends: sends)
-                budgetSpent = q
-            } else if !outcome.isAnswer, let q = control {
-                // Silent after an ICMP answer from this host: its budget, or a drop of this port?
-                if !waitedOnce {
-                    waitedOnce = true
-                    let due = Double(Int64(lastError &+ UInt64(tokenInterval * 1e9)) - Int64(clock.nowNanos())) / 1e9
-                    if due > 0, Deadline(nanos: clock.nowNanos() + UInt64(due * 1e9)) <= deadline { await pause(due) }
-                    outcome = await probeOne(address, icmpFollowSchedule, icmpFollowWindow)
-                    sends += outcome.silentSends
-                }
-                if !outcome.isAnswer {
-                    let again = await probeOne(TransportAddress(ip, q), icmpFollowSchedule, icmpFollowWindow)
-                    if again.isAnswer {
-                        if again.isICMPAnswer { lastError = clock.nowNanos() }
-                        outcome = .silentWhileHostAnswered(answeredPort: q, sends: sends)
-                    } else {
-                        outcome = .rateLimited(answeredPort: q, sends: sends)
-                        budgetSpent = q
-                    }
-                } else if outcome.isICMPAnswer {
-                    // Answered after the wait: the budget was spent; the rest would only spend it again.
-                    budgetSpent = q
-                }
-            }
-            if outcome.isAnswer {
-                answeredAny = true
-                if outcome.isICMPAnswer {
-                    lastError = clock.nowNanos()
-                    if control == nil { control = t.port }
-                }
-            }
-            out.append(EgressObservation(target: t, address: address, outcome: outcome))
-            i += 1
         }
         return out
     }

@@ -15,6 +15,10 @@ public struct HopTracer: Sendable {
     public var maxTTL: Int
     public var budget: Double
     public var clock: any MonotonicClock
+    /// Where hops that answered only after retries are recorded.
+    public var waits: HopWaits?
+    /// Time between one TTL's sends.
+    public static let retryInterval = 0.1
 
     /// `budget` 1.08 s: a router's next ICMP token is at most 1 s away (an earlier run may have
     /// spent the last one just before this trace started), the retries below go every 0.1 s up to
@@ -28,11 +32,18 @@ public struct HopTracer: Sendable {
 
     /// `known`: hops named by an earlier trace on the same path (same first routers); their TTLs
     /// are not probed again, so a router's ICMP budget is not spent twice.
-    /// `firstHop` opens when TTL 1 is done (see `FirstHopGate`).
-    public func trace(deadline: Deadline, known: [Hop] = [], firstHop: FirstHopGate? = nil) async -> [Hop] {
+    /// `firstHop` opens when TTL 1 is done (see `FirstHopGate`), with its round trip.
+    /// `restDone`: every other probe of the run is done. TTL 1 then stops waiting for the first
+    /// router's next ICMP token, and `firstHopFallback` (the on-link gateway the route goes
+    /// through) names hop 1 when a later hop answered: a router's time-exceeded names the same
+    /// gateway the routing table does, and waiting a second for it changes nothing.
+    public func trace(deadline: Deadline, known: [Hop] = [], firstHop: FirstHopGate? = nil,
+                      restDone: (@Sendable () -> Bool)? = nil, firstHopFallback: IPAddress? = nil) async -> [Hop] {
         let end = min(deadline, Deadline.after(seconds: budget, clock: clock))
         let reuse = Dictionary(known.filter { $0.address != nil && !$0.isDestination }.map { ($0.ttl, $0) }, uniquingKeysWith: { a, _ in a })
-        let hops = await withTaskGroup(of: Hop.self) { group in
+        let clock = self.clock
+        let cut = SetOnce()
+        var hops = await withTaskGroup(of: Hop.self) { group in
             for ttl in 1...maxTTL {
                 if let h = reuse[ttl] {
                     if ttl == 1 { firstHop?.open() }
@@ -40,14 +51,28 @@ public struct HopTracer: Sendable {
                     continue
                 }
                 group.addTask {
-                    let h = await self.probe(ttl: ttl, end: end)
-                    if ttl == 1 { firstHop?.open() }
+                    guard ttl == 1 else { return await self.probe(ttl: ttl, end: end) }
+                    let start = clock.nowNanos()
+                    let r = await untilRestDone(atLeast: 0, stop: restDone ?? { false }, clock: clock) {
+                        await self.probe(ttl: 1, end: end)
+                    }
+                    if r.cut { cut.set() }
+                    let h = r.value ?? Hop(ttl: 1, address: nil)
+                    // The answer came after the retry that met the router's token (sends every
+                    // `retryInterval`), so the time since that retry is the round trip.
+                    let took = Double(clock.nowNanos() &- start) / 1e9
+                    firstHop?.open(rtt: h.address != nil ? took.truncatingRemainder(dividingBy: Self.retryInterval) : nil)
                     return h
                 }
             }
             var out: [Hop] = []
             for await h in group { out.append(h) }
             return out.sorted { $0.ttl < $1.ttl }
+        }
+        if let gw = firstHopFallback, cut.isSet, hops.first?.ttl == 1, hops.first?.address == nil,
+           hops.dropFirst().contains(where: { $0.address != nil }) {
+            hops[0] = Hop(ttl: 1, address: gw)
+            firstHop?.namedFromRoutes()
         }
         // Keep the path up to the first probe that reached the destination.
         if let i = hops.firstIndex(where: \.isDestination) { return Array(hops[...i]) }
@@ -68,9 +93,10 @@ public struct HopTracer: Sendable {
         let request = STUNMessage(type: .bindingRequest, transactionID: .random(), attributes: []).encode()
         // A send the router's ICMP rate limit refuses costs nothing: retry until the budget
         // window ends, since a token comes back at most a second after the last was spent.
-        let sends: [Double] = (0...10).map { Double($0) * 0.1 }
+        let sends: [Double] = (0...10).map { Double($0) * Self.retryInterval }
         let destination = self.destination
         let clock = self.clock
+        let started = clock.nowNanos()
         let hop: Hop? = await ScheduledExchange(sends: sends, end: end, clock: clock).run(
             send: {
                 try? socket.send(request, to: destination)
@@ -95,7 +121,9 @@ public struct HopTracer: Sendable {
                     return nil
                 }
             })
-        if let hop { return hop }
-        return Hop(ttl: ttl, address: nil)
+        guard let hop else { return Hop(ttl: ttl, address: nil) }
+        let took = Double(clock.nowNanos() &- started) / 1e9
+        if took > EgressProbe.lateAnswer { waits?.record(ttl: ttl, seconds: took) }
+        return hop
     }
 }
