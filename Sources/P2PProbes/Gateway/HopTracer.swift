@@ -19,6 +19,9 @@ public struct HopTracer: Sendable {
     public var waits: HopWaits?
     /// Time between one TTL's sends.
     public static let retryInterval = 0.1
+    /// How long TTL 1 is waited for at least, even when the rest of the check is done: past its
+    /// first retry (a scheduling delay under load must not turn a live router into "*").
+    public static let firstHopFloor = 2 * retryInterval
 
     /// `budget` 1.08 s: a router's next ICMP token is at most 1 s away (an earlier run may have
     /// spent the last one just before this trace started), the retries below go every 0.1 s up to
@@ -53,7 +56,9 @@ public struct HopTracer: Sendable {
                 group.addTask {
                     guard ttl == 1 else { return await self.probe(ttl: ttl, end: end) }
                     let start = clock.nowNanos()
-                    let r = await untilRestDone(atLeast: 0, stop: restDone ?? { false }, clock: clock) {
+                    // Cut only after the first retry had time to be answered: a router with a token
+                    // answers the first send, so a hop is never given up before it could answer.
+                    let r = await untilRestDone(atLeast: Self.firstHopFloor, stop: restDone ?? { false }, clock: clock) {
                         await self.probe(ttl: 1, end: end)
                     }
                     if r.cut { cut.set() }
