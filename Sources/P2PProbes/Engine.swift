@@ -1,4 +1,5 @@
 import Foundation
+import P2PExchange
 import P2PReport
 import P2PSocket
 import STUNCodec

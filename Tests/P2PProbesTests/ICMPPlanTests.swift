@@ -1,3 +1,4 @@
+import P2PExchange
 import P2PProbes
 import P2PReport
 import P2PSocket

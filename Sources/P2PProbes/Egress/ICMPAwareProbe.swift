@@ -1,3 +1,4 @@
+import P2PExchange
 import P2PSocket
 import STUNCodec
 

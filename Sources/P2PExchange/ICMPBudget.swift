@@ -51,7 +51,7 @@ public final class HopWaits: Sendable {
 
     public init() {}
 
-    func record(ttl: Int, seconds: Double) { waits.withLock { $0[ttl] = seconds } }
+    public func record(ttl: Int, seconds: Double) { waits.withLock { $0[ttl] = seconds } }
 
     /// TTL and wait, by TTL.
     public var late: [(ttl: Int, seconds: Double)] {
@@ -63,8 +63,8 @@ public final class HopWaits: Sendable {
 /// a wait for an answer a host's ICMP rate limit may withhold does not hold up a report whose
 /// other probes are done. `cut` tells the body was cancelled before it ended by itself (its
 /// value, if it still returned one, is kept).
-func untilRestDone<T: Sendable>(atLeast: Double, stop: @escaping @Sendable () -> Bool, clock: any MonotonicClock,
-                                _ body: @escaping @Sendable () async -> T?) async -> (value: T?, cut: Bool) {
+public func untilRestDone<T: Sendable>(atLeast: Double, stop: @escaping @Sendable () -> Bool, clock: any MonotonicClock,
+                                       _ body: @escaping @Sendable () async -> T?) async -> (value: T?, cut: Bool) {
     await withTaskGroup(of: RestDoneRace<T>.self) { group in
         group.addTask { .done(await body()) }
         group.addTask {
@@ -94,15 +94,17 @@ private enum RestDoneRace<T: Sendable>: Sendable {
 }
 
 /// A flag set once and read from other tasks.
-final class SetOnce: Sendable {
+public final class SetOnce: Sendable {
     private let flag = Atomic<Bool>(false)
 
-    func set() { flag.store(true, ordering: .releasing) }
+    public init() {}
 
-    var isSet: Bool { flag.load(ordering: .acquiring) }
+    public func set() { flag.store(true, ordering: .releasing) }
+
+    public var isSet: Bool { flag.load(ordering: .acquiring) }
 
     /// Returns once set, `limit` seconds passed, or the task is cancelled.
-    func wait(limit: Double, clock: any MonotonicClock) async {
+    public func wait(limit: Double, clock: any MonotonicClock) async {
         let end = Deadline.after(seconds: limit, clock: clock)
         while !isSet, !end.hasPassed(clock: clock), !Task.isCancelled {
             try? await Task.sleep(nanoseconds: 1_000_000)
