@@ -74,6 +74,23 @@ import STUNCodec
         #expect(s.status == .open)
     }
 
+    /// Every type has its name, a type named for all its codes matches any code, and an unknown
+    /// code or a local report keeps the bare numbers.
+    @Test func icmpNamesByOriginTypeAndCode() {
+        func name(_ origin: UInt8, _ type: UInt8, _ code: UInt8) -> String {
+            EgressClassifier.icmpName(ICMPErrorReport(errno: 0, origin: origin, type: type, code: code, offender: nil, info: 0))
+        }
+        let v4 = ICMPErrorReport.originICMP, v6 = ICMPErrorReport.originICMP6
+        #expect(name(v4, 3, 3) == "type 3 code 3 (port unreachable)")
+        #expect(name(v4, 3, 13) == "type 3 code 13 (communication administratively prohibited)")
+        #expect(name(v4, 11, 1) == "type 11 code 1 (time exceeded)")
+        #expect(name(v4, 3, 7) == "type 3 code 7")
+        #expect(name(v6, 1, 4) == "v6 type 1 code 4 (port unreachable)")
+        #expect(name(v6, 2, 0) == "v6 type 2 code 0 (packet too big)")
+        #expect(name(v6, 3, 1) == "v6 type 3 code 1 (time exceeded)")
+        #expect(name(1, 3, 3) == "type 3 code 3")
+    }
+
     @Test func ipv6ProhibitedCodesAndNames() {
         let r = ICMPErrorReport(errno: 13, origin: ICMPErrorReport.originICMP6, type: 1, code: 1, offender: nil, info: 0)
         #expect(EgressClassifier.isProhibited(r))

@@ -332,36 +332,28 @@ public enum EgressClassifier {
 
     /// "type 3 code 13 (communication administratively prohibited)".
     public static func icmpName(_ r: ICMPErrorReport) -> String {
-        var meaning: String?
-        if r.origin == ICMPErrorReport.originICMP {
-            switch (r.type, r.code) {
-            case (3, 0): meaning = "net unreachable"
-            case (3, 1): meaning = "host unreachable"
-            case (3, 2): meaning = "protocol unreachable"
-            case (3, 3): meaning = "port unreachable"
-            case (3, 4): meaning = "fragmentation needed"
-            case (3, 9): meaning = "network administratively prohibited"
-            case (3, 10): meaning = "host administratively prohibited"
-            case (3, 13): meaning = "communication administratively prohibited"
-            case (11, _): meaning = "time exceeded"
-            default: meaning = nil
-            }
-        } else if r.origin == ICMPErrorReport.originICMP6 {
-            switch (r.type, r.code) {
-            case (1, 0): meaning = "no route to destination"
-            case (1, 1): meaning = "administratively prohibited"
-            case (1, 3): meaning = "address unreachable"
-            case (1, 4): meaning = "port unreachable"
-            case (1, 5): meaning = "source address failed policy"
-            case (1, 6): meaning = "reject route"
-            case (2, _): meaning = "packet too big"
-            case (3, _): meaning = "time exceeded"
-            default: meaning = nil
-            }
-        }
-        let base = "\(r.origin == ICMPErrorReport.originICMP6 ? "v6 " : "")type \(r.type) code \(r.code)"
+        let v6 = r.origin == ICMPErrorReport.originICMP6
+        let names = v6 ? icmp6Names : (r.origin == ICMPErrorReport.originICMP ? icmp4Names : [])
+        // A nil code in the table stands for every code of that type.
+        let meaning = names.first { $0.type == r.type && ($0.code == nil || $0.code == r.code) }?.name
+        let base = "\(v6 ? "v6 " : "")type \(r.type) code \(r.code)"
         return meaning.map { "\(base) (\($0))" } ?? base
     }
+
+    /// ICMP (RFC 792, RFC 1812 section 5.2.7.1) types and codes an egress probe can meet.
+    private static let icmp4Names: [(type: UInt8, code: UInt8?, name: String)] = [
+        (3, 0, "net unreachable"), (3, 1, "host unreachable"), (3, 2, "protocol unreachable"),
+        (3, 3, "port unreachable"), (3, 4, "fragmentation needed"),
+        (3, 9, "network administratively prohibited"), (3, 10, "host administratively prohibited"),
+        (3, 13, "communication administratively prohibited"), (11, nil, "time exceeded"),
+    ]
+
+    /// ICMPv6 (RFC 4443 sections 3.1-3.3) types and codes an egress probe can meet.
+    private static let icmp6Names: [(type: UInt8, code: UInt8?, name: String)] = [
+        (1, 0, "no route to destination"), (1, 1, "administratively prohibited"), (1, 3, "address unreachable"),
+        (1, 4, "port unreachable"), (1, 5, "source address failed policy"), (1, 6, "reject route"),
+        (2, nil, "packet too big"), (3, nil, "time exceeded"),
+    ]
 
     static func formatMs(_ ms: Double) -> String {
         ms < 10 ? String(Double(Int(ms * 10)) / 10) : String(Int(ms.rounded()))
