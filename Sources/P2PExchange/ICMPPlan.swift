@@ -1,25 +1,13 @@
 /// How one run spends the ICMP errors of the hosts it asks for them. Hosts rate-limit the errors
 /// they send to one peer (RFC 1812 section 4.3.2.8; Linux: a token a second, a burst of 6), and a
 /// run that follows another (or another tool) within seconds finds that budget partly spent. The
-/// plan says who asks which host, in what order, and what a silence is taken for, so no probe
-/// waits a second for a token another probe spent on something less important. Plain data from
-/// pure functions (standard library only), tested apart from running it.
-public struct ICMPPlan: Sendable, Equatable {
-    /// One use of a host's ICMP errors.
-    public enum Ask: Sendable, Equatable, Hashable {
-        /// The path trace's TTL-1 probe: the first router's time-exceeded names the first hop.
-        case firstHop
-        /// NAT-PMP and PCP share the gateway's port 5351 (RFC 6886, RFC 6887): asked one after
-        /// the other, one port-unreachable tells both are absent.
-        case portControl
-        /// SSDP M-SEARCH to the gateway's port 1900 (UPnP).
-        case ssdp
-        /// The hairpin test's packets to our own public address, which the first router answers.
-        case hairpin
-        /// A destination port whose reach only an ICMP port-unreachable proves.
-        case port(UInt16)
-    }
-
+/// order is kept by the probes themselves: the path trace's TTL 1 goes first on the first router
+/// (`FirstHopGate`: nothing else names the first hop), then SSDP (its silence can only be judged
+/// after a second, UDA 1.1 section 1.3.3, so a refusal saves the most), then PCP and NAT-PMP on
+/// their shared port 5351, then the hairpin packets; each destination's ICMP-aware ports in the
+/// order the egress plan gives (most important first). Here: what a silence is taken for, and
+/// the windows, as pure functions tested apart from running them.
+public enum ICMPPlan {
     /// What a later ICMP-aware port of a host does when it is silent after the host answered
     /// another port with ICMP in this run.
     public enum Refill: Sendable, Equatable {
@@ -33,48 +21,6 @@ public struct ICMPPlan: Sendable, Equatable {
         /// re-probe: more ports proven, at up to a second's wait.
         case waitOnce
     }
-
-    /// The first router's askers, in the order they may spend its errors.
-    public var firstRouter: [Ask]
-    /// Per destination host, the ports asked for ICMP, in the order they spend its errors.
-    public var destinations: [Destination]
-    public var refill: Refill
-
-    public struct Destination: Sendable, Equatable {
-        public var host: String
-        public var asks: [Ask]
-        /// Ports beyond the host's likely burst: proven only when the budget lasts (a refill
-        /// during the run, or a host with a larger burst).
-        public var beyondBurst: [UInt16]
-    }
-
-    /// Linux's default burst (XRLIM_BURST_FACTOR): the most errors a host with a full budget sends
-    /// at once.
-    public static let likelyBurst = 6
-
-    /// The plan for a run. The trace's TTL-1 goes first on the first router (nothing else names
-    /// the first hop), then SSDP (its silence can only be judged after a second, UDA 1.1 section
-    /// 1.3.3, so a refusal saves the most), then NAT-PMP/PCP, then the hairpin packets; each
-    /// destination's ports in the order given (most important first).
-    public static func make(trace: Bool, gatewayQueries: Bool, hairpin: Bool,
-                            egress: [(host: String, port: UInt16)]) -> ICMPPlan {
-        var router: [Ask] = []
-        if trace { router.append(.firstHop) }
-        if gatewayQueries { router += [.ssdp, .portControl] }
-        if hairpin { router.append(.hairpin) }
-        var hosts: [String] = []
-        for e in egress where !hosts.contains(e.host) { hosts.append(e.host) }
-        let destinations = hosts.map { host -> Destination in
-            var ports: [UInt16] = []
-            for e in egress where e.host == host && !ports.contains(e.port) { ports.append(e.port) }
-            return Destination(host: host, asks: ports.map { .port($0) },
-                               beyondBurst: Array(ports.dropFirst(likelyBurst)))
-        }
-        return ICMPPlan(firstRouter: router, destinations: destinations, refill: .controlFirst)
-    }
-
-    /// Errors the plan asks of the first router in one run with a full budget.
-    public var firstRouterSpend: Int { firstRouter.count }
 
     /// Send times and window for a query to a host whose round trip is known to take `rtt`
     /// seconds and that answers at once (an ICMP error, or a kernel's STUN/QUIC reply): six sends,

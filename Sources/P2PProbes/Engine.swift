@@ -169,7 +169,6 @@ public struct Engine: Sendable {
                 if !sample.isEmpty { seed = s }
             }
             var probe = EgressProbe(targets: targets, deadline: deadline, clock: clock)
-            probe.icmpRefill = icmpPlan(targets).refill
             probe.sampleSeed = seed
             probe.followAnsweringServer = options.egressTarget == nil
             return .udp(await probe.run(progress: progress))
@@ -194,12 +193,6 @@ public struct Engine: Sendable {
             return .datagram(await DatagramProbe(servers: options.stunServers, deadline: deadline, clock: clock,
                                                  firstHop: firstHop).run(progress: progress))
         }
-    }
-
-    /// Who spends which host's ICMP errors in this run (`ICMPPlan`).
-    func icmpPlan(_ egress: [EgressTarget]) -> ICMPPlan {
-        ICMPPlan.make(trace: true, gatewayQueries: true, hairpin: options.hairpin,
-                      egress: egress.filter { $0.method != .stun }.map { ($0.host, $0.port) })
     }
 
     static func isoNow() -> String {
