@@ -39,6 +39,11 @@ public struct CheckOptions: Sendable {
     /// The NAT device named by the person (`--nat-device`, the wizard); it overrides what the
     /// probes identify. Nil: identify it, or leave it unknown.
     public var natDevice: NATDevice?
+    /// The latest time (engine clock, nanoseconds) anyone but this run may have spent the ICMP
+    /// budgets the probes ask for: the process's start, for its first check. A token spent then
+    /// is due within a second of it, so the long ICMP windows count from it, not from each
+    /// probe's start. Nil: from each probe's start (a later run in the same process, the wizard).
+    public var icmpBudgetSince: UInt64?
 
     /// Public STUN servers used when neither `--stun` nor the config file name any: three plain
     /// binding servers for the across-servers mapping comparison (Google's has no OTHER-ADDRESS),
@@ -169,6 +174,7 @@ public struct Engine: Sendable {
                 if !sample.isEmpty { seed = s }
             }
             var probe = EgressProbe(targets: targets, deadline: deadline, clock: clock)
+            probe.icmpBudgetSince = options.icmpBudgetSince
             probe.sampleSeed = seed
             probe.followAnsweringServer = options.egressTarget == nil
             return .udp(await probe.run(progress: progress))
@@ -179,6 +185,7 @@ public struct Engine: Sendable {
         case .doubleNat:
             var probe = DoubleNATProbe(servers: options.stunServers, deadline: deadline, clock: clock, firstHop: firstHop)
             probe.restDone = restDone
+            probe.icmpBudgetSince = options.icmpBudgetSince
             let (d, g) = await probe.run(progress: progress)
             return .doubleNat(d, g)
         case .hairpin:

@@ -101,8 +101,10 @@ struct CheckCommand: AsyncParsableCommand {
         if let every, let interval = CheckEvery.parseInterval(every) {
             await CheckEvery(command: self, options: options, interval: interval).run()
         }
+        var first = options
+        first.icmpBudgetSince = ProcessStart.nanos
         let timeline = TimelineRecorder(clock: SystemClock())
-        var report = await Engine(options: options, clock: timeline.clock).run(events: progressPrinter(timeline))
+        var report = await Engine(options: first, clock: timeline.clock).run(events: progressPrinter(timeline))
         if verbose { FileHandle.standardError.write(Data(timeline.render().utf8)) }
         if lifetime { report = await measureLifetime(report, servers: options.stunServers, verbose: verbose) }
         let shown = redact ? Redactor.redact(report) : report

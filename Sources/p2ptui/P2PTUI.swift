@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import P2PReport
+import P2PSocket
 
 /// `p2ptui`: the wizard by default; `check`, `serve`, `compare` and `punch` as subcommands.
 @main
@@ -27,6 +28,7 @@ struct P2PTUI: AsyncParsableCommand {
     /// parser's usage errors (its code 64) become the documented 2; help, version and the commands'
     /// own `ExitCode`s pass through unchanged.
     static func main() async {
+        _ = ProcessStart.nanos
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? AsyncParsableCommand {
@@ -44,4 +46,11 @@ struct P2PTUI: AsyncParsableCommand {
             exit(withError: error)
         }
     }
+}
+
+/// When this process started (as soon as `main` runs), on the monotonic clock the engine uses. No
+/// probe of this process has asked any host for ICMP errors before it, so a host's budget an
+/// earlier run spent gets its next token within a second of it (`CheckOptions.icmpBudgetSince`).
+enum ProcessStart {
+    static let nanos = SystemClock().nowNanos()
 }

@@ -154,6 +154,19 @@ struct DoubleNATTests {
         #expect(r.notes.allSatisfy { $0.contains("closed") }, "\(r.notes)")
     }
 
+    /// A TTL's retries sit on the budget window's 0.1 s grid up to 1.0 s, however late into the
+    /// window the TTL starts: the last one goes where a token spent before the window is due.
+    @Test func hopRetriesFollowTheBudgetWindowsGrid() {
+        #expect(HopTracer.retries(after: 0).map { ($0 * 10).rounded() } == (0...10).map(Double.init))
+        let late = HopTracer.retries(after: 0.03)
+        #expect(late.first == 0 && late.count == 11)
+        #expect(abs(late[1] - 0.07) < 1e-9 && abs(late[10] - 0.97) < 1e-9)
+        #expect(HopTracer.retries(after: 0.95).count == 2, "one send at once, one at the grid's 1.0 s")
+        // An answer 0.5 ms after the retry at 0.37 s (grid 0.4 s, window opened 0.03 s earlier).
+        #expect(abs(HopTracer.roundTrip(took: 0.3705, elapsed: 0.03) - 0.0005) < 1e-9)
+        #expect(abs(HopTracer.roundTrip(took: 0.0004, elapsed: 0.03) - 0.0004) < 1e-9)
+    }
+
     @Test func hopTracerOnLoopbackReachesTheServerInOneHop() async throws {
         let stun = try LoopbackSTUN()
         defer { stun.stop() }

@@ -105,6 +105,22 @@ import Testing
         #expect(EgressClassifier.classify([InternetTests.stun] + obs).status == .open)
     }
 
+    /// The budget window opened before the probe started (the process's start: nothing of this
+    /// process spent a token before it): the first port's long window ends that much sooner, on
+    /// the same 0.1 s grid, since a token an earlier run spent is due within a second of it.
+    @Test func longWindowCountsFromWhenTheBudgetCouldLastHaveBeenSpent() async {
+        let clock = StillClock()
+        let seen = Mutex<[([Double], Double)]>([])
+        _ = await EgressProbe.probeICMPAware(
+            ip: InternetTests.host, targets: Array(InternetTests.targets.prefix(1)), deadline: .after(seconds: 10),
+            clock: clock, refill: .controlFirst, startedAt: clock.at - 30_000_000,
+            send: { _, s, w in seen.withLock { $0.append((s, w)) }; return .silent(sends: s.count) }, sleep: { _ in })
+        let (sends, window) = try! #require(seen.withLock { $0.first })
+        #expect(abs(window - (EgressProbe.icmpFirstWindow - 0.03)) < 1e-9, "window \(window)")
+        #expect(sends.first == 0 && abs((sends.last ?? 0) - 0.97) < 1e-9, "the last retry where the token is due: \(sends)")
+        #expect(sends.dropFirst().allSatisfy { abs(($0 + 0.03) * 10 - (($0 + 0.03) * 10).rounded()) < 1e-6 }, "\(sends)")
+    }
+
     @Test func silentHostCostsNoControl() async {
         let h = InternetTests.RateLimitedHost(tokens: 6, silentHost: true)
         let obs = await run(h)

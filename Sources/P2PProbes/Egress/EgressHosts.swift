@@ -121,7 +121,7 @@ extension EgressProbe {
     static func probeRest(_ rest: [(offset: Int, element: EgressTarget)], host: String,
                           resolved: Result<IPAddress, ProbeFailure>?, plan: EgressHosts,
                           refill: ICMPPlan.Refill = .controlFirst, startedAt: UInt64? = nil,
-                          deadline: Deadline, clock: any MonotonicClock,
+                          budgetSince: UInt64? = nil, deadline: Deadline, clock: any MonotonicClock,
                           progress: @escaping @Sendable (String) -> Void) async -> [(Int, EgressObservation)] {
         defer { for _ in rest { plan.finished(host, firstWave: false) } }
         guard case .success(let ip) = resolved ?? .failure(.init(text: "not resolved")) else {
@@ -137,7 +137,7 @@ extension EgressProbe {
         let outside = rest.filter { info?.range.contains($0.element.port) != true }
         async let answered = probeAll(inRange, ip: ip, deadline: deadline, clock: clock, progress: progress)
         let outs = await probeICMPAware(ip: ip, targets: outside.map(\.element), deadline: deadline, clock: clock,
-                                        refill: refill, startedAt: started)
+                                        refill: refill, startedAt: budgetSince ?? started)
         for o in outs {
             if case let .egressAnswer(_, _, info, _) = o.outcome { plan.recognised(host, info) }
             progress(EgressClassifier.judge(o).text)

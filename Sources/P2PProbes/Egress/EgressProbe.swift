@@ -27,6 +27,10 @@ public struct EgressProbe: Sendable {
     /// What a later silent ICMP-aware port does (`ICMPPlan.Refill`): a check does not wait a
     /// second for a host's next token when a control re-probe shows its budget spent.
     public var icmpRefill: ICMPPlan.Refill = .controlFirst
+    /// When the hosts' ICMP budgets were last spent by anyone but this probe, at the latest
+    /// (`clock` nanoseconds; `CheckOptions.icmpBudgetSince`): a first port's long window counts
+    /// from it. Nil: from the probe's start.
+    public var icmpBudgetSince: UInt64?
 
     /// Send times for a STUN target: the NAT probe's first contact, `NATClassifier.blockedMinSends`
     /// requests, so a silent STUN port (which counts as blocked) is not just a lossy link (at 30 %
@@ -143,6 +147,7 @@ public struct EgressProbe: Sendable {
                         progress: @escaping @Sendable (String) -> Void) {
         let (clock, deadline, sampleSeed, refill) = (clock, deadline, sampleSeed, icmpRefill)
         let started = clock.nowNanos()
+        let budgetSince = icmpBudgetSince.map { min($0, started) } ?? started
         let plan = EgressHosts(targets: targets)
         for (i, target) in targets.enumerated() where plan.goesAlone(i, target) {
             group.addTask {
@@ -155,7 +160,7 @@ public struct EgressProbe: Sendable {
             if !rest.isEmpty {
                 group.addTask {
                     await Self.probeRest(rest, host: host, resolved: resolved[host], plan: plan, refill: refill, startedAt: started,
-                                         deadline: deadline, clock: clock, progress: progress)
+                                         budgetSince: budgetSince, deadline: deadline, clock: clock, progress: progress)
                 }
             }
             let sample = plan.sample(of: host)
@@ -176,7 +181,7 @@ public struct EgressProbe: Sendable {
                     return mine.map { ($0.offset, EgressObservation(target: $0.element, address: nil, outcome: .dnsFailure(f.text))) }
                 case .success(let ip):
                     let outs = await Self.probeICMPAware(ip: ip, targets: mine.map(\.element), deadline: deadline,
-                                                         clock: clock, refill: refill, startedAt: started)
+                                                         clock: clock, refill: refill, startedAt: budgetSince)
                     for o in outs { progress(EgressClassifier.judge(o).text) }
                     return zip(mine.map(\.offset), outs).map { ($0, $1) }
                 }

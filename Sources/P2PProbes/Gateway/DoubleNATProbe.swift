@@ -18,6 +18,9 @@ public struct DoubleNATProbe: Sendable {
     /// True once every other probe of the run is done: waits that only a router's ICMP rate
     /// limit prolongs (the trace's TTL 1, silent gateway ports) stop then, and say so.
     public var restDone: @Sendable () -> Bool = { false }
+    /// When the routers' ICMP budgets were last spent by anyone but this run, at the latest
+    /// (`CheckOptions.icmpBudgetSince`); nil: the probe's start.
+    public var icmpBudgetSince: UInt64?
 
     public init(servers: [String], deadline: Deadline, clock: any MonotonicClock = SystemClock(),
                 procNetRoute: String = "/proc/net/route", firstHop: FirstHopGate = FirstHopGate()) {
@@ -54,6 +57,7 @@ public struct DoubleNATProbe: Sendable {
         let gatewayAddress = o.gateway
         let gate = firstHop
         let restDone = self.restDone
+        let budgetSince = icmpBudgetSince
         if server == nil { gate.open() }
         // Hop 1 can be named from the routing table when the gateway is on the link toward the server.
         let fallback = server.flatMap { sv in gatewayAddress.flatMap { Self.onLink($0, toward: sv) ? $0 : nil } }
@@ -83,6 +87,7 @@ public struct DoubleNATProbe: Sendable {
             guard let server else { return [] }
             var tracer = HopTracer(destination: server, clock: clock)
             tracer.waits = waits
+            tracer.budgetSince = budgetSince
             return await tracer.trace(deadline: deadline, firstHop: gate, restDone: restDone, firstHopFallback: fallback)
         }()
         if o.gateway == nil { notes.append("no default IPv4 gateway in the routing table") }

@@ -17,6 +17,10 @@ public struct HopTracer: Sendable {
     public var clock: any MonotonicClock
     /// Where hops that answered only after retries are recorded.
     public var waits: HopWaits?
+    /// When the routers' ICMP budgets were last spent by anyone but this trace, at the latest
+    /// (`clock` nanoseconds): the budget window and the retries count from it. Nil: from the
+    /// trace's start.
+    public var budgetSince: UInt64?
     /// Time between one TTL's sends.
     public static let retryInterval = 0.1
     /// How long TTL 1 is waited for at least, even when the rest of the check is done: past its
@@ -42,9 +46,11 @@ public struct HopTracer: Sendable {
     /// gateway the routing table does, and waiting a second for it changes nothing.
     public func trace(deadline: Deadline, known: [Hop] = [], firstHop: FirstHopGate? = nil,
                       restDone: (@Sendable () -> Bool)? = nil, firstHopFallback: IPAddress? = nil) async -> [Hop] {
-        let end = min(deadline, Deadline.after(seconds: budget, clock: clock))
-        let reuse = Dictionary(known.filter { $0.address != nil && !$0.isDestination }.map { ($0.ttl, $0) }, uniquingKeysWith: { a, _ in a })
         let clock = self.clock
+        let now = clock.nowNanos()
+        let since = min(budgetSince ?? now, now)
+        let end = min(deadline, Deadline(nanos: since &+ UInt64(budget * 1e9)))
+        let reuse = Dictionary(known.filter { $0.address != nil && !$0.isDestination }.map { ($0.ttl, $0) }, uniquingKeysWith: { a, _ in a })
         let cut = SetOnce()
         var hops = await withTaskGroup(of: Hop.self) { group in
             for ttl in 1...maxTTL {
@@ -54,19 +60,19 @@ public struct HopTracer: Sendable {
                     continue
                 }
                 group.addTask {
-                    guard ttl == 1 else { return await self.probe(ttl: ttl, end: end) }
+                    guard ttl == 1 else { return await self.probe(ttl: ttl, end: end, since: since) }
                     let start = clock.nowNanos()
                     // Cut only after the first retry had time to be answered: a router with a token
                     // answers the first send, so a hop is never given up before it could answer.
                     let r = await untilRestDone(atLeast: Self.firstHopFloor, stop: restDone ?? { false }, clock: clock) {
-                        await self.probe(ttl: 1, end: end)
+                        await self.probe(ttl: 1, end: end, since: since)
                     }
                     if r.cut { cut.set() }
                     let h = r.value ?? Hop(ttl: 1, address: nil)
                     // The answer came after the retry that met the router's token (sends every
                     // `retryInterval`), so the time since that retry is the round trip.
-                    let took = Double(clock.nowNanos() &- start) / 1e9
-                    firstHop?.open(rtt: h.address != nil ? took.truncatingRemainder(dividingBy: Self.retryInterval) : nil)
+                    let rtt = Self.roundTrip(took: Double(clock.nowNanos() &- start) / 1e9, elapsed: Double(start &- min(since, start)) / 1e9)
+                    firstHop?.open(rtt: h.address != nil ? rtt : nil)
                     return h
                 }
             }
@@ -86,7 +92,22 @@ public struct HopTracer: Sendable {
         return hops.isEmpty ? [] : [hops[0]]
     }
 
-    func probe(ttl: Int, end: Deadline) async -> Hop {
+    /// Send times for one TTL started `elapsed` seconds after the budget window opened: at once,
+    /// then on the window's 0.1 s grid up to 1.0 s, where a token spent before it opened is due.
+    static func retries(after elapsed: Double) -> [Double] {
+        [0] + (1...10).map { Double($0) * retryInterval - elapsed }.filter { $0 > 0.001 }
+    }
+
+    /// The round trip of an answer `took` seconds after a TTL's first send, the TTL started
+    /// `elapsed` seconds into the budget window: the time since the last retry before it.
+    static func roundTrip(took: Double, elapsed: Double) -> Double {
+        let sends = retries(after: elapsed)
+        var sent = 0.0
+        for s in sends where s <= took { sent = s }
+        return took - sent
+    }
+
+    func probe(ttl: Int, end: Deadline, since: UInt64) async -> Hop {
         guard let socket = try? UDPSocket(family: AddressFamily(of: destination.ip)) else { return Hop(ttl: ttl, address: nil) }
         defer { socket.close() }
         do {
@@ -98,10 +119,10 @@ public struct HopTracer: Sendable {
         let request = STUNMessage(type: .bindingRequest, transactionID: .random(), attributes: []).encode()
         // A send the router's ICMP rate limit refuses costs nothing: retry until the budget
         // window ends, since a token comes back at most a second after the last was spent.
-        let sends: [Double] = (0...10).map { Double($0) * Self.retryInterval }
         let destination = self.destination
         let clock = self.clock
         let started = clock.nowNanos()
+        let sends = Self.retries(after: Double(started &- min(since, started)) / 1e9)
         let hop: Hop? = await ScheduledExchange(sends: sends, end: end, clock: clock).run(
             send: {
                 try? socket.send(request, to: destination)
