@@ -79,7 +79,7 @@ let package = Package(
         .testTarget(name: "P2PSocketTests", dependencies: ["P2PSocket", "P2PTestSupport"], swiftSettings: strict),
         .testTarget(name: "P2PExchangeTests", dependencies: ["P2PExchange", "P2PAddress", "STUNCodec", "P2PSocket"],
                     swiftSettings: strict),
-        .testTarget(name: "P2PReportTests", dependencies: ["P2PReport", "P2PTestSupport"],
+        .testTarget(name: "P2PReportTests", dependencies: ["P2PAddress", "P2PReport", "P2PTestSupport"],
                     resources: [.copy("Golden")], swiftSettings: strict),
         .testTarget(name: "P2PProbesTests",
                     dependencies: ["P2PProbes", "P2PExchange", "P2PServer", "STUNCodec", "P2PSocket", "P2PTestSupport"],

@@ -140,12 +140,10 @@ public enum Compare {
         }
         // Same public address: they are behind one NAT, so the NAT must hairpin, or they talk over the LAN.
         var shared: Bool? = nil
-        if let a = c.publicIP, let b = k.publicIP {
-            if Redactor.isPlaceholder(a) || Redactor.isPlaceholder(b) {
-                issues.append(Issue(.note, nil, .redacted))
-            } else {
-                shared = a == b
-            }
+        switch (c.publicIP, k.publicIP) {
+        case (.ip(let a)?, .ip(let b)?): shared = a == b
+        case (.redacted?, _?), (_?, .redacted?): issues.append(Issue(.note, nil, .redacted))
+        default: break
         }
         if shared == true { issues.append(sharedAddressIssue(c, k)) }
         return (issues, shared)
@@ -225,7 +223,7 @@ public enum Compare {
         let mapping: Mapping
         let filtering: Filtering
         let hairpin: Bool?
-        let publicIP: String?
+        let publicIP: ReportedAddress?
         let ipv6Works: Bool
         /// IPv6 works and STUN over IPv6 saw this host's own global address: no NAT66, nothing
         /// known to block the IPv6 pair.
@@ -233,7 +231,7 @@ public enum Compare {
         /// Whether every STUN server saw the same public IP (nil with fewer than two answers).
         let keepsOneIP: Bool?
         /// The local (private) address the mapping test used, without the port.
-        let localIP: String?
+        let localIP: IPAddress?
 
         init(_ r: Report, role: Role) {
             report = r
@@ -272,28 +270,31 @@ public enum Compare {
             } else {
                 hairpin = codes.contains(.noHairpin) ? false : nil
             }
-            publicIP = r.nat.publicEndpoint.map(Side.host(of:))
+            publicIP = r.nat.publicEndpoint.flatMap(Side.address(of:))
             ipv6Works = r.ipv6.status == .works
-            ipv6Usable = ipv6Works && r.ipv6.globalAddress != nil
-                && r.ipv6.publicEndpoint.map(Side.host(of:)) == r.ipv6.globalAddress
+            let global = r.ipv6.globalAddress.flatMap { ReportedAddress($0) }
+            ipv6Usable = ipv6Works && global != nil && r.ipv6.publicEndpoint.flatMap(Side.address(of:)) == global
             keepsOneIP = Side.keptOneIP(r.nat)
-            localIP = r.nat.localEndpoint.map(Side.host(of:))
+            if case .ip(let ip)? = r.nat.localEndpoint.flatMap(Side.address(of:)) { localIP = ip } else { localIP = nil }
         }
 
         /// Whether every public endpoint this side showed had one IP: toward each STUN server,
         /// and in the RFC 5780 mapping tests (I to the server's primary address, II and III to its
-        /// alternate). Nil unless two destination addresses were seen: two servers, or tests I and II.
+        /// alternate). Nil unless two destination addresses were seen: two servers, or tests I and II;
+        /// nil too when an endpoint names no address.
         static func keptOneIP(_ nat: NATSection) -> Bool? {
             let servers = nat.servers.compactMap(\.mappedEndpoint)
             let tests = nat.mappedByTest ?? [:]
             guard servers.count >= 2 || (tests["I"] != nil && tests["II"] != nil) else { return nil }
-            return Set((servers + tests.values).map(Side.host(of:))).count == 1
+            let addresses = (servers + tests.values).map(Side.address(of:))
+            guard !addresses.contains(nil) else { return nil }
+            return Set(addresses).count == 1
         }
 
         /// "192.168.1.0/24" when both sides' local addresses are private IPv4 in one /24 (the report
         /// has no prefix length; a /24 is the common LAN and never wider than the real one).
         static func sameLAN(_ a: Side, _ b: Side) -> String? {
-            guard let x = a.localIP.flatMap({ IPAddress($0) }), let y = b.localIP.flatMap({ IPAddress($0) }), x != y,
+            guard let x = a.localIP, let y = b.localIP, x != y,
                   case let .v4(p, q, r, _) = x, case .v4(p, q, r, _) = y, x.scope == .privateUse else { return nil }
             return "\(p).\(q).\(r).0/24"
         }
@@ -313,9 +314,9 @@ public enum Compare {
         var classic: String {
             report.nat.classicType == .unknown ? report.nat.mapping.rawValue : report.nat.classicType.rawValue
         }
-        /// "203.0.113.5:4000" -> "203.0.113.5"; "[2001:db8::1]:5" -> "2001:db8::1"; a redacted
-        /// "public-1:4000" -> "public-1".
-        static func host(of endpoint: String) -> String { HostPort.hostPart(endpoint) }
+        /// "203.0.113.5:4000" -> 203.0.113.5; "[2001:db8::1]:5" -> 2001:db8::1; a redacted
+        /// "public-1:4000" -> public-1; nil when the host part is neither.
+        static func address(of endpoint: String) -> ReportedAddress? { ReportedAddress(HostPort.hostPart(endpoint)) }
     }
 }
 

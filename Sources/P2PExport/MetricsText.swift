@@ -59,10 +59,10 @@ public enum MetricsText {
 
     /// Reached and blocked ports in numeric order; unknown ones are not "no" and are left out.
     static func udpPorts(_ udp: UDPSection) -> [([(String, String)], String)] {
-        udp.portKeys().compactMap { port in
+        udp.sortedPorts().compactMap { port in
             switch udp.ports[port] {
-            case .reached?: return ([("port", port)], "1")
-            case .blocked?: return ([("port", port)], "0")
+            case .reached?: return ([("port", port.description)], "1")
+            case .blocked?: return ([("port", port.description)], "0")
             default: return nil
             }
         }

@@ -9,19 +9,25 @@ import P2PAddress
 import P2PReport
 
 public struct Redactor: Sendable {
-    /// Placeholder prefix; a placeholder is "public-N" with N counting from 1.
-    public static let placeholderPrefix = "public-"
+    /// Placeholder prefix; a placeholder is "public-N" with N counting from 1 (`ReportedAddress`).
+    public static let placeholderPrefix = ReportedAddress.placeholderPrefix
 
-    private var table: [IPAddress: String] = [:]
+    private var table: [IPAddress: ReportedAddress] = [:]
 
     public init() {}
 
     /// The placeholder of `address`, allocating the next one the first time it is seen.
-    public mutating func placeholder(for address: IPAddress) -> String {
+    public mutating func placeholder(for address: IPAddress) -> ReportedAddress {
         if let p = table[address] { return p }
-        let p = "\(Self.placeholderPrefix)\(table.count + 1)"
+        let p = ReportedAddress.redacted(table.count + 1)
         table[address] = p
         return p
+    }
+
+    /// `hop` with its address replaced when it is public.
+    public mutating func redact(hop: PathHop) -> PathHop {
+        guard case .ip(let ip)? = hop.address, ip.scope.isPublic else { return hop }
+        return PathHop(ttl: hop.ttl, address: placeholder(for: ip), isDestination: hop.isDestination)
     }
 
     /// `text` with every public address literal replaced; "203.0.113.5:4000" becomes "public-1:4000"
@@ -33,7 +39,7 @@ public struct Redactor: Sendable {
         var cursor = text.startIndex
         for m in found {
             out += text[cursor..<m.range.lowerBound]
-            out += placeholder(for: m.address)
+            out += placeholder(for: m.address).description
             cursor = m.range.upperBound
         }
         out += text[cursor...]
@@ -76,7 +82,7 @@ public struct Redactor: Sendable {
         }
         a(&x.udp.evidence); a(&x.udp.firewallRules)
         o(&x.quic.server); a(&x.quic.evidence)
-        a(&x.doubleNat.evidence); a(&x.doubleNat.hops)
+        a(&x.doubleNat.evidence); x.doubleNat.hops = x.doubleNat.hops.map { redact(hop: $0) }
         o(&x.gateway.address); o(&x.gateway.externalAddress); a(&x.gateway.evidence)
         o(&x.hairpin.observedSource); a(&x.hairpin.evidence)
         o(&x.cloud.publicAddress); a(&x.cloud.evidence)
@@ -89,10 +95,5 @@ public struct Redactor: Sendable {
             x.punch = p
         }
         return x
-    }
-
-    /// Whether `s` is (or starts with) a redaction placeholder rather than a real address.
-    public static func isPlaceholder(_ s: String) -> Bool {
-        s.hasPrefix(placeholderPrefix) || s.hasPrefix("[" + placeholderPrefix)
     }
 }

@@ -190,21 +190,31 @@ public enum PortFailure: String, Codable, Sendable, CaseIterable {
 
 public struct UDPSection: Codable, Sendable, Equatable {
     public var status: UDPStatus
-    /// Destination port (as a decimal string, JSON object keys are strings) to what happened.
-    public var ports: [String: PortReach]
+    /// Destination port to what happened (written as a decimal string: JSON object keys are strings).
+    public var ports: [UDPPort: PortReach]
     /// How each failed port failed, keyed like `ports`.
-    public var failures: [String: PortFailure]
+    public var failures: [UDPPort: PortFailure]
     /// Local firewall rules that drop outbound UDP, quoted from the ruleset (evidence, not a guess).
     public var firewallRules: [String]
     public var evidence: [String]
 
-    public init(status: UDPStatus = .notChecked, ports: [String: PortReach] = [:],
-                failures: [String: PortFailure] = [:], firewallRules: [String] = [], evidence: [String] = []) {
+    public init(status: UDPStatus = .notChecked, ports: [UDPPort: PortReach] = [:],
+                failures: [UDPPort: PortFailure] = [:], firewallRules: [String] = [], evidence: [String] = []) {
         self.status = status
         self.ports = ports
         self.failures = failures
         self.firewallRules = firewallRules
         self.evidence = evidence
+    }
+
+    /// Written out so that a key that is no port number gets a message that says so.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        status = try c.decode(UDPStatus.self, forKey: .status)
+        ports = try c.decodePortMap(PortReach.self, forKey: .ports)
+        failures = try c.decodePortMap(PortFailure.self, forKey: .failures)
+        firewallRules = try c.decode([String].self, forKey: .firewallRules)
+        evidence = try c.decode([String].self, forKey: .evidence)
     }
 }
 
@@ -245,11 +255,11 @@ public struct DoubleNATSection: Codable, Sendable, Equatable {
     /// true: another NAT found; false: checked and only one; nil: not enough evidence.
     @Nullable public var detected: Bool?
     public var evidence: [String]
-    /// Hops on the path to the STUN server, in order ("1 10.0.0.1", "2 100.64.0.1", "3 *").
-    public var hops: [String]
+    /// Hops on the path to the STUN server, in order (written "1 10.0.0.1", "2 100.64.0.1", "3 *").
+    public var hops: [PathHop]
 
     public init(status: ProbeStatus = .notChecked, detected: Bool? = nil, evidence: [String] = [],
-                hops: [String] = []) {
+                hops: [PathHop] = []) {
         self.status = status
         self.detected = detected
         self.evidence = evidence

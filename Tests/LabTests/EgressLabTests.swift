@@ -20,9 +20,9 @@ struct EgressLabTests {
     @Test func udpBlockedScenarioIsBlocked() async throws {
         guard let r = try await EgressLab.check("udp-blocked") else { return }
         #expect(r.udp.status == .blocked, "\(r.udp.evidence)")
-        #expect(r.udp.failures["3478"] == .silentDrop)
-        #expect(r.udp.ports["3478"] == .blocked)
-        #expect(r.udp.ports["443"] == .unknown, "silence on a port nothing listens on proves nothing")
+        #expect(r.udp.failures[3478] == .silentDrop)
+        #expect(r.udp.ports[3478] == .blocked)
+        #expect(r.udp.ports[443] == .unknown, "silence on a port nothing listens on proves nothing")
     }
 }
 }

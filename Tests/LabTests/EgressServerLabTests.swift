@@ -40,7 +40,7 @@ struct EgressServerLabTests {
         #expect(third.verdict.directConnection == .likely, "\(third.verdict.reasons)")
         #expect(ours.quic.status == .filtered, "\(ours.quic.evidence)")
         #expect(ours.quic.plainAnswered == true)
-        #expect(ours.udp.ports["443"] == .reached, "plain UDP to 443 gets through")
+        #expect(ours.udp.ports[443] == .reached, "plain UDP to 443 gets through")
         #expect(ours.verdict.directConnection == .unlikely)
         #expect(ours.verdict.codes.first == .quicFiltered, "\(ours.verdict.codes)")
     }
@@ -48,13 +48,13 @@ struct EgressServerLabTests {
     @Test func only53And443OutIsPartialNamingTheBlockedRandomPorts() async throws {
         guard let r = try await EgressServerLab.checks("egress-53-443", [["--stun", "203.0.113.30:443"] + Self.egress]).first else { return }
         #expect(r.udp.status == .partial, "\(r.udp.evidence)")
-        #expect(r.udp.ports["53"] == .reached && r.udp.ports["443"] == .reached)
-        let blocked = r.udp.ports.filter { $0.value == .blocked }.keys.compactMap { Int($0) }.sorted()
+        #expect(r.udp.ports[53] == .reached && r.udp.ports[443] == .reached)
+        let blocked = r.udp.ports.filter { $0.value == .blocked }.keys.sorted()
         #expect(blocked.count >= 32 + 3, "123, 40000, 51820 and the random sample: \(blocked)")
-        #expect(blocked.allSatisfy { r.udp.failures[String($0)] == .silentDrop })
+        #expect(blocked.allSatisfy { r.udp.failures[$0] == .silentDrop })
         let named = r.udp.evidence.first { $0.hasPrefix("random sample of 32 ports: answered 0") } ?? ""
         #expect(!named.isEmpty, "\(r.udp.evidence)")
-        for p in blocked where p != 123 && p != 40000 && p != 51820 { #expect(named.contains(String(p))) }
+        for p in blocked where p != 123 && p != 40000 && p != 51820 { #expect(named.contains(p.description)) }
         #expect(r.verdict.blocking)
     }
 
@@ -65,11 +65,11 @@ struct EgressServerLabTests {
     @Test func aServerAbovethePrivilegedPortsIsRecognisedOnItsRange() async throws {
         guard let r = try await EgressServerLab.checks("egress", [["--stun", Lab.p2ptuiServer] + Self.egress],
                                                       environment: ["NATLAB_EGRESS_PORTS": "1024-65535"]).first else { return }
-        #expect(r.udp.ports["40000"] == .reached && r.udp.ports["51820"] == .reached, "\(r.udp.evidence)")
+        #expect(r.udp.ports[40000] == .reached && r.udp.ports[51820] == .reached, "\(r.udp.evidence)")
         #expect(r.udp.evidence.contains { $0.hasPrefix("random sample of 32 ports: answered 32") }, "\(r.udp.evidence)")
-        let sampled = r.udp.ports.keys.compactMap { Int($0) }.filter { ![443, 53, 123, 40000, 51820, 3478].contains($0) }
+        let sampled = r.udp.ports.keys.map { Int($0.number) }.filter { ![443, 53, 123, 40000, 51820, 3478].contains($0) }
         #expect(sampled.count >= 31 && sampled.allSatisfy { $0 >= 1024 }, "\(sampled.sorted())")
-        for p in ["443", "53", "123"] {
+        for p: UDPPort in [443, 53, 123] {
             #expect(r.udp.ports[p] == .reached || r.udp.failures[p] == .outsideEgressRange,
                     "port \(p): \(r.udp.ports[p]?.rawValue ?? "-") \(r.udp.failures[p]?.rawValue ?? "-")")
         }
@@ -88,11 +88,11 @@ struct EgressServerLabTests {
         guard rs.count == 2 else { Issue.record("got \(rs.count) reports"); return }
         let own = rs[0], fixed = rs[1]
         #expect(own.udp.evidence.contains { $0.hasPrefix("random sample of 32 ports: answered 32") }, "\(own.udp.evidence)")
-        let sampled = own.udp.ports.keys.compactMap { Int($0) }.filter { ![443, 53, 3478].contains($0) }
+        let sampled = own.udp.ports.keys.map { Int($0.number) }.filter { ![443, 53, 3478].contains($0) }
         #expect(sampled.count == 32 && sampled.allSatisfy { (40000...41000).contains($0) }, "\(sampled.sorted())")
         #expect(own.udp.status == .open, "\(own.udp.evidence)")
         // Through the fixed list: recognised on 40000 (the only fixed port in the range).
-        #expect(fixed.udp.ports["40000"] == .reached, "\(fixed.udp.evidence)")
+        #expect(fixed.udp.ports[40000] == .reached, "\(fixed.udp.evidence)")
         #expect(fixed.udp.evidence.contains { $0.hasPrefix("random sample of 32 ports: answered 32") }, "\(fixed.udp.evidence)")
         #expect(fixed.udp.failures.values.allSatisfy { $0 != .silentDrop }, "\(fixed.udp.failures)")
     }

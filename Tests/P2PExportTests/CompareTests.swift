@@ -240,6 +240,19 @@ struct Coded: Sendable, CustomStringConvertible {
         #expect(c.findings.contains { $0.code == "pair-redacted" })
     }
 
+    /// Addresses are compared as addresses: two spellings of one IPv6 address are one address.
+    @Test func addressesCompareAsAddressesNotAsText() {
+        let c = SideSpec.symmetric.v6("2001:db8:1::2", seen: "2001:0db8:1:0:0:0:0:2").report(.client)
+        let k = SideSpec.symmetric.with { $0.publicIP = Self.other }.v6("2001:DB8:2::2").report(.connector)
+        let both = Compare.compare(client: c, connector: k)
+        #expect(both.directConnection == .likely && both.findings.first?.code == "pair-ipv6-path", "\(both.findings)")
+        let lan = SideSpec.portRestricted.with { $0.local = "192.168.1.10:5000"; $0.hairpin = false }
+        let shared = Compare.compare(client: lan.report(.client),
+                                     connector: lan.with { $0.local = "192.168.1.11:5000" }.report(.connector))
+        #expect(shared.sharedPublicAddress == true)
+        #expect(shared.findings.contains { $0.code == "pair-shared-address-same-lan" }, "\(shared.findings)")
+    }
+
     @Test func quicFilteredOnOneSideIsNamed() {
         var k = SideSpec.fullCone.with { $0.publicIP = Self.other }.report(.connector)
         k.quic = QUICSection(status: .filtered, server: "203.0.113.30:443", plainAnswered: true)

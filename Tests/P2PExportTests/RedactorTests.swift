@@ -33,8 +33,9 @@ import Testing
     @Test func privateAddressesAndHostNamesStay() {
         let r = Redactor.redact(ReportFixtures.cloudAllFail)
         #expect(r.nat.localEndpoint == "10.0.12.5:50000")
-        #expect(r.doubleNat.hops.prefix(3) == ["1 10.0.12.1", "2 100.72.0.1", "3 *"])
-        #expect(r.doubleNat.hops[3].hasPrefix("4 public-"))
+        #expect(r.doubleNat.hops.prefix(3).map(\.description) == ["1 10.0.12.1", "2 100.72.0.1", "3 *"])
+        #expect(r.doubleNat.hops[3].description.hasPrefix("4 public-"))
+        guard case .redacted? = r.doubleNat.hops[3].address else { Issue.record("\(r.doubleNat.hops[3])"); return }
         #expect(r.gateway.externalAddress == "100.72.1.9")
         #expect(r.gateway.address == "10.0.12.1")
         #expect(r.run.hostname == "connector-eu-1")
@@ -46,6 +47,19 @@ import Testing
         var red = Redactor()
         let out = red.redact(text: "203.0.113.5:1 203.0.113.6:2 203.0.113.5:3")
         #expect(out == "public-1:1 public-2:2 public-1:3")
+    }
+
+    /// A hop's public address takes the placeholder the same address gets in text.
+    @Test func aHopIsRedactedLikeText() throws {
+        var red = Redactor()
+        #expect(red.redact(text: "STUN saw 203.0.113.254") == "STUN saw public-1")
+        let hop = try #require(PathHop("4 203.0.113.254 (destination)"))
+        #expect(red.redact(hop: hop).description == "4 public-1 (destination)")
+        #expect(red.redact(hop: try #require(PathHop("5 2001:db8::9"))).description == "5 public-2")
+        for kept in ["1 10.0.12.1", "2 100.72.0.1", "3 *", "6 public-1"] {
+            let h = try #require(PathHop(kept))
+            #expect(red.redact(hop: h) == h)
+        }
     }
 
     @Test func ipv6SpellingsAreOneAddress() {

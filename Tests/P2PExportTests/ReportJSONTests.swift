@@ -86,6 +86,23 @@ func cleaned(_ r: Report) throws -> Report {
         }
     }
 
+    /// A port key or a hop the report could not have written names its field and says why.
+    @Test func aDamagedPortOrHopSaysWhere() throws {
+        let text = String(decoding: try ReportJSON.encode(ReportFixtures.homeAllPass), as: UTF8.self)
+        for (from, to, message) in [
+            ("\"53\" : \"reached\"", "\"x53\" : \"reached\"", "field udp.ports.x53: \"x53\" is not a UDP port number"),
+            ("\"2 203.0.113.1\"", "\"2 gateway\"", "field doubleNat.hops.[1]: hop \"2 gateway\" is not \"TTL address\""),
+        ] {
+            #expect(text.contains(from))
+            do {
+                _ = try ReportJSON.decode(Self.bytes(text.replacingOccurrences(of: from, with: to)))
+                Issue.record("\(to) decoded")
+            } catch {
+                #expect("\(error)".hasPrefix("the report is damaged: " + message), "\(error)")
+            }
+        }
+    }
+
     @Test func messagesArePlain() {
         #expect("\(ReportDecodeError.unsupportedSchema(7))".contains("schema version 7"))
         #expect("\(ReportDecodeError.notAReport)".contains("not a p2ptui report"))

@@ -54,7 +54,7 @@ struct DoubleNATTests {
         #expect(s.detected == expected, "\(name): \(s.evidence)")
         #expect(s.status == (expected == nil ? .inconclusive : .checked), "\(name)")
         #expect(!s.evidence.isEmpty, "\(name)")
-        #expect(s.hops == o.hops.map(\.text))
+        #expect(s.hops == o.hops.map(\.reported))
         #expect(g.address == "192.168.1.1")
         #expect(g.protocols == o.gatewayReports.map(\.via))
     }
@@ -62,7 +62,7 @@ struct DoubleNATTests {
     @Test func hopEvidenceSaysEvidenceNotProof() {
         let (s, _) = DoubleNATClassifier.classify(Self.obs(hops: [Self.gw, Hop(ttl: 2, address: .v4(100, 64, 0, 1)), Self.dest]))
         #expect(s.evidence.joined().contains("evidence, not proof"))
-        #expect(s.hops == ["1 192.168.1.1", "2 100.64.0.1", "3 203.0.113.10 (destination)"])
+        #expect(s.hops.map(\.description) == ["1 192.168.1.1", "2 100.64.0.1", "3 203.0.113.10 (destination)"])
     }
 
     // MARK: Runners on loopback (real sockets, fake gateway)

@@ -23,7 +23,7 @@ import STUNCodec
             obs(123, .icmpAware, .otherReply(bytes: 48)),
         ])
         #expect(s.status == .open)
-        #expect(s.ports == ["3478": .reached, "443": .reached, "53": .reached, "123": .reached])
+        #expect(s.ports == [3478: .reached, 443: .reached, 53: .reached, 123: .reached])
         #expect(s.failures.isEmpty)
     }
 
@@ -40,12 +40,12 @@ import STUNCodec
             obs(1000, .icmpAware, .silent(sends: 4)),
         ])
         #expect(s.status == .partial)
-        #expect(s.failures == ["443": .icmpProhibited, "53": .icmpUnreachable, "123": .icmpUnreachable,
-                               "40000": .blockedLocally, "51820": .noRoute, "3479": .silentDrop,
-                               "19302": .dnsFailure, "1000": .silentDrop])
-        #expect(s.ports["3479"] == .blocked)
-        #expect(s.ports["19302"] == .unknown)
-        #expect(s.ports["1000"] == .unknown, "silence from an ICMP-aware target proves nothing")
+        #expect(s.failures == [443: .icmpProhibited, 53: .icmpUnreachable, 123: .icmpUnreachable,
+                               40000: .blockedLocally, 51820: .noRoute, 3479: .silentDrop,
+                               19302: .dnsFailure, 1000: .silentDrop])
+        #expect(s.ports[3479] == .blocked)
+        #expect(s.ports[19302] == .unknown)
+        #expect(s.ports[1000] == .unknown, "silence from an ICMP-aware target proves nothing")
         #expect(s.evidence.first?.contains("blocked: 53 (icmp-unreachable), 123 (icmp-unreachable)") == true)
     }
 
@@ -70,7 +70,7 @@ import STUNCodec
             obs(3478, .stun, .silent(sends: 6), ip: .v4(192, 0, 2, 20)),
             obs(3478, .stun, answer),
         ])
-        #expect(s.ports == ["3478": .reached])
+        #expect(s.ports == [3478: .reached])
         #expect(s.status == .open)
     }
 

@@ -79,7 +79,7 @@ let noFirewall: @Sendable (Deadline) async -> FirewallEvidence = { _ in Firewall
             await EgressProbe(targets: targets, deadline: .after(seconds: 3, clock: slow), clock: slow, firewall: noFirewall).run()
         }
         #expect(s.status == .open)
-        #expect(s.ports == [String(a.port): .reached, String(b.port): .reached, String(closed): .reached])
+        #expect(s.ports == [UDPPort(a.port): .reached, UDPPort(b.port): .reached, UDPPort(closed): .reached])
         #expect(s.evidence.contains { $0.contains("port \(closed)") && $0.contains("port unreachable") && $0.contains("reached the host") })
     }
 
@@ -92,11 +92,11 @@ let noFirewall: @Sendable (Deadline) async -> FirewallEvidence = { _ in Firewall
         // Silence ends at the 1.2 s target window, not at the 60 s deadline (hang guard).
         let s = try await hangGuard { await EgressProbe(targets: targets, deadline: .after(seconds: 60), firewall: noFirewall).run() }
         #expect(s.status == .blocked)
-        #expect(s.failures[String(port)] == .silentDrop)
+        #expect(s.failures[UDPPort(port)] == .silentDrop)
         let u = await EgressProbe(targets: [EgressTarget(port: port, host: "127.0.0.1", method: .icmpAware)],
                                   deadline: .after(seconds: 3), firewall: noFirewall).run()
         #expect(u.status == .unknown)
-        #expect(u.ports[String(port)] == .unknown)
+        #expect(u.ports[UDPPort(port)] == .unknown)
     }
 
     @Test func noRouteAndDnsFailureAreTellApart() async throws {
@@ -109,8 +109,8 @@ let noFirewall: @Sendable (Deadline) async -> FirewallEvidence = { _ in Firewall
                                       if text.hasPrefix("name.invalid") { throw ResolveError.dnsFailure(host: "name.invalid", reason: "test") }
                                       return try resolve(text, defaultPort: 3478)
                                   }, firewall: noFirewall).run()
-        #expect(s.failures == ["443": .noRoute, "3478": .dnsFailure])
-        #expect(s.ports == ["443": .blocked, "3478": .unknown])
+        #expect(s.failures == [443: .noRoute, 3478: .dnsFailure])
+        #expect(s.ports == [443: .blocked, 3478: .unknown])
         #expect(s.status == .blocked)
     }
 
@@ -121,7 +121,7 @@ let noFirewall: @Sendable (Deadline) async -> FirewallEvidence = { _ in Firewall
                               deadline: .after(seconds: 0.3),
                               resolver: { _ in Thread.sleep(forTimeInterval: 60); return [] }, firewall: noFirewall).run()
         }
-        #expect(s.failures["3478"] == .dnsFailure)
+        #expect(s.failures[3478] == .dnsFailure)
     }
 
     @Test func quicVersionNegotiationOnLoopbackIsOpen() async throws {
@@ -212,11 +212,11 @@ struct EgressNamespaceTests {
         let slow = SlowClock()
         let s = try await hangGuard { await EgressProbe(targets: targets, deadline: .after(seconds: 3, clock: slow), clock: slow).run() }
         #expect(s.status == .partial)
-        #expect(s.ports[String(stun.port)] == .reached)
-        #expect(s.ports[String(closed)] == .reached)
-        #expect(s.ports[String(dropped)] == .blocked)
-        #expect(s.failures[String(dropped)] == .blockedLocally)
-        #expect(s.failures[String(prohibited)] == .icmpProhibited)
+        #expect(s.ports[UDPPort(stun.port)] == .reached)
+        #expect(s.ports[UDPPort(closed)] == .reached)
+        #expect(s.ports[UDPPort(dropped)] == .blocked)
+        #expect(s.failures[UDPPort(dropped)] == .blockedLocally)
+        #expect(s.failures[UDPPort(prohibited)] == .icmpProhibited)
         #expect(s.firewallRules.contains { $0.contains("udp dport \(dropped) drop") }, "the real ruleset is quoted: \(s.firewallRules)")
         #expect(!s.firewallRules.contains { $0.contains("\(prohibited)") }, "input rules are not outbound")
     }

@@ -47,7 +47,7 @@ import STUNCodec
         let s = try await hangGuard {
             await EgressProbe(targets: targets, deadline: .after(seconds: 20, clock: slow), clock: slow, firewall: noFirewall).run()
         }
-        #expect(s.ports == [String(port): .reached], "a plain STUN answer still proves its port")
+        #expect(s.ports == [UDPPort(port): .reached], "a plain STUN answer still proves its port")
         #expect(s.evidence.contains { $0.hasPrefix("random sample not probed") })
     }
 
@@ -139,7 +139,7 @@ extension EgressNamespaceTests {
         async let quic = QUICProbe(server: "127.0.0.3:20100", deadline: .after(seconds: 20)).run()
         let s = await EgressProbe(targets: targets, deadline: .after(seconds: 20), firewall: noFirewall).run()
         #expect(s.status == .partial, "\(s.evidence)")
-        #expect(s.ports.filter { $0.value == .blocked }.keys.sorted() == ["20007", "20150"])
+        #expect(s.ports.filter { $0.value == .blocked }.keys.sorted() == [20007, 20150])
         #expect(s.evidence.first?.contains("blocked: 20007 (silent-drop), 20150 (silent-drop)") == true, "\(s.evidence)")
         let q = await quic
         #expect(q.status == .filtered, "\(q.evidence)")

@@ -66,7 +66,7 @@ import P2PSocket
                                            Self.obs(123, .silent(sends: 7)), Self.obs(7000, .silent(sends: 7), sampled: true),
                                            Self.obs(9000, Self.answer, sampled: true)])
         #expect(s.status == .partial)
-        #expect(s.ports["123"] == .blocked && s.ports["7000"] == .blocked && s.failures["7000"] == .silentDrop)
+        #expect(s.ports[123] == .blocked && s.ports[7000] == .blocked && s.failures[7000] == .silentDrop)
         #expect(s.evidence.first == "UDP egress partial: reached: 53, 443, 9000; blocked: 123 (silent-drop), 7000 (silent-drop)")
         #expect(s.evidence.contains { $0.hasPrefix("random sample of 2 ports: answered 1 (9000); no answer 1 (7000)") })
         let r = Report(udp: s)
@@ -81,13 +81,13 @@ import P2PSocket
         // Two in three requests lost where the server answered: 12 silent requests may be loss.
         let lossy = EgressClassifier.classify([Self.obs(53, answered(after: 3)), Self.obs(443, answered(after: 3)),
                                                Self.obs(7000, .silent(sends: 12), sampled: true)])
-        #expect(lossy.ports["7000"] == .unknown)
+        #expect(lossy.ports[7000] == .unknown)
         #expect(lossy.status == .unknown)
         #expect(lossy.evidence.contains { $0.contains("port 7000") && $0.contains("about 67% of requests") && $0.contains("may be loss") })
         // First requests answered: silence is a drop.
         let clean = EgressClassifier.classify([Self.obs(53, answered(after: 1)), Self.obs(443, answered(after: 1)),
                                                Self.obs(7000, .silent(sends: 12), sampled: true)])
-        #expect(clean.ports["7000"] == .blocked && clean.status == .partial)
+        #expect(clean.ports[7000] == .blocked && clean.status == .partial)
         // The test covers every probed port of the run together: 0.5^12 passes for one, not for ten.
         let half = EgressServerSeen(info: Self.info, requests: 4, answers: 2, testedPorts: 1)
         #expect(half.silenceIsDrop(sends: 12))
@@ -106,14 +106,14 @@ import P2PSocket
         var obs = (0..<37).map { i in Self.obs(UInt16(2000 + i), answered(after: 2), sampled: true) }
         obs.append(Self.obs(46065, .silent(sends: 12), sampled: true))
         let s = EgressClassifier.classify(obs)
-        #expect(s.ports["46065"] == .unknown)
+        #expect(s.ports[46065] == .unknown)
         #expect(s.status == .unknown, "not every port proven, none blocked")
         #expect(s.evidence.contains { $0.contains("port 46065") && $0.contains("about 50% of requests") && $0.contains("may be loss") })
         // Control: the same run without loss calls that port blocked.
         var clean = (0..<37).map { i in Self.obs(UInt16(2000 + i), answered(after: 1), sampled: true) }
         clean.append(Self.obs(46065, .silent(sends: 12), sampled: true))
         let c = EgressClassifier.classify(clean)
-        #expect(c.ports["46065"] == .blocked && c.status == .partial)
+        #expect(c.ports[46065] == .blocked && c.status == .partial)
     }
 
     @Test func silenceWithoutAnyEgressAnswerOrOutsideTheRangeProvesNothing() {
@@ -125,7 +125,7 @@ import P2PSocket
         let out = EgressClassifier.classify([
             Self.obs(1500, .egressAnswer(mapped: TransportAddress(.v4(198, 51, 100, 2), 1), rttMs: 1, server: narrow)),
             Self.obs(3000, .silent(sends: 7))])
-        #expect(out.ports["3000"] == .unknown && out.failures["3000"] == .outsideEgressRange)
+        #expect(out.ports[3000] == .unknown && out.failures[3000] == .outsideEgressRange)
         #expect(out.status == .open, "\(out.evidence)")
         #expect(out.evidence.contains { $0.contains("outside the egress server's range (left out of the status): 3000") })
         #expect(out.evidence.contains { $0.contains("port 3000") && $0.contains("outside the egress server's range 1000-2000") })
@@ -134,7 +134,7 @@ import P2PSocket
     @Test func skippedSampleIsLeftOutOfThePortsAndExplained() {
         let s = EgressClassifier.classify([Self.obs(53, .icmp(ICMPErrorReport(errno: 111, origin: ICMPErrorReport.originICMP, type: 3, code: 3, offender: .v4(192, 0, 2, 30), info: 0))),
                                            Self.obs(7000, .skipped("no egress server"), sampled: true)])
-        #expect(s.ports.keys.sorted() == ["53"])
+        #expect(s.ports.keys.sorted() == [53])
         #expect(s.status == .open)
         #expect(s.evidence.contains("random sample not probed: no egress server"))
     }

@@ -90,7 +90,7 @@ struct GatewayEngineTests {
         }
         print("probe timings on loopback (ms, on a clock fifty times slow): \(timings.withLock { $0 })")
         #expect(report.doubleNat.status == ProbeStatus.checked && report.doubleNat.detected == false)
-        #expect(report.doubleNat.hops == ["1 127.0.0.1 (destination)"])
+        #expect(report.doubleNat.hops.map(\.description) == ["1 127.0.0.1 (destination)"])
         #expect(report.hairpin.supported == true)
         #expect(report.cloud.provider == CloudProvider.none)
         #expect(report.nat.status == ProbeStatus.notChecked)

@@ -76,8 +76,8 @@ import Testing
         #expect(h.slept.withLock { $0 } > 0.5, "waited for the host's next token before asking again")
         let s = EgressClassifier.classify([Self.stun] + obs)
         #expect(s.status == .open, "the same status as with a full budget: \(s.evidence)")
-        #expect(s.failures["123"] == .rateLimited)
-        #expect(s.ports["123"] == .unknown, "never reached or blocked from silence")
+        #expect(s.failures[123] == .rateLimited)
+        #expect(s.ports[123] == .unknown, "never reached or blocked from silence")
         #expect(s.evidence.contains { $0.contains("rate limit") }, "\(s.evidence)")
     }
 
@@ -118,7 +118,7 @@ import Testing
         #expect(obs[3].outcome == Self.portUnreachable(Self.host), "probing goes on after a drop")
         let s = EgressClassifier.classify([Self.stun] + obs)
         #expect(s.status != .open, "a port that is silent while its host answers is not proven open")
-        #expect(s.ports["40000"] == .unknown)
+        #expect(s.ports[40000] == .unknown)
     }
 
     /// A host silent on closed ports (large providers): no answer ever; the first port gets the
@@ -269,9 +269,9 @@ import Testing
                                 }, firewall: noFirewall)
         probe.followAnsweringServer = true
         let s = await probe.run()
-        #expect(s.ports[String(closed)] == .reached, "\(s.evidence)")
+        #expect(s.ports[UDPPort(closed)] == .reached, "\(s.evidence)")
         probe.followAnsweringServer = false
         let t = await probe.run()
-        #expect(t.ports[String(closed)] == .unknown, "without the fallback the port stays unproven: \(t.evidence)")
+        #expect(t.ports[UDPPort(closed)] == .unknown, "without the fallback the port stays unproven: \(t.evidence)")
     }
 }

@@ -85,7 +85,7 @@ import Testing
     }
 
     @Test func parametersCarryTheValuesBehindAFinding() {
-        let partial = VerdictTests.report { $0.udp.status = .partial; $0.udp.ports = ["7000": .blocked, "123": .blocked, "443": .reached] }
+        let partial = VerdictTests.report { $0.udp.status = .partial; $0.udp.ports = [7000: .blocked, 123: .blocked, 443: .reached] }
         #expect(FindingRules.findings(for: .firewall, in: partial).first?.parameters == ["ports": "123,7000"])
         let cloud = VerdictTests.report { $0.cloud = CloudSection(status: .checked, provider: .gcp, natGatewaySuspected: true) }
         #expect(FindingRules.findings(for: .cloudNat, in: cloud).first?.parameters == ["provider": "gcp"])

@@ -8,7 +8,7 @@ import Testing
     static let report: Report = VerdictTests.report {
         $0.nat.mapping = .addressAndPortDependent
         $0.nat.classicType = .symmetricNAT
-        $0.udp = UDPSection(status: .partial, ports: ["3478": .reached, "443": .blocked], failures: ["443": .silentDrop])
+        $0.udp = UDPSection(status: .partial, ports: [3478: .reached, 443: .blocked], failures: [443: .silentDrop])
         $0.doubleNat.detected = true
     }
 

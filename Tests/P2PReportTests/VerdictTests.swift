@@ -99,7 +99,7 @@ import Testing
     /// The documented JSON keys and values (docs/report-schema.md); renaming one breaks consumers.
     @Test func jsonShape() throws {
         var r = Self.report { _ in }
-        r.udp.ports = ["443": .reached, "53": .blocked]
+        r.udp.ports = [443: .reached, 53: .blocked]
         r.verdict = Verdict.derive(from: r)
         let obj = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(r)) as? [String: Any])
         #expect(obj["schemaVersion"] as? Int == 2)
@@ -133,7 +133,7 @@ import Testing
         #expect(GatewayProtocol.allCases.map(\.rawValue) == ["upnp", "nat-pmp", "pcp"])
         var r = Report()
         r.nat.servers = [ServerObservation(server: "s", outcome: .dnsFailure)]
-        r.udp.failures = ["443": .icmpProhibited]
+        r.udp.failures = [443: .icmpProhibited]
         r.gateway.protocols = [.natPMP]
         let json = String(decoding: try JSONEncoder().encode(r), as: UTF8.self)
         for needle in [#""outcome":"dns-failure""#, #""443":"icmp-prohibited""#, #""protocols":["nat-pmp"]"#] {

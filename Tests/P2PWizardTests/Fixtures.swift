@@ -1,4 +1,5 @@
 import P2PReport
+import P2PTestSupport
 @testable import P2PWizard
 
 /// Fixed reports for goldens: a home NAT that works, and a symmetric cloud NAT that does not.
@@ -12,7 +13,7 @@ enum Fixtures {
         var r = Report()
         r.run = RunInfo(toolVersion: "0.1.0", startedAt: "2026-01-01T12:00:00Z", durationMs: 2100,
                         hostname: "testhost", os: "Linux", role: .client, stunServers: ["192.0.2.1:3478"])
-        r.udp = UDPSection(status: .open, ports: ["53": .reached, "443": .reached, "3478": .reached],
+        r.udp = UDPSection(status: .open, ports: [53: .reached, 443: .reached, 3478: .reached],
                            evidence: ["UDP to 192.0.2.1 ports 53, 443, 3478 answered."])
         r.quic = QUICSection(status: .open, server: "192.0.2.1:443", evidence: ["Version Negotiation received."])
         r.nat = NATSection(status: .checked, mapping: .endpointIndependent, filtering: .addressAndPortDependent,
@@ -20,7 +21,7 @@ enum Fixtures {
                            localEndpoint: "10.0.0.2:40000", portPreserved: true, mappingVariesByDestination: false,
                            servers: [ServerObservation(server: "192.0.2.1:3478", outcome: .answered,
                                                        mappedEndpoint: "203.0.113.5:40000")])
-        r.doubleNat = DoubleNATSection(status: .checked, detected: false, hops: ["1 10.0.0.1", "2 203.0.113.1"])
+        r.doubleNat = DoubleNATSection(status: .checked, detected: false, hops: ReportFixtures.hops("1 10.0.0.1", "2 203.0.113.1"))
         r.gateway = GatewaySection(address: "10.0.0.1", externalAddress: "203.0.113.5", protocols: [.natPMP])
         r.hairpin = HairpinSection(status: .checked, supported: true, observedSource: "203.0.113.5:40001")
         r.cloud = CloudSection(status: .checked, provider: .none)
@@ -31,14 +32,14 @@ enum Fixtures {
 
     static var badReport: Report {
         var r = goodReport
-        r.udp = UDPSection(status: .partial, ports: ["53": .reached, "443": .blocked, "3478": .reached],
-                           failures: ["443": .icmpProhibited])
+        r.udp = UDPSection(status: .partial, ports: [53: .reached, 443: .blocked, 3478: .reached],
+                           failures: [443: .icmpProhibited])
         r.quic = QUICSection(status: .notProven, server: "192.0.2.1:443")
         r.nat = NATSection(status: .checked, mapping: .addressAndPortDependent, filtering: .addressAndPortDependent,
                            classicType: .symmetricNAT, publicEndpoint: "198.51.100.7:61001",
                            localEndpoint: "172.31.0.5:40000", portPreserved: false, mappingVariesByDestination: true)
         r.doubleNat = DoubleNATSection(status: .checked, detected: true, evidence: ["Gateway reports 100.64.1.2."],
-                                       hops: ["1 172.31.0.1", "2 100.64.0.1"])
+                                       hops: ReportFixtures.hops("1 172.31.0.1", "2 100.64.0.1"))
         r.gateway = GatewaySection(address: "172.31.0.1", externalAddress: "100.64.1.2", protocols: [.upnp])
         r.hairpin = HairpinSection(status: .checked, supported: false)
         r.cloud = CloudSection(status: .checked, provider: .aws, publicAddress: nil, natGatewaySuspected: true)

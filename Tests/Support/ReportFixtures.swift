@@ -34,14 +34,14 @@ public enum ReportFixtures {
                                       ServerObservation(server: "stun.example.net:3478", address: "192.0.2.10:3478",
                                                         outcome: .answered, rttMs: 20,
                                                         mappedEndpoint: "203.0.113.5:40000")]),
-            udp: UDPSection(status: .open, ports: ["53": .reached, "443": .reached, "3478": .reached,
-                                                   "51820": .reached],
+            udp: UDPSection(status: .open, ports: [53: .reached, 443: .reached, 3478: .reached,
+                                                   51820: .reached],
                             evidence: ["4 of 4 ports answered"]),
             quic: QUICSection(status: .open, server: "192.0.2.10:443",
                               evidence: ["Version Negotiation echoed our connection IDs"]),
             doubleNat: DoubleNATSection(status: .checked, detected: false,
                                         evidence: ["gateway external address equals the STUN public address"],
-                                        hops: ["1 192.168.1.1", "2 203.0.113.1", "3 198.51.100.1"]),
+                                        hops: hops("1 192.168.1.1", "2 203.0.113.1", "3 198.51.100.1")),
             gateway: GatewaySection(address: "192.168.1.1", externalAddress: "203.0.113.5",
                                     protocols: [.natPMP, .upnp], evidence: []),
             hairpin: HairpinSection(status: .checked, supported: true, observedSource: "203.0.113.5:40001",
@@ -72,15 +72,15 @@ public enum ReportFixtures {
                                                         detail: "name did not resolve")],
                             ignoredResponses: 2),
             udp: UDPSection(status: .partial,
-                            ports: ["53": .reached, "443": .blocked, "3478": .reached, "51820": .blocked],
-                            failures: ["443": .icmpProhibited, "51820": .silentDrop],
+                            ports: [53: .reached, 443: .blocked, 3478: .reached, 51820: .blocked],
+                            failures: [443: .icmpProhibited, 51820: .silentDrop],
                             firewallRules: ["ip filter OUTPUT udp dport 51820 drop"],
                             evidence: ["2 of 4 ports answered"]),
             quic: QUICSection(status: .notProven, server: "192.0.2.10:443", evidence: ["no reply in 3 tries"]),
             doubleNat: DoubleNATSection(status: .checked, detected: true,
                                         evidence: ["hop 2 is in shared address space 100.64.0.0/10 (CGNAT)",
                                                    "gateway reports 100.72.1.9, STUN saw 203.0.113.77"],
-                                        hops: ["1 10.0.12.1", "2 100.72.0.1", "3 *", "4 203.0.113.254"]),
+                                        hops: hops("1 10.0.12.1", "2 100.72.0.1", "3 *", "4 203.0.113.254")),
             gateway: GatewaySection(address: "10.0.12.1", externalAddress: "100.72.1.9", protocols: [.pcp],
                                     evidence: ["PCP ANNOUNCE result 12 ADDRESS_MISMATCH"]),
             hairpin: HairpinSection(status: .checked, supported: false,
@@ -104,12 +104,12 @@ public enum ReportFixtures {
                                                         mappedEndpoint: "198.51.100.200:3478",
                                                         supportsBehaviorTests: false,
                                                         detail: "SOFTWARE \u{1B}[31mevil\u{1B}[0m\tserver")]),
-            udp: UDPSection(status: .unknown, ports: ["53": .unknown, "3478": .reached],
+            udp: UDPSection(status: .unknown, ports: [53: .unknown, 3478: .reached],
                             evidence: ["no server listened on port 53"]),
             quic: QUICSection(status: .notProven, server: "192.0.2.10:443"),
             doubleNat: DoubleNATSection(status: .inconclusive, detected: nil,
                                         evidence: ["no gateway protocol answered", "all hops after 1 were silent"],
-                                        hops: ["1 172.20.0.1", "2 *", "3 *"]),
+                                        hops: hops("1 172.20.0.1", "2 *", "3 *")),
             gateway: GatewaySection(address: "172.20.0.1"),
             hairpin: HairpinSection(status: .inconclusive, supported: nil,
                                     evidence: ["socket B could not open a mapping first"]),
@@ -133,8 +133,8 @@ public enum ReportFixtures {
                             evidence: ["test I: no answer from 198.51.100.7:3478 after 7 tries"],
                             servers: [ServerObservation(server: "198.51.100.7:3478", address: "198.51.100.7:3478",
                                                         outcome: .timeout)]),
-            udp: UDPSection(status: .blocked, ports: ["53": .blocked, "443": .blocked, "3478": .blocked],
-                            failures: ["53": .silentDrop, "443": .silentDrop, "3478": .silentDrop]),
+            udp: UDPSection(status: .blocked, ports: [53: .blocked, 443: .blocked, 3478: .blocked],
+                            failures: [53: .silentDrop, 443: .silentDrop, 3478: .silentDrop]),
             quic: QUICSection(status: .notProven, server: "192.0.2.10:443"),
             hairpin: HairpinSection(status: .notChecked),
             cloud: CloudSection(status: .checked, provider: .none)))
@@ -167,8 +167,8 @@ public enum ReportFixtures {
                                                         detail: "dns-failure: no answer before the deadline"),
                                       ServerObservation(server: "stun.cloudflare.com:3478", outcome: .dnsFailure,
                                                         detail: "dns-failure: no answer before the deadline")]),
-            udp: UDPSection(status: .unknown, ports: ["19302": .unknown, "3478": .unknown],
-                            failures: ["19302": .dnsFailure, "3478": .dnsFailure]),
+            udp: UDPSection(status: .unknown, ports: [19302: .unknown, 3478: .unknown],
+                            failures: [19302: .dnsFailure, 3478: .dnsFailure]),
             quic: QUICSection(status: .notProven, server: "www.google.com:443"),
             doubleNat: DoubleNATSection(status: .inconclusive, detected: nil, evidence: ["no STUN server resolved"]),
             hairpin: HairpinSection(status: .inconclusive, evidence: ["hairpin test could not run: no STUN server resolved"]),
@@ -204,4 +204,15 @@ public enum ReportFixtures {
         ("cloud-public-ip", cloudPublicIP),
         ("no-dns", noDNS),
     ]
+}
+
+extension ReportFixtures {
+    /// Hops from the text the report writes ("1 10.0.0.1", "2 *"); traps on a malformed one, a
+    /// mistake in the fixture itself.
+    public static func hops(_ texts: String...) -> [PathHop] {
+        texts.map { text in
+            guard let hop = PathHop(text) else { preconditionFailure("not a hop: \(text)") }
+            return hop
+        }
+    }
 }

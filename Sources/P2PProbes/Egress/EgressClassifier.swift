@@ -215,7 +215,7 @@ public enum EgressClassifier {
     public static func classify(_ observations: [EgressObservation], firewall: FirewallEvidence = FirewallEvidence()) -> UDPSection {
         var section = UDPSection(status: .unknown)
         section.firewallRules = firewall.rules
-        var byPort: [UInt16: [(PortReach, PortFailure?)]] = [:]
+        var byPort: [UDPPort: [(PortReach, PortFailure?)]] = [:]
         var lines: [String] = []
         let egressServers = serversSeen(observations)
         var skipped: [String] = []
@@ -225,31 +225,30 @@ public enum EgressClassifier {
                 continue
             }
             let j = judge(o, seen: egressServers)
-            byPort[o.target.port, default: []].append((j.reach, j.failure))
+            byPort[UDPPort(o.target.port), default: []].append((j.reach, j.failure))
             lines.append(j.text)
         }
         for (port, js) in byPort {
-            let key = String(port)
             if js.contains(where: { $0.0 == .reached }) {
-                section.ports[key] = .reached
+                section.ports[port] = .reached
             } else if let b = js.first(where: { $0.0 == .blocked }) {
-                section.ports[key] = .blocked
-                section.failures[key] = b.1
+                section.ports[port] = .blocked
+                section.failures[port] = b.1
             } else {
-                section.ports[key] = .unknown
-                section.failures[key] = js.first(where: { $0.1 != nil })?.1
+                section.ports[port] = .unknown
+                section.failures[port] = js.first(where: { $0.1 != nil })?.1
             }
         }
         // Ports left unproven only by a host's ICMP rate limit (that host proved other ports in
         // this very run) do not decide the status: the next run would get another share of the
         // same budget, and the answer must not change with it.
-        let rateLimited = Set(byPort.keys.filter { section[failure: $0] == .rateLimited })
+        let rateLimited = Set(byPort.keys.filter { section.failures[$0] == .rateLimited })
         // So are silent ports outside an egress server's range: nothing listens there to answer.
-        let outside = Set(byPort.keys.filter { section[failure: $0] == .outsideEgressRange })
+        let outside = Set(byPort.keys.filter { section.failures[$0] == .outsideEgressRange })
         let ports = byPort.keys.sorted().filter { !rateLimited.contains($0) && !outside.contains($0) }
-        let reached = ports.filter { section[port: $0] == .reached }
-        let blocked = ports.filter { section[port: $0] == .blocked }
-        let unknown = ports.filter { section[port: $0] == .unknown }
+        let reached = ports.filter { section.ports[$0] == .reached }
+        let blocked = ports.filter { section.ports[$0] == .blocked }
+        let unknown = ports.filter { section.ports[$0] == .unknown }
         if ports.isEmpty {
             section.status = .unknown
         } else if reached.count == ports.count {
@@ -266,11 +265,11 @@ public enum EgressClassifier {
         if !summary.isEmpty { section.evidence.append("UDP egress \(section.status.rawValue): " + summary.joined(separator: "; ")) }
         let sample = observations.filter { $0.target.sampled }
         if !sample.isEmpty && skipped.isEmpty {
-            let answered = sample.filter { section[port: $0.target.port] == .reached }.map(\.target.port).sorted()
-            let silent = sample.filter { section[port: $0.target.port] != .reached }.map(\.target.port).sorted()
+            let answered = sample.map { UDPPort($0.target.port) }.filter { section.ports[$0] == .reached }.sorted()
+            let silent = sample.map { UDPPort($0.target.port) }.filter { section.ports[$0] != .reached }.sorted()
             section.evidence.append("random sample of \(sample.count) ports: answered \(answered.count)"
-                + (answered.isEmpty ? "" : " (\(answered.map(String.init).joined(separator: ", ")))")
-                + "; no answer \(silent.count)" + (silent.isEmpty ? "" : " (\(silent.map(String.init).joined(separator: ", ")))"))
+                + (answered.isEmpty ? "" : " (\(answered.map(\.description).joined(separator: ", ")))")
+                + "; no answer \(silent.count)" + (silent.isEmpty ? "" : " (\(silent.map(\.description).joined(separator: ", ")))"))
         }
         section.evidence += skipped.map { "random sample not probed: \($0)" }
         section.evidence += lines
@@ -304,20 +303,20 @@ public enum EgressClassifier {
     }
 
     /// The status line's parts: each group of ports with its failure names.
-    static func summaryParts(_ section: UDPSection, reached: [UInt16], blocked: [UInt16], unknown: [UInt16],
-                             outside: Set<UInt16>, rateLimited: Set<UInt16>) -> [String] {
-        func list(_ ps: [UInt16]) -> String {
-            ps.map { p in section[failure: p].map { "\(p) (\($0.rawValue))" } ?? "\(p)" }.joined(separator: ", ")
+    static func summaryParts(_ section: UDPSection, reached: [UDPPort], blocked: [UDPPort], unknown: [UDPPort],
+                             outside: Set<UDPPort>, rateLimited: Set<UDPPort>) -> [String] {
+        func list(_ ps: [UDPPort]) -> String {
+            ps.map { p in section.failures[p].map { "\(p) (\($0.rawValue))" } ?? "\(p)" }.joined(separator: ", ")
         }
         var summary: [String] = []
         if !reached.isEmpty { summary.append("reached: \(list(reached))") }
         if !blocked.isEmpty { summary.append("blocked: \(list(blocked))") }
         if !unknown.isEmpty { summary.append("not proven: \(list(unknown))") }
         if !outside.isEmpty {
-            summary.append("not proven, outside the egress server's range (left out of the status): \(outside.sorted().map(String.init).joined(separator: ", "))")
+            summary.append("not proven, outside the egress server's range (left out of the status): \(outside.sorted().map(\.description).joined(separator: ", "))")
         }
         if !rateLimited.isEmpty {
-            summary.append("not proven, the host's ICMP rate limit (left out of the status): \(rateLimited.sorted().map(String.init).joined(separator: ", "))")
+            summary.append("not proven, the host's ICMP rate limit (left out of the status): \(rateLimited.sorted().map(\.description).joined(separator: ", "))")
         }
         return summary
     }

@@ -15,11 +15,13 @@ public struct Hop: Sendable, Equatable {
         self.isDestination = isDestination
     }
 
-    /// "1 192.168.1.1", "2 *", "3 203.0.113.10 (destination)".
-    public var text: String {
-        guard let address else { return "\(ttl) *" }
-        return "\(ttl) \(address)" + (isDestination ? " (destination)" : "")
+    /// The hop as the report holds it (and writes it: "1 192.168.1.1", "2 *").
+    public var reported: PathHop {
+        PathHop(ttl: ttl, address: address.map(ReportedAddress.ip), isDestination: isDestination)
     }
+
+    /// "1 192.168.1.1", "2 *", "3 203.0.113.10 (destination)", as the report writes it.
+    public var text: String { reported.description }
 }
 
 /// What the gateway said about its external address, by protocol ("upnp", "nat-pmp", "pcp").
@@ -116,6 +118,6 @@ public enum DoubleNATClassifier {
             evidence.append("not enough evidence to tell whether a second NAT exists")
         }
         let status: ProbeStatus = detected == nil ? .inconclusive : .checked
-        return (DoubleNATSection(status: status, detected: detected, evidence: evidence, hops: o.hops.map(\.text)), gw)
+        return (DoubleNATSection(status: status, detected: detected, evidence: evidence, hops: o.hops.map(\.reported)), gw)
     }
 }

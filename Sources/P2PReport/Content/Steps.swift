@@ -40,7 +40,7 @@ enum Steps {
         facts: { r in
             var ev: [String] = []
             // Blocked ports first (the brief `check` output shows the first facts), then unknown, then reached.
-            for p in [PortReach.blocked, .unknown, .reached].flatMap({ reach in r.udp.portKeys { $0 == reach } }) {
+            for p in [PortReach.blocked, .unknown, .reached].flatMap({ reach in r.udp.sortedPorts { $0 == reach } }) {
                 let how = r.udp.failures[p].map { " (\($0.rawValue))" } ?? ""
                 ev.append("UDP port \(p): \((r.udp.ports[p] ?? .unknown).rawValue)\(how)")
             }
@@ -126,7 +126,7 @@ enum Steps {
         probes: [.doubleNat],
         facts: { r in
             var ev = r.doubleNat.evidence
-            if !r.doubleNat.hops.isEmpty { ev.append("Path: " + r.doubleNat.hops.joined(separator: " > ")) }
+            if !r.doubleNat.hops.isEmpty { ev.append("Path: " + r.doubleNat.hops.map(\.description).joined(separator: " > ")) }
             if let g = r.gateway.address { ev.append("Default gateway: \(g)") }
             let via = r.gateway.protocols.map(\.rawValue).joined(separator: ", ")
             // The gateway's own evidence names each protocol's answer; say it here only without it.

@@ -162,7 +162,7 @@ public enum FindingRules {
             let limited = r.udp.failures.filter { $0.value == .rateLimited }.count
             return f(.udpOpen, .pass, nil, limited > 0 ? ["rateLimited": String(limited)] : [:])
         case .partial:
-            let blocked = r.udp.portKeys { $0 == .blocked }
+            let blocked = r.udp.sortedPorts { $0 == .blocked }.map(\.description)
             return f(.udpPartial, .fail, .possible, why.merging(["ports": blocked.joined(separator: ",")]) { a, _ in a })
         case .blocked:
             return f(.udpBlocked, .fail, .unlikely, why)
