@@ -12,8 +12,10 @@ import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ENTRY = os.path.join(REPO, "scripts/bench")
-BIN = os.path.join(REPO, ".build/release/p2ptui")
-LOAD = os.path.join(REPO, ".build/release/p2ptui-load")
+# The build users install (scripts/install, the .deb): release, Swift runtime linked statically.
+SCRATCH = os.path.join(REPO, ".build-release")
+BIN = os.path.join(SCRATCH, "release/p2ptui")
+LOAD = os.path.join(SCRATCH, "release/p2ptui-load")
 NATLAB = os.path.join(REPO, "scripts/natlab")
 OUT = os.path.join(REPO, ".build-bench")
 PREFIX = "bnch%d" % os.getpid()
