@@ -222,7 +222,7 @@ public final class EgressServer: Sendable {
                     tick &+= 1
                     handle(d, on: sockets[index], tally: &tally, timed: tick % ServerMetrics.latencySampling == 0)
                 }
-                metrics?.addEgress(tally)
+                metrics?.egress.add(tally)
             }
         }
         removeTable()
@@ -239,7 +239,7 @@ public final class EgressServer: Sendable {
         let start = clock.nowNanos()
         tally.received += 1
         guard admit(state, d.source.ip, nowNanos: start) else {
-            tally.rateLimited += 1
+            tally.dropped(.rateLimited)
             return
         }
         let answer = EgressResponder.reply(to: d.bytes, from: d.source, range: range, quicUnusedBits: UInt8.random(in: 0...63))
@@ -251,8 +251,8 @@ public final class EgressServer: Sendable {
         switch answer {
         case .stun? where sent: tally.answered += 1
         case .quic? where sent: tally.otherAnswers += 1
-        case nil: tally.notAProbe += 1
-        default: tally.sendFailed += 1
+        case nil: tally.dropped(.notAProbe)
+        default: tally.dropped(.sendFailed)
         }
         if sent, timed, let metrics { metrics.egress.answered(startNanos: start, endNanos: clock.nowNanos()) }
         state.withLock { s in

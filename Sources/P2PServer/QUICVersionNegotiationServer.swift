@@ -38,8 +38,8 @@ public final class QUICVersionNegotiationServer: Sendable {
                 // A stand-in QUIC server sees little traffic: every request is counted and timed.
                 var t = ServerMetrics.Tally()
                 t.received = 1
-                if sent { t.answered = 1 } else if reply == nil { t.notAProbe = 1 } else { t.sendFailed = 1 }
-                metrics.addQUIC(t)
+                if sent { t.answered = 1 } else { t.dropped(reply == nil ? .notAProbe : .sendFailed) }
+                metrics.quic.add(t)
                 if sent { metrics.quic.answered(startNanos: start, endNanos: DispatchTime.now().uptimeNanoseconds) }
             }
             counters.withLock { c in

@@ -91,7 +91,7 @@ public final class STUNServer: Sendable {
     private func drain(_ index: Int, tick: inout UInt, buffer: inout [UInt8]) {
         let (slot, socket) = sockets[index]
         var tally = ServerMetrics.Tally()
-        defer { metrics?.addSTUN(tally) }
+        defer { metrics?.stun.add(tally) }
         for _ in 0..<64 {
             guard let datagram = try? socket.receiveNow(into: &buffer) else { return }
             tick &+= 1
@@ -109,7 +109,7 @@ public final class STUNServer: Sendable {
         switch Responder.respond(to: datagram.bytes, from: datagram.source, on: slot, addresses: addresses,
                                   software: software) {
         case .failure(let reason):
-            tally.dropped(reason)
+            tally.dropped(.responder(reason))
             state.withLock { s in
                 switch reason {
                 case .malformed: s.stats.malformed += 1
@@ -122,7 +122,7 @@ public final class STUNServer: Sendable {
             var ok = false
             if let sender { ok = (try? sender.send(reply.bytes, to: reply.to)) != nil }
             if !ok {
-                tally.sendFailed += 1
+                tally.dropped(.sendFailed)
             } else if reply.isError {
                 tally.otherAnswers += 1
             } else {
