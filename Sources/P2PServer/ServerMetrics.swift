@@ -3,8 +3,8 @@ import CoreMetrics
 /// The counters and the latency histogram of `p2ptui serve --metrics`, through swift-metrics
 /// (whatever backend the command bootstraps; Prometheus there). Made once, before the servers
 /// start. The hot path stays cheap: a server tallies a batch of datagrams (up to one poll's
-/// worth) in plain integers and adds the tally to the counters once per batch (`Tally`), and times
-/// one request in `latencySampling`. A server given none does no metrics work at all.
+/// worth) on its own thread and adds the tally to the counters once per batch (`ServerTally`), and
+/// times one request in `latencySampling`. A server given none does no metrics work at all.
 public struct ServerMetrics: Sendable {
     /// Which of the serve command's servers a metric is about.
     public enum Server: String, Sendable, CaseIterable {
@@ -36,9 +36,9 @@ public struct ServerMetrics: Sendable {
     /// One server's request counter, answer counters, drop counters and latency histogram.
     struct PerServer: Sendable {
         let requests: Counter
-        /// In the order of `Tally.answered`, `Tally.otherAnswers` (`answerSeries`).
+        /// In the order of `ServerTally.answered`, `ServerTally.otherAnswers` (`answerSeries`).
         let answers: [Counter]
-        let drops: [Drop: Counter]
+        let drops: [ServerTally.Drop: Counter]
         let latency: Timer
 
         /// Records the time from `startNanos` (when the request was admitted) to `endNanos`.
@@ -47,7 +47,7 @@ public struct ServerMetrics: Sendable {
         }
 
         /// Adds a batch's requests, answers and drops.
-        func add(_ t: Tally) {
+        func add(_ t: ServerTally) {
             for (n, counter) in zip([t.received, t.answered, t.otherAnswers], [requests] + answers) where n > 0 {
                 counter.increment(by: Int64(n))
             }
@@ -75,39 +75,7 @@ public struct ServerMetrics: Sendable {
         quic = perServer(.quic)
     }
 
-    /// Why a server left a datagram unanswered: the responder's reasons (`DropReason`), a reply the
-    /// kernel refused, or a packet that is no probe the egress or QUIC server answers.
-    enum Drop: Hashable, Sendable {
-        case responder(DropReason)
-        case sendFailed
-        case notAProbe
-
-        static let rateLimited = Drop.responder(.rateLimited)
-
-        /// The `reason` label of `p2ptui_serve_drops_total`.
-        var label: String {
-            switch self {
-            case .responder(let reason): return reason.rawValue
-            case .sendFailed: return "send-failed"
-            case .notAProbe: return "not-a-probe"
-            }
-        }
-    }
-
-    /// A batch's counts, kept on the serving thread (drops by reason: a batch without drops
-    /// allocates nothing).
-    struct Tally {
-        var received = 0
-        /// Answers of the server's first kind in `answerSeries`.
-        var answered = 0
-        /// STUN: 420 answers; egress: QUIC Version Negotiation answers.
-        var otherAnswers = 0
-        var drops: [Drop: Int] = [:]
-
-        mutating func dropped(_ drop: Drop) { drops[drop, default: 0] += 1 }
-    }
-
-    /// Each server's answer counters, in the order of `Tally.answered`, `Tally.otherAnswers`.
+    /// Each server's answer counters, in the order of `ServerTally.answered`, `ServerTally.otherAnswers`.
     static func answerSeries(_ s: Server) -> [(label: String, dimensions: [(String, String)])] {
         switch s {
         case .stun:
@@ -123,9 +91,9 @@ public struct ServerMetrics: Sendable {
 
     /// The drop reasons each server can have: the STUN server's (`DropReason`), a packet the egress
     /// server does not answer, and a reply the kernel refused.
-    static func dropReasons(_ s: Server) -> [Drop] {
+    static func dropReasons(_ s: Server) -> [ServerTally.Drop] {
         switch s {
-        case .stun: return DropReason.allCases.map(Drop.responder) + [.sendFailed]
+        case .stun: return DropReason.allCases.map(ServerTally.Drop.responder) + [.sendFailed]
         case .egress: return [.notAProbe, .rateLimited, .sendFailed]
         case .quic: return [.notAProbe, .sendFailed]
         }
