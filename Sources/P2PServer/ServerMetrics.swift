@@ -46,12 +46,14 @@ public struct ServerMetrics: Sendable {
             latency.recordNanoseconds(Int64(truncatingIfNeeded: endNanos &- startNanos))
         }
 
-        /// Adds a batch's requests, answers and drops.
+        /// Adds a batch's answers, drops and requests; the requests last, so a scrape that sees a
+        /// request counted also sees what became of it.
         func add(_ t: ServerTally) {
-            for (n, counter) in zip([t.received, t.answered, t.otherAnswers], [requests] + answers) where n > 0 {
+            for (n, counter) in zip([t.answered, t.otherAnswers], answers) where n > 0 {
                 counter.increment(by: Int64(n))
             }
             for (drop, n) in t.drops { drops[drop]?.increment(by: Int64(n)) }
+            if t.received > 0 { requests.increment(by: Int64(t.received)) }
         }
     }
 
