@@ -30,11 +30,14 @@ public enum EgressServerError: Error, CustomStringConvertible, Equatable {
 
 /// Counters of the egress-mode server.
 public struct EgressServerStats: Sendable, Equatable, CustomStringConvertible {
-    public var received = 0
-    public var stunAnswered = 0
-    public var quicAnswered = 0
-    public var dropped = 0
-    public var rateLimited = 0
+    var tally = ServerTally()
+
+    public var received: Int { tally.received }
+    public var stunAnswered: Int { tally.answered }
+    public var quicAnswered: Int { tally.otherAnswers }
+    /// Packets that are no probe, and answers the kernel refused.
+    public var dropped: Int { tally[.notAProbe] + tally[.sendFailed] }
+    public var rateLimited: Int { tally[.rateLimited] }
 
     public var description: String {
         "egress: received \(received), answered STUN \(stunAnswered), QUIC VN \(quicAnswered); dropped \(dropped), rate-limited \(rateLimited)"
@@ -216,13 +219,15 @@ public final class EgressServer: Sendable {
         while !stopFlag.load(ordering: .relaxed) {
             guard let ready = try? pollReadable(sockets, timeout: 0.1) else { continue }
             for index in ready {
-                var tally = ServerMetrics.Tally()
+                var tally = ServerTally()
                 for _ in 0..<32 {
                     guard let d = try? sockets[index].receiveNow(into: &buffer) else { break }
                     tick &+= 1
-                    handle(d, on: sockets[index], tally: &tally, timed: tick % ServerMetrics.latencySampling == 0)
+                    let outcome = handle(d, on: sockets[index], timed: tick % ServerMetrics.latencySampling == 0)
+                    tally.count(outcome)
+                    state.withLock { $0.stats.tally.count(outcome) }
                 }
-                metrics?.addEgress(tally)
+                metrics?.egress.add(tally)
             }
         }
         removeTable()
@@ -235,32 +240,18 @@ public final class EgressServer: Sendable {
         try? Self.nft(nftPath, input: "delete table \(family) \(nftTable)\n")
     }
 
-    private func handle(_ d: Datagram, on socket: UDPSocket, tally: inout ServerMetrics.Tally, timed: Bool) {
+    private func handle(_ d: Datagram, on socket: UDPSocket, timed: Bool) -> ServerTally.Outcome {
         let start = clock.nowNanos()
-        tally.received += 1
-        guard admit(state, d.source.ip, nowNanos: start) else {
-            tally.rateLimited += 1
-            return
-        }
-        let answer = EgressResponder.reply(to: d.bytes, from: d.source, range: range, quicUnusedBits: UInt8.random(in: 0...63))
-        var sent = false
+        guard state.withLock({ $0.limiter.allow(d.source.ip, nowNanos: start) }) else { return .dropped(.rateLimited) }
+        guard let answer = EgressResponder.reply(to: d.bytes, from: d.source, range: range,
+                                                 quicUnusedBits: UInt8.random(in: 0...63)) else { return .dropped(.notAProbe) }
+        let (bytes, isQUIC): ([UInt8], Bool)
         switch answer {
-        case .stun(let b)?, .quic(let b)?: sent = (try? socket.send(b, to: d.source)) != nil
-        case nil: break
+        case .stun(let b): (bytes, isQUIC) = (b, false)
+        case .quic(let b): (bytes, isQUIC) = (b, true)
         }
-        switch answer {
-        case .stun? where sent: tally.answered += 1
-        case .quic? where sent: tally.otherAnswers += 1
-        case nil: tally.notAProbe += 1
-        default: tally.sendFailed += 1
-        }
-        if sent, timed, let metrics { metrics.egress.answered(startNanos: start, endNanos: clock.nowNanos()) }
-        state.withLock { s in
-            switch answer {
-            case .stun? where sent: s.stats.stunAnswered += 1
-            case .quic? where sent: s.stats.quicAnswered += 1
-            default: s.stats.dropped += 1
-            }
-        }
+        guard (try? socket.send(bytes, to: d.source)) != nil else { return .dropped(.sendFailed) }
+        if timed, let metrics { metrics.egress.answered(startNanos: start, endNanos: clock.nowNanos()) }
+        return .answered(other: isQUIC)
     }
 }

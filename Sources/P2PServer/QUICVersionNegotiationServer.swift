@@ -8,7 +8,7 @@ import Synchronization
 public final class QUICVersionNegotiationServer: Sendable {
     private let socket: UDPSocket
     private let stopFlag = Atomic<Bool>(false)
-    private let counters = Mutex((received: 0, answered: 0))
+    private let counters = Mutex(ServerTally())
     private let metrics: ServerMetrics?
 
     /// Binds now, so address errors surface before `run`. With `metrics`, requests, answers and
@@ -21,7 +21,7 @@ public final class QUICVersionNegotiationServer: Sendable {
     public var boundAddress: TransportAddress? { try? socket.localAddress() }
 
     /// (datagrams received, Version Negotiation replies sent).
-    public var stats: (received: Int, answered: Int) { counters.withLock { $0 } }
+    public var stats: (received: Int, answered: Int) { counters.withLock { ($0.received, $0.answered) } }
 
     /// Asks `run` to return (within its poll interval).
     public func stop() { stopFlag.store(true, ordering: .relaxed) }
@@ -34,18 +34,15 @@ public final class QUICVersionNegotiationServer: Sendable {
             let reply = QUICVersionNegotiationResponder.reply(to: d.bytes, unusedBits: UInt8.random(in: 0...63))
             var sent = false
             if let reply { sent = (try? socket.send(reply, to: d.source)) != nil }
+            let outcome: ServerTally.Outcome = sent ? .answered() : .dropped(reply == nil ? .notAProbe : .sendFailed)
             if let metrics {
                 // A stand-in QUIC server sees little traffic: every request is counted and timed.
-                var t = ServerMetrics.Tally()
-                t.received = 1
-                if sent { t.answered = 1 } else if reply == nil { t.notAProbe = 1 } else { t.sendFailed = 1 }
-                metrics.addQUIC(t)
+                var t = ServerTally()
+                t.count(outcome)
+                metrics.quic.add(t)
                 if sent { metrics.quic.answered(startNanos: start, endNanos: DispatchTime.now().uptimeNanoseconds) }
             }
-            counters.withLock { c in
-                c.received += 1
-                if sent { c.answered += 1 }
-            }
+            counters.withLock { $0.count(outcome) }
         }
         socket.close()
     }

@@ -1,5 +1,4 @@
 import STUNCodec
-import Synchronization
 
 /// Token bucket per source IP, so one flooding source cannot take the server's whole capacity.
 /// Memory is bounded: past `maxSources` tracked sources the table is cleared (all sources start
@@ -31,26 +30,5 @@ public struct RateLimiter: Sendable {
         if ok { b.tokens -= 1 }
         buckets[source] = b
         return ok
-    }
-}
-
-/// The two counters every rate-limited server keeps at its door.
-protocol AdmissionCounters {
-    var received: Int { get set }
-    var rateLimited: Int { get set }
-}
-
-extension ServerStats: AdmissionCounters {}
-extension EgressServerStats: AdmissionCounters {}
-
-/// Counts a datagram from `source` as received and asks the limiter whether to answer it; a refused
-/// one is counted as rate-limited. One lock, so the counters and the buckets never disagree.
-func admit<Stats: AdmissionCounters>(_ state: borrowing Mutex<(stats: Stats, limiter: RateLimiter)>,
-                                     _ source: IPAddress, nowNanos: UInt64) -> Bool {
-    state.withLock { s -> Bool in
-        s.stats.received += 1
-        if s.limiter.allow(source, nowNanos: nowNanos) { return true }
-        s.stats.rateLimited += 1
-        return false
     }
 }

@@ -5,15 +5,18 @@ import Synchronization
 
 /// Counters the server keeps; printed by `p2ptui serve` on exit and with `--stats`.
 public struct ServerStats: Sendable, Equatable, CustomStringConvertible {
-    public var received = 0
-    public var answered = 0
-    public var errorsSent = 0
-    public var malformed = 0
-    public var notBindingRequest = 0
-    public var rateLimited = 0
-    public var sendFailures = 0
+    var tally = ServerTally()
+
+    public var received: Int { tally.received }
+    /// Every answer sent, errors included.
+    public var answered: Int { tally.answered + tally.otherAnswers }
+    public var errorsSent: Int { tally.otherAnswers }
+    public var malformed: Int { tally[.responder(.malformed)] }
+    public var notBindingRequest: Int { tally[.responder(.notBindingRequest)] }
+    public var rateLimited: Int { tally[.rateLimited] }
+    public var sendFailures: Int { tally[.sendFailed] }
     /// Answers padded to their request's size (`PaddedResponseMarker`), also counted in `answered`.
-    public var padded = 0
+    public var padded: Int { tally.padded }
 
     public init() {}
 
@@ -90,54 +93,31 @@ public final class STUNServer: Sendable {
     /// the batch's counts go to the metrics at once.
     private func drain(_ index: Int, tick: inout UInt, buffer: inout [UInt8]) {
         let (slot, socket) = sockets[index]
-        var tally = ServerMetrics.Tally()
-        defer { metrics?.addSTUN(tally) }
+        var tally = ServerTally()
+        defer { metrics?.stun.add(tally) }
         for _ in 0..<64 {
             guard let datagram = try? socket.receiveNow(into: &buffer) else { return }
             tick &+= 1
-            handle(datagram, on: slot, tally: &tally, timed: tick % ServerMetrics.latencySampling == 0)
+            let outcome = handle(datagram, on: slot, timed: tick % ServerMetrics.latencySampling == 0)
+            tally.count(outcome)
+            state.withLock { $0.stats.tally.count(outcome) }
         }
     }
 
-    private func handle(_ datagram: Datagram, on slot: SocketSlot, tally: inout ServerMetrics.Tally, timed: Bool) {
+    private func handle(_ datagram: Datagram, on slot: SocketSlot, timed: Bool) -> ServerTally.Outcome {
         let start = clock.nowNanos()
-        tally.received += 1
-        guard admit(state, datagram.source.ip, nowNanos: start) else {
-            tally.dropped(.rateLimited)
-            return
+        guard state.withLock({ $0.limiter.allow(datagram.source.ip, nowNanos: start) }) else {
+            return .dropped(.rateLimited)
         }
         switch Responder.respond(to: datagram.bytes, from: datagram.source, on: slot, addresses: addresses,
                                   software: software) {
         case .failure(let reason):
-            tally.dropped(reason)
-            state.withLock { s in
-                switch reason {
-                case .malformed: s.stats.malformed += 1
-                case .notBindingRequest: s.stats.notBindingRequest += 1
-                case .rateLimited: s.stats.rateLimited += 1
-                }
-            }
+            return .dropped(.responder(reason))
         case .success(let reply):
             let sender = sockets.first { $0.slot == reply.from }?.socket
-            var ok = false
-            if let sender { ok = (try? sender.send(reply.bytes, to: reply.to)) != nil }
-            if !ok {
-                tally.sendFailed += 1
-            } else if reply.isError {
-                tally.otherAnswers += 1
-            } else {
-                tally.answered += 1
-            }
-            if ok, timed, let metrics { metrics.stun.answered(startNanos: start, endNanos: clock.nowNanos()) }
-            state.withLock { s in
-                if ok {
-                    s.stats.answered += 1
-                    if reply.isError { s.stats.errorsSent += 1 }
-                    if reply.isPadded { s.stats.padded += 1 }
-                } else {
-                    s.stats.sendFailures += 1
-                }
-            }
+            guard let sender, (try? sender.send(reply.bytes, to: reply.to)) != nil else { return .dropped(.sendFailed) }
+            if timed, let metrics { metrics.stun.answered(startNanos: start, endNanos: clock.nowNanos()) }
+            return .answered(other: reply.isError, padded: reply.isPadded)
         }
     }
 }
