@@ -18,8 +18,8 @@ public struct HopTracer: Sendable {
     /// Where hops that answered only after retries are recorded.
     public var waits: HopWaits?
     /// When the routers' ICMP budgets were last spent by anyone but this trace, at the latest
-    /// (`clock` nanoseconds): the budget window and the retries count from it. Nil: from the
-    /// trace's start.
+    /// (`clock` nanoseconds): the budget window and the retries of TTL 2 and beyond count from
+    /// it. Nil: from the trace's start.
     public var budgetSince: UInt64?
     /// Time between one TTL's sends.
     public static let retryInterval = 0.1
@@ -50,6 +50,10 @@ public struct HopTracer: Sendable {
         let now = clock.nowNanos()
         let since = min(budgetSince ?? now, now)
         let end = min(deadline, Deadline(nanos: since &+ UInt64(budget * 1e9)))
+        // The first router's budget is also spent by this run's own gateway queries (a closed
+        // NAT-PMP/PCP/SSDP port answers with ICMP), which may go before TTL 1 is answered: its
+        // window counts from the trace's start, and the rest-done cut ends it early.
+        let firstEnd = min(deadline, Deadline(nanos: now &+ UInt64(budget * 1e9)))
         let reuse = Dictionary(known.filter { $0.address != nil && !$0.isDestination }.map { ($0.ttl, $0) }, uniquingKeysWith: { a, _ in a })
         let cut = SetOnce()
         var hops = await withTaskGroup(of: Hop.self) { group in
@@ -65,13 +69,13 @@ public struct HopTracer: Sendable {
                     // Cut only after the first retry had time to be answered: a router with a token
                     // answers the first send, so a hop is never given up before it could answer.
                     let r = await untilRestDone(atLeast: Self.firstHopFloor, stop: restDone ?? { false }, clock: clock) {
-                        await self.probe(ttl: 1, end: end, since: since)
+                        await self.probe(ttl: 1, end: firstEnd, since: now)
                     }
                     if r.cut { cut.set() }
                     let h = r.value ?? Hop(ttl: 1, address: nil)
                     // The answer came after the retry that met the router's token (sends every
                     // `retryInterval`), so the time since that retry is the round trip.
-                    let rtt = Self.roundTrip(took: Double(clock.nowNanos() &- start) / 1e9, elapsed: Double(start &- min(since, start)) / 1e9)
+                    let rtt = Self.roundTrip(took: Double(clock.nowNanos() &- start) / 1e9, elapsed: Double(start &- min(now, start)) / 1e9)
                     firstHop?.open(rtt: h.address != nil ? rtt : nil)
                     return h
                 }
