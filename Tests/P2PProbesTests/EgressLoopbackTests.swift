@@ -89,8 +89,13 @@ let noFirewall: @Sendable (Deadline) async -> FirewallEvidence = { _ in Firewall
         defer { sink.close() }
         let port = try sink.localAddress().port
         let targets = [EgressTarget(port: port, host: "127.0.0.1", method: .stun)]
-        // Silence ends at the 1.2 s target window, not at the 60 s deadline (hang guard).
-        let s = try await hangGuard { await EgressProbe(targets: targets, deadline: .after(seconds: 60), firewall: noFirewall).run() }
+        // Silence ends at the 1 s target window, not at the 60 s deadline (hang guard, 10x). On a
+        // clock four times slow the window lasts 4 s, so a loaded machine's scheduling delays
+        // cannot keep any of the 14 requests (the count that tells loss from a drop) from going out.
+        let slow = SlowClock(rate: 0.25)
+        let s = try await hangGuard(40) {
+            await EgressProbe(targets: targets, deadline: .after(seconds: 60, clock: slow), clock: slow, firewall: noFirewall).run()
+        }
         #expect(s.status == .blocked)
         #expect(s.failures[UDPPort(port)] == .silentDrop)
         let u = await EgressProbe(targets: [EgressTarget(port: port, host: "127.0.0.1", method: .icmpAware)],
