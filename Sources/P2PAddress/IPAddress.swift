@@ -53,9 +53,8 @@ public enum IPAddress: Hashable, Sendable, CustomStringConvertible {
         guard parts.count == 4 else { return nil }
         var out: [UInt8] = []
         for p in parts {
-            // Decimal digits only, no leading zero (inet_pton rules: "010" could mean octal elsewhere).
-            guard !p.isEmpty, p.count <= 3, p.allSatisfy(isDecimalDigit), p.count == 1 || p.first != "0",
-                  let v = UInt8(p) else { return nil }
+            // No leading zero (inet_pton rules: "010" could mean octal elsewhere).
+            guard let n = canonicalDecimal(p, maxDigits: 3), let v = UInt8(exactly: n) else { return nil }
             out.append(v)
         }
         return out
@@ -141,6 +140,15 @@ public enum IPAddress: Hashable, Sendable, CustomStringConvertible {
 }
 
 func isDecimalDigit(_ c: Character) -> Bool { c.asciiValue.map { (0x30...0x39).contains($0) } ?? false }
+
+/// A number written the one way addresses and reports write it: ASCII decimal digits only (no
+/// sign, no space), at most `maxDigits`, no leading zero but in "0" itself, so text that parses
+/// writes back unchanged. Nil for anything else.
+public func canonicalDecimal(_ text: some StringProtocol, maxDigits: Int) -> Int? {
+    guard !text.isEmpty, text.count <= maxDigits, text.allSatisfy(isDecimalDigit),
+          text.count == 1 || text.first != "0" else { return nil }
+    return Int(text)
+}
 
 /// Two lower-case hex digits.
 func hex2(_ b: UInt8) -> String {

@@ -17,10 +17,8 @@ public enum ReportedAddress: Hashable, Sendable, CustomStringConvertible {
         if let ip = IPAddress(text) {
             self = .ip(ip)
         } else if text.hasPrefix(Self.placeholderPrefix) {
-            let n = text.dropFirst(Self.placeholderPrefix.count)
-            guard !n.isEmpty, n.count <= 9, n.first != "0", n.allSatisfy({ $0.isASCII && $0.isNumber }),
-                  let v = Int(n) else { return nil }
-            self = .redacted(v)
+            guard let n = canonicalDecimal(text.dropFirst(Self.placeholderPrefix.count), maxDigits: 9), n >= 1 else { return nil }
+            self = .redacted(n)
         } else {
             return nil
         }
@@ -63,9 +61,7 @@ public struct PathHop: Hashable, Sendable, Codable, CustomStringConvertible {
         let destination = rest.hasSuffix(Self.destinationMark)
         if destination { rest = rest.dropLast(Self.destinationMark.count) }
         let parts = rest.split(separator: " ", omittingEmptySubsequences: false)
-        guard parts.count == 2, let ttlText = parts.first, !ttlText.isEmpty, ttlText.count <= 3,
-              ttlText.first != "0", ttlText.allSatisfy({ $0.isASCII && $0.isNumber }), let ttl = Int(ttlText),
-              ttl <= 255 else { return nil }
+        guard parts.count == 2, let ttl = canonicalDecimal(parts[0], maxDigits: 3), (1...255).contains(ttl) else { return nil }
         if parts[1] == "*" {
             guard !destination else { return nil }
             self.init(ttl: ttl, address: nil)

@@ -2,6 +2,8 @@
 // `udp.ports`), so a port is written as its decimal text, "443"; in Swift it is a number, so maps
 // sort and compare numerically and a report with a key that is no port does not decode.
 
+import P2PAddress
+
 /// A UDP destination port, the key of `UDPSection.ports` and `UDPSection.failures`.
 /// (A map keyed by it needs it `Codable`: on its own it is written as a number.)
 public struct UDPPort: Hashable, Comparable, Sendable, CustomStringConvertible, ExpressibleByIntegerLiteral,
@@ -15,9 +17,8 @@ public struct UDPPort: Hashable, Comparable, Sendable, CustomStringConvertible, 
     /// Parses the decimal text the report writes: digits only, no sign and no leading zero, so a
     /// decoded key encodes back to the same text.
     public init?(_ text: some StringProtocol) {
-        guard !text.isEmpty, text.count <= 5, text.allSatisfy({ $0.isASCII && $0.isNumber }),
-              text.count == 1 || text.first != "0", let n = UInt16(text) else { return nil }
-        number = n
+        guard let n = canonicalDecimal(text, maxDigits: 5), let port = UInt16(exactly: n) else { return nil }
+        number = port
     }
 
     public var description: String { String(number) }

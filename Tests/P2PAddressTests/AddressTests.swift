@@ -3,6 +3,15 @@ import Testing
 
 @Suite("IPAddress and TransportAddress")
 struct AddressTests {
+    @Test func canonicalDecimalIsDigitsWrittenOneWay() {
+        #expect(canonicalDecimal("0", maxDigits: 3) == 0)
+        #expect(canonicalDecimal("255", maxDigits: 3) == 255)
+        #expect(canonicalDecimal("65535", maxDigits: 5) == 65535)
+        for bad in ["", "00", "010", "+5", "-1", " 5", "5 ", "1e3", "\u{0663}", "1234"] {
+            #expect(canonicalDecimal(bad, maxDigits: 3) == nil, "\(bad.debugDescription)")
+        }
+    }
+
     @Test("IPv4 parse and print", arguments: ["0.0.0.0", "192.0.2.1", "255.255.255.255", "10.0.0.254"])
     func ipv4(text: String) throws {
         let ip = try #require(IPAddress(text))
